@@ -1,0 +1,37 @@
+# camrelay: `make run` starts the demo, `make test` runs the suite, `make bench` measures.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint clean
+
+run: $(STAMP)
+	$(BIN)/camrelay demo --data ./data
+
+test: $(STAMP) tools
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) tools bench-tools
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check camrelay tests bench
+	$(BIN)/mypy camrelay
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { sh scripts/apt-install.sh python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# curl with HTTP/2 is a test peer (the document's own examples use it).
+.PHONY: tools bench-tools
+tools:
+	@curl --version 2>/dev/null | grep -q HTTP2 || sh scripts/apt-install.sh curl
+
+bench-tools:
+	@command -v h2load >/dev/null || sh scripts/apt-install.sh nghttp2-client
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""camrelay: a relay server for web cameras over HTTP/2."""
