@@ -1,0 +1,31 @@
+"""The `camrelay` command: serve, user, demo (and the clients' commands as they come)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import demo, serve, users
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    root = argparse.ArgumentParser(prog="camrelay", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    for module in (serve, users, demo):
+        module.add_parser(commands)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; its return value is the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

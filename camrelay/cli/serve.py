@@ -1,0 +1,53 @@
+"""`camrelay serve`: run the relay server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..server.core.relay import Relay
+from ..server.serving import serve
+from ..settings import Settings, SettingsError, load_settings
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """--data and --config, shared by every command that opens the store."""
+    parser.add_argument("--data", type=Path, help="data directory (SQLite file, certificate)")
+    parser.add_argument("--config", type=Path, help="TOML settings file")
+
+
+def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
+    """Settings from defaults, --config, CAMRELAY_* variables and command-line flags."""
+    overrides = {k: v for k, v in server.items() if v is not None}
+    if getattr(args, "data", None) is not None:
+        overrides["data_dir"] = args.data
+    try:
+        return load_settings(args.config, os.environ, {"server": overrides})
+    except SettingsError as exc:
+        sys.exit(f"camrelay: bad settings: {exc}")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `serve`."""
+    parser = commands.add_parser("serve", help="run the relay server")
+    add_common(parser)
+    parser.add_argument("--listen", help="TLS HOST:PORT (HTTP/2 and HTTP/1.1)")
+    parser.add_argument("--h2c-listen", help="cleartext h2c HOST:PORT (prior knowledge)")
+    parser.set_defaults(run=run)
+
+
+def announce(relay: Relay, urls: list[str]) -> None:
+    """Print where the server listens (tests and scripts read these lines)."""
+    for url in urls:
+        print(f"camrelay: listening on {url}", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    settings = settings_from(args, listen=args.listen, h2c_listen=args.h2c_listen)
+    asyncio.run(serve(settings, announce))
+    return 0

@@ -1,0 +1,1 @@
+"""Alert plugins (telegram, siren; relay later), their registry and the dispatcher."""

@@ -1,0 +1,128 @@
+"""Accounts and their argon2id password hashes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+import aiosqlite
+from pwdlib import PasswordHash
+
+from .clock import Clock
+from .db import Database
+from .errors import MalformedRequest, NoSuchUser
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
+MAX_PASSWORD = 1024
+
+
+class AccountExists(ValueError):
+    """An account of that name exists already."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the rest of the core sees it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """An account with the counts `camrelay user list` shows."""
+
+    name: str
+    records: int
+    sessions: int
+
+
+class Accounts:
+    """Creates, lists, changes and checks accounts."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._hasher = PasswordHash.recommended()
+        # Verified against when the name is unknown, so both cases cost the same time.
+        self._dummy_hash = self._hasher.hash("camrelay-no-such-account")
+
+    async def add(self, name: str, password: str) -> Account:
+        """Create an account; AccountExists if the name is taken."""
+        _check_name(name)
+        _check_password(password)
+        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._db.transaction() as conn:
+            if await _account_id(conn, name) is not None:
+                raise AccountExists(name)
+            cursor = await conn.execute(
+                "INSERT INTO accounts(name, pw_hash, created) VALUES(?,?,?)",
+                (name, pw_hash, self._clock.now()),
+            )
+            return Account(int(cursor.lastrowid or 0), name)
+
+    async def set_password(self, name: str, password: str) -> None:
+        """Change the password and end every session of the account."""
+        _check_password(password)
+        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._db.transaction() as conn:
+            account_id = await _account_id(conn, name)
+            if account_id is None:
+                raise NoSuchUser(name)
+            await conn.execute("UPDATE accounts SET pw_hash=? WHERE id=?", (pw_hash, account_id))
+            await conn.execute("DELETE FROM sessions WHERE account_id=?", (account_id,))
+
+    async def delete(self, name: str) -> None:
+        """Delete an account with everything it holds."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM accounts WHERE name=?", (name,))
+            if cursor.rowcount == 0:
+                raise NoSuchUser(name)
+
+    async def summaries(self) -> list[AccountSummary]:
+        """Every account with its record and session counts, by name."""
+        rows = await self._db.fetchall(
+            "SELECT a.name, (SELECT COUNT(*) FROM records r WHERE r.account_id=a.id), "
+            "(SELECT COUNT(*) FROM sessions s WHERE s.account_id=a.id) "
+            "FROM accounts a ORDER BY a.name"
+        )
+        return [AccountSummary(name, records, sessions) for name, records, sessions in rows]
+
+    async def ids(self) -> list[int]:
+        """The ids of every account."""
+        return [row[0] for row in await self._db.fetchall("SELECT id FROM accounts")]
+
+    async def find(self, name: str) -> Account | None:
+        """The account of that name, if any."""
+        row = await self._db.fetchone("SELECT id, name FROM accounts WHERE name=?", (name,))
+        return Account(row[0], row[1]) if row else None
+
+    async def verify(self, name: str, password: str) -> Account:
+        """The account if name and password match; NoSuchUser otherwise."""
+        row = None
+        if NAME_RE.match(name) and len(password) <= MAX_PASSWORD:
+            row = await self._db.fetchone(
+                "SELECT id, name, pw_hash FROM accounts WHERE name=?", (name,)
+            )
+        pw_hash = row[2] if row else self._dummy_hash
+        ok = await asyncio.to_thread(self._hasher.verify, password, pw_hash)
+        if row is None or not ok:
+            raise NoSuchUser()
+        return Account(row[0], row[1])
+
+
+async def _account_id(conn: aiosqlite.Connection, name: str) -> int | None:
+    cursor = await conn.execute("SELECT id FROM accounts WHERE name=?", (name,))
+    row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _check_name(name: str) -> None:
+    if not NAME_RE.match(name):
+        raise MalformedRequest("account names are 1-64 of: letters, digits, _ . @ + -")
+
+
+def _check_password(password: str) -> None:
+    if not 1 <= len(password) <= MAX_PASSWORD:
+        raise MalformedRequest(f"passwords are 1-{MAX_PASSWORD} characters")

@@ -1,0 +1,97 @@
+"""One error tree for the core; each error carries its protocol code (core-http2-api.txt)."""
+
+from __future__ import annotations
+
+
+class RelayError(Exception):
+    """Base of every error the core raises on purpose; `code` is the JSON_BAD code."""
+
+    code = 1
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or type(self).__name__)
+        self.detail = detail
+
+
+class InternalError(RelayError):
+    """Something inside the server failed (code 2)."""
+
+    code = 2
+
+
+class DatabaseFail(RelayError):
+    """The SQLite engine reported an error (code 3)."""
+
+    code = 3
+
+
+class JsonParserFail(RelayError):
+    """The request body is not valid JSON (code 4)."""
+
+    code = 4
+
+
+class JsonFail(RelayError):
+    """The JSON is valid but not shaped as the request needs (code 5)."""
+
+    code = 5
+
+
+class NoSuchSession(RelayError):
+    """The shash is unknown, expired or over its request caps (code 6)."""
+
+    code = 6
+
+
+class NoSuchUser(RelayError):
+    """Wrong account name or password (code 7)."""
+
+    code = 7
+
+
+class NoDevicesOnline(RelayError):
+    """No device of the account is online (code 8)."""
+
+    code = 8
+
+
+class NoSuchRecord(RelayError):
+    """The record id is unknown, erased or of another account (code 9)."""
+
+    code = 9
+
+
+class NoDataReturned(RelayError):
+    """The record exists but holds no data (code 10)."""
+
+    code = 10
+
+
+class EmptyRequest(RelayError):
+    """The request carries no body where one is needed (code 11)."""
+
+    code = 11
+
+
+class MalformedRequest(RelayError):
+    """A required parameter is missing, empty or malformed (code 12)."""
+
+    code = 12
+
+
+class NoChannel(RelayError):
+    """The requested stream does not exist (code 13)."""
+
+    code = 13
+
+
+class ErroredStream(RelayError):
+    """The stream broke: bad frame header, oversized frame, stall (code 14)."""
+
+    code = 14
+
+
+class NoSuchDevice(RelayError):
+    """The account has no device of that name (code 15)."""
+
+    code = 15

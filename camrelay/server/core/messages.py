@@ -1,0 +1,126 @@
+"""Messages between the devices of an account, with per-device sync points.
+
+A device receives messages addressed to it and broadcasts (empty target), never its own.
+Each fetch records the newest stamp handed to the device ("given"); a sync moves the device's
+sync point there and deletes the targeted messages it acknowledged. A message the device has
+not been given is never deleted by a sync. Broadcasts live for kind 5 hours, everything for
+at most kind 6 days (housekeeping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from .db import Database
+from .stamps import StampSource
+
+SYNC = "sync"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message as a device sends it; `params` is JSON text."""
+
+    msg: str
+    target: str = ""
+    params: str = "{}"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as a device receives it; `params` is JSON text."""
+
+    msg: str
+    device: str
+    params: str
+    stamp: str
+
+
+class Messages:
+    """Stores and hands out the messages of every account."""
+
+    def __init__(self, db: Database, stamps: StampSource, page_size: int) -> None:
+        self._db = db
+        self._stamps = stamps
+        self._page_size = page_size
+
+    async def add(self, account_id: int, sender: str, batch: list[NewMessage]) -> None:
+        """Store a batch all or nothing; an entry named 'sync' acknowledges instead."""
+        stored = [m for m in batch if m.msg != SYNC]
+        async with self._db.transaction() as conn:
+            for message in stored:
+                await conn.execute(
+                    "INSERT INTO messages(account_id, sender, target, msg, params, stamp) "
+                    "VALUES(?,?,?,?,?,?)",
+                    (account_id, sender, message.target, message.msg, message.params,
+                     self._stamps.next()),
+                )
+            if len(stored) < len(batch):
+                await _sync(conn, account_id, sender)
+
+    async def fetch(
+        self, account_id: int, device: str, after: str | None, sync: bool = False
+    ) -> list[Message]:
+        """One page of the device's messages later than `after`, or than its sync point."""
+        if after is None:
+            after = await self._sync_point(account_id, device)
+        rows = await self._db.fetchall(
+            "SELECT msg, sender, params, stamp FROM messages "
+            "WHERE account_id=? AND stamp>? AND sender<>? AND (target='' OR target=?) "
+            "ORDER BY stamp LIMIT ?",
+            (account_id, after, device, device, self._page_size),
+        )
+        messages = [Message(*row) for row in rows]
+        if messages or sync:
+            async with self._db.transaction() as conn:
+                if messages:
+                    await _given(conn, account_id, device, messages[-1].stamp)
+                if sync:
+                    await _sync(conn, account_id, device)
+        return messages
+
+    async def sync(self, account_id: int, device: str) -> None:
+        """Acknowledge everything the device has been given."""
+        async with self._db.transaction() as conn:
+            await _sync(conn, account_id, device)
+
+    async def purge(self, account_id: int, broadcast_cutoff: str, cutoff: str) -> int:
+        """Delete broadcasts stamped before `broadcast_cutoff` and anything before `cutoff`."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM messages WHERE account_id=? AND (stamp<? OR "
+                "(target='' AND stamp<?))",
+                (account_id, cutoff, broadcast_cutoff),
+            )
+            return cursor.rowcount
+
+    async def _sync_point(self, account_id: int, device: str) -> str:
+        row = await self._db.fetchone(
+            "SELECT sync_stamp FROM devices WHERE account_id=? AND device=?",
+            (account_id, device),
+        )
+        return row[0] if row else ""
+
+
+async def _given(conn: aiosqlite.Connection, account_id: int, device: str, stamp: str) -> None:
+    await conn.execute(
+        "INSERT INTO devices(account_id, device, given_stamp) VALUES(?,?,?) "
+        "ON CONFLICT(account_id, device) DO UPDATE SET "
+        "given_stamp=MAX(given_stamp, excluded.given_stamp)",
+        (account_id, device, stamp),
+    )
+
+
+async def _sync(conn: aiosqlite.Connection, account_id: int, device: str) -> None:
+    await conn.execute(
+        "UPDATE devices SET sync_stamp=MAX(sync_stamp, given_stamp) "
+        "WHERE account_id=? AND device=?",
+        (account_id, device),
+    )
+    await conn.execute(
+        "DELETE FROM messages WHERE account_id=? AND target=? AND sender<>? AND stamp<=("
+        "SELECT sync_stamp FROM devices WHERE account_id=? AND device=?)",
+        (account_id, device, device, account_id, device),
+    )

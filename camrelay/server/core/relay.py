@@ -1,0 +1,77 @@
+"""The core put together: one object holding every domain service, opened and closed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...settings import Settings
+from .account_config import AccountConfig
+from .accounts import Accounts
+from .clock import Clock, SystemClock
+from .db import Database
+from .housekeeping import Housekeeping
+from .login_throttle import LoginThrottle
+from .messages import Messages
+from .records import Records
+from .sessions import SessionPolicy, Sessions
+from .stamps import StampSource
+
+DB_FILE = "camrelay.sqlite3"
+
+
+@dataclass
+class Relay:
+    """Every core service of one server."""
+
+    db: Database
+    clock: Clock
+    accounts: Accounts
+    config: AccountConfig
+    sessions: Sessions
+    records: Records
+    messages: Messages
+    throttle: LoginThrottle
+    housekeeping: Housekeeping
+
+    async def close(self) -> None:
+        """Flush what is only in memory and close the store."""
+        await self.sessions.flush()
+        await self.db.close()
+
+
+async def newest_stamp(db: Database) -> str | None:
+    """The largest stamp stored, so stamps keep increasing across restarts."""
+    row = await db.fetchone(
+        "SELECT MAX(s) FROM (SELECT MAX(stamp) AS s FROM records "
+        "UNION ALL SELECT MAX(stamp) FROM messages)"
+    )
+    return row[0] if row else None
+
+
+def database_path(data_dir: Path) -> Path:
+    """Where the SQLite file of a data directory lives."""
+    return data_dir / DB_FILE
+
+
+async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
+    """Open the store in the data directory and build every service on it."""
+    clock = clock or SystemClock()
+    db = await Database.open(database_path(settings.server.data_dir))
+    stamps = StampSource(clock, await newest_stamp(db))
+    page = settings.limits.page_size
+    accounts = Accounts(db, clock)
+    config = AccountConfig(db)
+    sess = settings.sessions
+    sessions = Sessions(
+        db, config, clock,
+        SessionPolicy(sess.bind_to_address, sess.enforce_request_caps, sess.max_per_account),
+    )
+    await sessions.load()
+    records = Records(db, stamps, page)
+    messages = Messages(db, stamps, page)
+    throttle = LoginThrottle(clock, sess.login_delay_base_s, sess.login_delay_max_s)
+    housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
+    return Relay(
+        db, clock, accounts, config, sessions, records, messages, throttle, housekeeping
+    )

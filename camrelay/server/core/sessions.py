@@ -1,0 +1,183 @@
+"""Device sessions: opened by authorize, kept in memory for speed, persisted in SQLite.
+
+Every request goes through `use`, which checks expiry (kind 2), the total and per-minute
+request caps (kinds 3 and 4) and the client address. Counters live in memory and are flushed
+by housekeeping; the session rows themselves are written when opened and deleted when they end,
+so sessions survive a restart and `camrelay user passwd/del` ends them on the next sweep.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+
+from . import account_config as kinds
+from .account_config import AccountConfig
+from .accounts import Account
+from .clock import Clock
+from .db import Database
+from .errors import NoSuchSession
+
+
+@dataclass
+class Session:
+    """One authorized device session."""
+
+    shash: str
+    account_id: int
+    device: str
+    meta: str
+    address: str
+    created: float
+    last_seen: float
+    requests: int = 0
+    minute_start: float = 0.0
+    minute_count: int = 0
+    dirty: bool = field(default=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """Server-wide session rules from the settings."""
+
+    bind_to_address: bool = True
+    enforce_request_caps: bool = True
+    max_per_account: int = 256
+
+
+def new_shash() -> str:
+    """28 characters of base64 over 20 random bytes."""
+    return base64.b64encode(secrets.token_bytes(20)).decode("ascii")
+
+
+class Sessions:
+    """The live sessions of every account."""
+
+    def __init__(
+        self, db: Database, config: AccountConfig, clock: Clock, policy: SessionPolicy
+    ) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+        self._policy = policy
+        self._live: dict[str, Session] = {}
+
+    async def load(self) -> None:
+        """Read the sessions that were live when the server last stopped."""
+        rows = await self._db.fetchall(
+            "SELECT shash, account_id, device, meta, address, created, last_seen, requests "
+            "FROM sessions"
+        )
+        self._live = {row[0]: Session(*row) for row in rows}
+
+    async def open(self, account: Account, device: str, meta: str, address: str) -> Session:
+        """Start a session for a device of the account."""
+        now = self._clock.now()
+        session = Session(new_shash(), account.id, device, meta, address, now, now)
+        await self._evict_beyond_cap(account.id)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sessions(shash, account_id, device, meta, address, created, "
+                "last_seen) VALUES(?,?,?,?,?,?,?)",
+                (session.shash, account.id, device, meta, address, now, now),
+            )
+            await conn.execute(
+                "INSERT OR IGNORE INTO devices(account_id, device) VALUES(?,?)",
+                (account.id, device),
+            )
+        self._live[session.shash] = session
+        return session
+
+    async def use(self, shash: str, address: str) -> Session:
+        """The session for a request: checked, counted and kept alive; NoSuchSession if not."""
+        session = self._live.get(shash)
+        if session is None or (self._policy.bind_to_address and session.address != address):
+            raise NoSuchSession()
+        values = await self._config.values(session.account_id)
+        now = self._clock.now()
+        if self._expired(session, values, now) or self._over_caps(session, values, now):
+            await self.end(session)
+            raise NoSuchSession()
+        session.last_seen = now
+        session.dirty = True
+        return session
+
+    def keep_alive(self, session: Session) -> None:
+        """Mark a session as active without counting a request (an open upload)."""
+        session.last_seen = self._clock.now()
+        session.dirty = True
+
+    def _expired(self, session: Session, values: dict[int, float], now: float) -> bool:
+        return now - session.last_seen > values[kinds.SESSION_MINUTES] * 60
+
+    def _over_caps(self, session: Session, values: dict[int, float], now: float) -> bool:
+        session.requests += 1
+        if now - session.minute_start >= 60:
+            session.minute_start, session.minute_count = now, 0
+        session.minute_count += 1
+        if not self._policy.enforce_request_caps:
+            return False
+        return (
+            session.requests > values[kinds.SESSION_MAX_REQUESTS]
+            or session.minute_count > values[kinds.SESSION_MAX_PER_MINUTE]
+        )
+
+    async def end(self, session: Session) -> None:
+        """End a session now."""
+        self._live.pop(session.shash, None)
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM sessions WHERE shash=?", (session.shash,))
+
+    def online(self, account_id: int) -> list[Session]:
+        """The newest live session of each device of the account, oldest device first."""
+        newest: dict[str, Session] = {}
+        for session in self._live.values():
+            if session.account_id == account_id:
+                seen = newest.get(session.device)
+                if seen is None or session.created > seen.created:
+                    newest[session.device] = session
+        return sorted(newest.values(), key=lambda s: s.created)
+
+    def count(self) -> int:
+        """How many sessions are live."""
+        return len(self._live)
+
+    async def expire(self) -> int:
+        """End every session past its kind-2 timeout; returns how many."""
+        now = self._clock.now()
+        dead = []
+        for session in list(self._live.values()):
+            if self._expired(session, await self._config.values(session.account_id), now):
+                dead.append(session)
+        for session in dead:
+            await self.end(session)
+        return len(dead)
+
+    async def flush(self) -> None:
+        """Write the counters of sessions used since the last flush."""
+        dirty = [s for s in self._live.values() if s.dirty]
+        if not dirty:
+            return
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE sessions SET last_seen=?, requests=? WHERE shash=?",
+                [(s.last_seen, s.requests, s.shash) for s in dirty],
+            )
+        for session in dirty:
+            session.dirty = False
+
+    async def reconcile(self) -> None:
+        """Forget sessions whose rows were deleted from outside (user passwd / user del)."""
+        started = self._clock.now()
+        stored = {row[0] for row in await self._db.fetchall("SELECT shash FROM sessions")}
+        gone = [s for s in self._live.values() if s.shash not in stored and s.created < started]
+        for session in gone:
+            self._live.pop(session.shash, None)
+
+    async def _evict_beyond_cap(self, account_id: int) -> None:
+        mine = [s for s in self._live.values() if s.account_id == account_id]
+        if len(mine) >= self._policy.max_per_account:
+            mine.sort(key=lambda s: s.last_seen)
+            for session in mine[: len(mine) - self._policy.max_per_account + 1]:
+                await self.end(session)

@@ -1,0 +1,75 @@
+"""Reading a request body: size cap, time cap, and Content-Encoding deflate/gzip.
+
+Real clients send `Content-Encoding: deflate` both as zlib-wrapped and as raw deflate data;
+the first two bytes tell which.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import AsyncIterable
+
+from ...core.errors import JsonFail, MalformedRequest
+
+_COMPRESSED = ("deflate", "gzip", "x-gzip")
+
+
+class BodyTooLarge(MalformedRequest):
+    """The body (after decoding) is larger than the request allows."""
+
+
+def _wbits(head: bytes) -> int:
+    """zlib/gzip auto-detection for a wrapped stream, raw deflate otherwise."""
+    is_gzip = head[:2] == b"\x1f\x8b"
+    is_zlib = head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    return 47 if is_gzip or is_zlib else -zlib.MAX_WBITS
+
+
+class BodyDecoder:
+    """Undoes a Content-Encoding chunk by chunk."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding not in ("", "identity", *_COMPRESSED):
+            raise JsonFail(f"unsupported Content-Encoding {encoding!r}")
+        self._compressed = encoding in _COMPRESSED
+        self._inflate: zlib._Decompress | None = None
+        self._head = b""
+
+    def decode(self, chunk: bytes, limit: int) -> bytes:
+        """Decoded bytes of one chunk; at most `limit` + 1, so the caller sees an overflow."""
+        if not self._compressed:
+            return chunk
+        if self._inflate is None:
+            self._head += chunk
+            if len(self._head) < 2:
+                return b""
+            self._inflate = zlib.decompressobj(_wbits(self._head))
+            chunk, self._head = self._head, b""
+        try:
+            return self._inflate.decompress(chunk, max(limit, 0) + 1)
+        except zlib.error as exc:
+            raise MalformedRequest("bad compressed body") from exc
+
+
+async def read_body(
+    chunks: AsyncIterable[bytes], encoding: str, limit: int, timeout_s: float
+) -> bytes:
+    """The whole decoded body; BodyTooLarge past `limit`, MalformedRequest when too slow."""
+    try:
+        return await asyncio.wait_for(_collect(chunks, BodyDecoder(encoding), limit), timeout_s)
+    except TimeoutError as exc:
+        raise MalformedRequest("request body too slow") from exc
+
+
+async def _collect(chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int) -> bytes:
+    parts = []
+    size = 0
+    async for chunk in chunks:
+        data = decoder.decode(chunk, limit - size)
+        size += len(data)
+        if size > limit:
+            raise BodyTooLarge(f"body larger than {limit} bytes")
+        parts.append(data)
+    return b"".join(parts)

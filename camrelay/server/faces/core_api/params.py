@@ -1,0 +1,143 @@
+"""Request parameters of the .json requests: a JSON object in the body, else the query string.
+
+A body that is not JSON answers code 4; JSON that is not an object, 5. Query values are text and
+are converted to what each parameter needs (`?rid=34` is 34). Objects given where text is
+stored (`meta`, `params`) become their compact JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ...core.errors import JsonFail, JsonParserFail, MalformedRequest
+from ...core.stamps import normalize
+
+MAX_TEXT = 4096
+INT64 = 2**63 - 1
+
+
+def compact(value: Any) -> str:
+    """JSON text without spaces, keeping non-ASCII characters as they are."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Params:
+    """The parameters of one request, with typed accessors that raise protocol errors."""
+
+    def __init__(self, values: Mapping[str, Any], from_query: frozenset[str]) -> None:
+        self._values = values
+        self._from_query = from_query
+
+    @classmethod
+    def parse(cls, body: bytes, query: Mapping[str, str]) -> Params:
+        """Merge the query string with the body's JSON object; the body wins."""
+        values: dict[str, Any] = dict(query)
+        from_query = set(query)
+        if body.strip():
+            document = _load_json(body)
+            if not isinstance(document, dict):
+                raise JsonFail("the body must be a JSON object")
+            values.update(document)
+            from_query -= set(document)
+        return cls(values, frozenset(from_query))
+
+    def present(self, name: str) -> bool:
+        """Whether the parameter was given with a non-empty value."""
+        return self._values.get(name) not in (None, "", [], {})
+
+    def raw(self, name: str) -> Any:
+        """The value as given (query values decoded from JSON when they hold JSON)."""
+        value = self._values.get(name)
+        if name in self._from_query and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def text(self, name: str, required: bool = True, max_len: int = MAX_TEXT) -> str:
+        """A text parameter; numbers are taken as their text, anything else is 12."""
+        value = self._values.get(name)
+        if value is None or value == "":
+            if required:
+                raise MalformedRequest(f"{name} is required")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise MalformedRequest(f"{name} must be text")
+        text = value if isinstance(value, str) else compact(value)
+        if len(text) > max_len or "\x00" in text:
+            raise MalformedRequest(f"{name} is too long or holds NUL")
+        return text
+
+    def stored_text(self, name: str, max_len: int) -> str:
+        """Optional free text that may come as any JSON value (`meta`): objects as JSON text."""
+        value = self._values.get(name)
+        if value is None:
+            return ""
+        text = value if isinstance(value, str) else compact(value)
+        if len(text) > max_len:
+            raise MalformedRequest(f"{name} is too long")
+        return text
+
+    def integer(self, name: str) -> int:
+        """A required integer; '34', 34 and 34.0 are 34."""
+        return to_int(self._values.get(name), name)
+
+    def stamp(self, name: str) -> str | None:
+        """An optional stamp, normalized; `{"msg":"sync"}` (real clients) means none."""
+        value = self.raw(name)
+        if value is None or value == "" or (isinstance(value, dict) and value.get("msg") == "sync"):
+            return None
+        if not isinstance(value, str):
+            raise MalformedRequest(f"{name} must be a stamp")
+        return normalize(value)
+
+    def array(self, name: str) -> list[Any]:
+        """A required non-empty JSON array (query values are JSON text)."""
+        value = self.raw(name)
+        if value is None or value == "" or value == []:
+            raise MalformedRequest(f"{name} is required")
+        if not isinstance(value, list):
+            raise MalformedRequest(f"{name} must be an array")
+        return value
+
+
+def to_int(value: Any, name: str) -> int:
+    """An int64 from a JSON number or its text; MalformedRequest otherwise."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise MalformedRequest(f"{name} must be an integer")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError as exc:
+            raise MalformedRequest(f"{name} must be an integer") from exc
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise MalformedRequest(f"{name} must be an integer")
+        value = int(value)
+    if not isinstance(value, int) or abs(value) > INT64:
+        raise MalformedRequest(f"{name} must be an integer")
+    return value
+
+
+def to_float(value: Any, name: str) -> float:
+    """A finite number from a JSON number or its text."""
+    if isinstance(value, bool) or value is None:
+        raise MalformedRequest(f"{name} must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise MalformedRequest(f"{name} must be a number") from exc
+    if not math.isfinite(number):
+        raise MalformedRequest(f"{name} must be a finite number")
+    return number
+
+
+def _load_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise JsonParserFail() from exc

@@ -1,0 +1,55 @@
+"""addRecord (addRecordData), getRecordCount, getRecordMeta, getRecordData, deleteRecords."""
+
+from __future__ import annotations
+
+from quart import Response
+
+from .answers import ok
+from .params import to_int
+from .routes import Call, JsonApi
+
+MAX_META = 4096
+MAX_IDS = 10_000
+_TYPES = {"JPEG": "image/jpeg", "JPG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
+          "MJPEG": "video/x-motion-jpeg", "TEXT": "text/plain", "JSON": "application/json"}
+
+
+def content_type(meta: str) -> str:
+    """A Content-Type for a record's data from its meta text; JPEG is the default format."""
+    word = meta.strip().split(maxsplit=1)[0].upper() if meta.strip() else "JPEG"
+    return _TYPES.get(word, "application/octet-stream")
+
+
+def register(api: JsonApi) -> None:
+    """Add the record requests to the API."""
+    records = api.relay.records
+
+    @api.request("addRecord", "addRecordData", raw_body=True)
+    async def add_record(call: Call) -> Response:
+        meta = call.params.stored_text("meta", MAX_META)
+        entry = await records.add(call.session.account_id, call.session.device, meta, call.body)
+        return ok(rid=entry.rid)
+
+    @api.request("getRecordCount")
+    async def record_count(call: Call) -> Response:
+        entries = await records.since(call.session.account_id, call.params.stamp("stamp"))
+        return ok(records=[{"rid": e.rid, "device": e.device, "stamp": e.stamp} for e in entries])
+
+    @api.request("getRecordMeta")
+    async def record_meta(call: Call) -> Response:
+        meta = await records.meta(call.session.account_id, call.params.integer("rid"))
+        return ok(device=meta.device, meta=meta.meta, stamp=meta.stamp)
+
+    @api.request("getRecordData")
+    async def record_data(call: Call) -> Response:
+        data, meta = await records.data(call.session.account_id, call.params.integer("rid"))
+        return Response(data, status=200, content_type=content_type(meta))
+
+    @api.request("deleteRecords")
+    async def delete_records(call: Call) -> Response:
+        listed = call.params.array("records")
+        if len(listed) > MAX_IDS:
+            listed = listed[: MAX_IDS + 1]
+        ids = [to_int(value, "records") for value in listed]
+        await records.delete(call.session.account_id, ids[:MAX_IDS])
+        return ok()

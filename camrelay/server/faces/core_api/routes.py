@@ -1,0 +1,98 @@
+"""How a .json request is served: read the body, parse parameters, find the session, call the
+handler, and turn every error into the documented `{"result":"BAD","code":N}`."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from quart import Blueprint, Response, request
+
+from ....settings import LimitsSettings
+from ...core.errors import RelayError
+from ...core.relay import Relay
+from ...core.sessions import Session
+from .answers import bad
+from .body import read_body
+from .params import Params
+
+log = logging.getLogger("camrelay.api")
+BODY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: the parameters, the session (if required), the raw body."""
+
+    params: Params
+    session: Session
+    address: str
+    body: bytes = b""
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+class JsonApi:
+    """Registers the .json requests on a blueprint with the common plumbing around them."""
+
+    def __init__(self, relay: Relay, limits: LimitsSettings) -> None:
+        self.relay = relay
+        self.limits = limits
+        self.blueprint = Blueprint("core_api", __name__)
+
+    def request(
+        self, *names: str, session: bool = True, raw_body: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Serve `handler` at /NAME.json for each name, with GET and POST."""
+
+        def register(handler: Handler) -> Handler:
+            async def view() -> Response:
+                return await self._serve(handler, session, raw_body)
+
+            for name in names:
+                self.blueprint.add_url_rule(
+                    f"/{name}.json", f"{name}", view, methods=["GET", "POST"]
+                )
+            return handler
+
+        return register
+
+    async def _serve(self, handler: Handler, needs_session: bool, raw_body: bool) -> Response:
+        try:
+            return await handler(await self._call(needs_session, raw_body))
+        except RelayError as exc:
+            return bad(exc.code)
+        except sqlite3.Error:
+            log.exception("database error in %s", request.path)
+            return bad(3)
+        except Exception:
+            log.exception("internal error in %s", request.path)
+            return bad(2)
+
+    async def _call(self, needs_session: bool, raw_body: bool) -> Call:
+        query = request.args.to_dict()
+        address = request.remote_addr or ""
+        if raw_body:
+            # The session is checked before a large blob is read.
+            params = Params.parse(b"", query)
+            session = await self._session(params, address) if needs_session else _NO_SESSION
+            body = await self._body(self.limits.max_record_bytes)
+            return Call(params, session, address, body)
+        params = Params.parse(await self._body(self.limits.max_json_bytes), query)
+        session = await self._session(params, address) if needs_session else _NO_SESSION
+        return Call(params, session, address)
+
+    async def _body(self, limit: int) -> bytes:
+        encoding = request.headers.get("Content-Encoding", "")
+        return await read_body(request.body, encoding, limit, BODY_TIMEOUT_S)
+
+    async def _session(self, params: Params, address: str) -> Session:
+        # Base64 never holds a space: an unencoded '+' in a query string arrives as one.
+        shash = params.text("shash", max_len=64).replace(" ", "+")
+        return await self.relay.sessions.use(shash, address)
+
+
+_NO_SESSION = Session("", 0, "", "", "", 0.0, 0.0)

@@ -1,0 +1,90 @@
+"""Running the server: Hypercorn on the TLS port (h2 + http/1.1) and the optional h2c port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.config import Sockets
+from hypercorn.utils import wrap_app
+
+from ..settings import Settings
+from . import h2_late_data
+from .app import create_app
+from .core.relay import Relay, open_relay
+from .tls import ensure_self_signed
+
+# The path without the query string: a shash or password in a query must never be logged.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
+# Hypercorn ends an HTTP/2 connection after keep_alive_max_requests requests (default 1000);
+# a camera or app keeps one connection for days.
+UNLIMITED_REQUESTS = 2**62
+
+
+def hypercorn_config(settings: Settings) -> HypercornConfig:
+    """Hypercorn's settings from ours, with a certificate made if none is configured."""
+    server = settings.server
+    certfile, keyfile = server.certfile, server.keyfile
+    if not certfile:
+        cert, key = ensure_self_signed(Path(server.data_dir))
+        certfile, keyfile = str(cert), str(key)
+    config = HypercornConfig()
+    config.bind = [server.listen]
+    config.insecure_bind = [server.h2c_listen] if server.h2c_listen else []
+    config.certfile, config.keyfile = certfile, keyfile
+    config.keep_alive_max_requests = UNLIMITED_REQUESTS
+    config.keep_alive_timeout = server.keep_alive_timeout_s
+    config.h2_max_concurrent_streams = server.h2_max_concurrent_streams
+    # Loggers, not "-": records go through the root handler once, not twice.
+    config.accesslog = logging.getLogger("hypercorn.access") if server.access_log else None
+    config.access_log_format = ACCESS_LOG_FORMAT
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.loglevel = server.log_level.upper()
+    return config
+
+
+def describe(sockets: Sockets) -> list[str]:
+    """The URLs the server listens on: https:// for TLS, http:// for h2c."""
+    urls = []
+    for scheme, group in (("https", sockets.secure_sockets), ("http", sockets.insecure_sockets)):
+        for sock in group:
+            host, port = sock.getsockname()[:2]
+            host = f"[{host}]" if ":" in host else host
+            urls.append(f"{scheme}://{host}:{port}")
+    return urls
+
+
+async def serve(
+    settings: Settings,
+    on_ready: Callable[[Relay, list[str]], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Open the relay, listen, call `on_ready(relay, urls)`, serve until `stop` or a signal."""
+    logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
+    h2_late_data.install()
+    relay = await open_relay(settings)
+    stop = stop or _stop_on_signals()
+    config = hypercorn_config(settings)
+    sockets = config.create_sockets()
+    sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
+    try:
+        if on_ready:
+            on_ready(relay, describe(sockets))
+        app = wrap_app(create_app(relay, settings), config.wsgi_max_body_size, None)
+        await worker_serve(app, config, sockets=sockets, shutdown_trigger=stop.wait)
+    finally:
+        sweeper.cancel()
+        await relay.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, event.set)
+    return event

@@ -1,0 +1,138 @@
+"""Server settings: defaults, then a TOML file, then CAMRELAY_* environment variables.
+
+An environment variable names a section and a key: CAMRELAY_SERVER_LISTEN=0.0.0.0:8443 sets
+[server] listen. Everything is validated by one frozen pydantic model; errors name the setting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "CAMRELAY_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_hostport(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
+class ServerSettings(_Section):
+    """Where the server listens and keeps its files."""
+
+    data_dir: Path = Path("./data")
+    listen: str = "127.0.0.1:8080"
+    h2c_listen: str = ""
+    certfile: str = ""
+    keyfile: str = ""
+    access_log: bool = True
+    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    h2_max_concurrent_streams: int = Field(default=256, ge=1, le=10_000)
+    keep_alive_timeout_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        return _check_hostport(value)
+
+    @field_validator("h2c_listen")
+    @classmethod
+    def _h2c(cls, value: str) -> str:
+        return _check_hostport(value) if value else value
+
+
+class LimitsSettings(_Section):
+    """Sizes the server accepts."""
+
+    max_json_bytes: int = Field(default=1 << 20, ge=1024)
+    max_record_bytes: int = Field(default=32 << 20, ge=1024)
+    max_frame_bytes: int = Field(default=1_048_570, ge=1024)
+    page_size: int = Field(default=32, ge=1, le=10_000)
+
+
+class SessionSettings(_Section):
+    """Session and login rules."""
+
+    bind_to_address: bool = True
+    enforce_request_caps: bool = True
+    max_per_account: int = Field(default=256, ge=1)
+    login_delay_base_s: float = Field(default=0.5, ge=0)
+    login_delay_max_s: float = Field(default=8.0, ge=0)
+
+
+class HousekeepingSettings(_Section):
+    """The periodic sweeps that config kinds 1-6 drive."""
+
+    interval_s: float = Field(default=10.0, gt=0)
+
+
+class Settings(_Section):
+    """Every setting of `camrelay serve`."""
+
+    server: ServerSettings = ServerSettings()
+    limits: LimitsSettings = LimitsSettings()
+    sessions: SessionSettings = SessionSettings()
+    housekeeping: HousekeepingSettings = HousekeepingSettings()
+
+
+class SettingsError(ValueError):
+    """The settings are invalid; the message names each bad setting."""
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Defaults, then the TOML file, then the environment, then command-line overrides."""
+    data: dict[str, dict[str, Any]] = {}
+    if config_file is not None:
+        _merge(data, _read_toml(config_file))
+    _merge(data, _from_env(env or {}))
+    _merge(data, overrides or {})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(problems) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    sections = sorted(Settings.model_fields, key=len, reverse=True)
+    found: dict[str, dict[str, Any]] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        for section in sections:
+            if rest.startswith(section + "_"):
+                found.setdefault(section, {})[rest[len(section) + 1:]] = value
+                break
+    return found
+
+
+def _merge(into: dict[str, dict[str, Any]], layer: Mapping[str, Any]) -> None:
+    for section, values in layer.items():
+        if isinstance(values, Mapping):
+            into.setdefault(section, {}).update(values)
+        else:
+            into[section] = values  # let validation report a non-table section

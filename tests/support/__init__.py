@@ -1,0 +1,1 @@
+"""Test support: a real camrelay server in a subprocess, and clients for it."""

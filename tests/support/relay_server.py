@@ -1,0 +1,90 @@
+"""A real `camrelay serve` in a subprocess on 127.0.0.1 port 0, with its TLS and h2c URLs."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from camrelay.server.core.accounts import Accounts
+from camrelay.server.core.clock import SystemClock
+from camrelay.server.core.db import Database
+from camrelay.server.core.relay import database_path
+
+LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
+TEST_ENV = {
+    # Every test client is 127.0.0.1: keep the failed-login slow-down short by default.
+    "CAMRELAY_SESSIONS_LOGIN_DELAY_BASE_S": "0.01",
+    "CAMRELAY_SESSIONS_LOGIN_DELAY_MAX_S": "0.05",
+}
+
+
+@dataclass
+class RelayServer:
+    """One server process; `url` is https://, `h2c_url` is http:// (prior knowledge)."""
+
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+    url: str = ""
+    h2c_url: str = ""
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def start(self, timeout: float = 30.0) -> RelayServer:
+        """Start the process and wait until it prints both URLs."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        start_offset = log.tell()
+        env = {**os.environ, **TEST_ENV, **self.env}
+        command = [sys.executable, "-m", "camrelay", "serve", "--data", str(self.data_dir),
+                   "--listen", "127.0.0.1:0", "--h2c-listen", "127.0.0.1:0", *self.args]
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        log.close()
+        urls = self._wait_for_urls(start_offset, timeout)
+        self.url, self.h2c_url = urls[0], urls[1]
+        return self
+
+    def _wait_for_urls(self, offset: int, timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_path.read_bytes()[offset:].decode(errors="replace")
+            urls = LISTEN_RE.findall(text)
+            if len(urls) >= 2:
+                return urls
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{text}")
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        """Everything the server printed."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush anything."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+    async def add_account(self, name: str, password: str) -> None:
+        """Create an account in the server's store, as `camrelay user add` does."""
+        db = await Database.open(database_path(self.data_dir))
+        try:
+            await Accounts(db, SystemClock()).add(name, password)
+        finally:
+            await db.close()
