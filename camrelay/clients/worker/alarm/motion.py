@@ -16,8 +16,10 @@ import numpy.typing as npt
 from camrelay.clients.worker.alarm.config import ProcessingSettings
 
 PROCESS_WIDTH = 640
+# OpenCV's default dilation element, spelled out.
+_DILATION_KERNEL = np.ones((3, 3), np.uint8)
 
-Frame = npt.NDArray[np.uint8]
+Frame = cv2.typing.MatLike
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def decode_jpeg(data: bytes) -> Frame:
     return frame
 
 
-def to_grey(frame: npt.NDArray[np.uint8]) -> Frame:
+def to_grey(frame: Frame) -> Frame:
     """A single-channel view of a grey, BGR or BGRA frame."""
     if frame.ndim == 2:
         return frame
@@ -90,7 +92,7 @@ class MotionDetector:
         """Forget the scene; the next frame becomes the new average and counts zero."""
         self._average = None
 
-    def update(self, frame: npt.NDArray[np.uint8]) -> MotionResult:
+    def update(self, frame: Frame) -> MotionResult:
         """Run one frame through the pipeline and return its count."""
         blurred = self._prepare(frame)
         if self._average is None or self._average.shape != blurred.shape:
@@ -99,7 +101,7 @@ class MotionDetector:
         count = self._count_changes(blurred)
         return MotionResult(count, in_movement_range(count, self._settings))
 
-    def _prepare(self, frame: npt.NDArray[np.uint8]) -> Frame:
+    def _prepare(self, frame: Frame) -> Frame:
         """Grey, 640 wide, blurred."""
         small = scale_to_width(to_grey(frame))
         ksize = self._settings.gauss_ksize
@@ -113,5 +115,5 @@ class MotionDetector:
         delta = cv2.absdiff(self._average, blurred.astype(np.float32))
         _, changed = cv2.threshold(delta, settings.fixed_lvl_threshold, 255, cv2.THRESH_BINARY)
         if settings.dilation_iterations:
-            changed = cv2.dilate(changed, None, iterations=settings.dilation_iterations)
+            changed = cv2.dilate(changed, _DILATION_KERNEL, iterations=settings.dilation_iterations)
         return int(cv2.countNonZero(changed))

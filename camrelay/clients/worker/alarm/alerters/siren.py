@@ -8,7 +8,7 @@ from typing import Any
 import asyncssh
 
 from camrelay.clients.worker.alarm.alerter_settings import SirenSettings
-from camrelay.clients.worker.alarm.alerters.base import AlertEvent, AlerterError
+from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent
 
 
 class SirenAlerter:
@@ -54,6 +54,8 @@ class SirenAlerter:
             # Only the configured key: no agent, no ~/.ssh keys, no password prompt.
             "agent_path": None,
             "password": None,
+            # The settings are the whole truth: ~/.ssh/config must not redirect the siren.
+            "config": [],
         }
         if not settings.ssh_check_host_key:
             options["known_hosts"] = None

@@ -7,7 +7,7 @@ import logging
 import httpx
 
 from camrelay.clients.worker.alarm.alerter_settings import TelegramSettings
-from camrelay.clients.worker.alarm.alerters.base import AlertEvent, AlerterError
+from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,9 @@ class TelegramAlerter:
 
     name = "telegram"
 
-    def __init__(self, settings: TelegramSettings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, settings: TelegramSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self._settings = settings
         self._transport = transport
 
