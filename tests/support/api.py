@@ -52,3 +52,16 @@ class Device:
         )
         assert response.status_code == 200
         return response.json()
+
+
+async def post_raw(
+    api: Api, name: str, content: bytes = b"", query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST raw bytes to /NAME.json; asserts an HTTP 200 JSON answer and returns it."""
+    response = await api.http.post(
+        f"{api.url}/{name}.json", content=content, params=query or {}, headers=headers or {}
+    )
+    assert response.status_code == 200, (name, response.status_code, response.text)
+    assert response.headers["content-type"] == "application/json", response.text
+    return response.json()

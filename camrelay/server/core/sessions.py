@@ -169,11 +169,12 @@ class Sessions:
 
     async def reconcile(self) -> None:
         """Forget sessions whose rows were deleted from outside (user passwd / user del)."""
-        started = self._clock.now()
+        # Only sessions live before the read: their rows were committed before it began.
+        known = list(self._live)
         stored = {row[0] for row in await self._db.fetchall("SELECT shash FROM sessions")}
-        gone = [s for s in self._live.values() if s.shash not in stored and s.created < started]
-        for session in gone:
-            self._live.pop(session.shash, None)
+        for shash in known:
+            if shash not in stored:
+                self._live.pop(shash, None)
 
     async def _evict_beyond_cap(self, account_id: int) -> None:
         mine = [s for s in self._live.values() if s.account_id == account_id]
