@@ -41,8 +41,14 @@ def _draw_track(canvas: np.ndarray, track: TrackView) -> None:
     colour = _BOX if track.confirmed else _TENTATIVE
     cv2.rectangle(canvas, (int(box.x0), int(box.y0)), (int(box.x1), int(box.y1)), colour, 2)
     cv2.putText(
-        canvas, str(track.track_id), (int(box.x0), int(box.y0) - 4), cv2.FONT_HERSHEY_SIMPLEX,
-        0.5, colour, 1, cv2.LINE_AA,
+        canvas,
+        str(track.track_id),
+        (int(box.x0), int(box.y0) - 4),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.5,
+        colour,
+        1,
+        cv2.LINE_AA,
     )
     if len(track.trail) > 1:
         points = np.array([[p.x, p.y] for p in track.trail], dtype=np.int32)

@@ -38,7 +38,9 @@ class LineSettings(_Frozen):
     def _direction_fits_orientation(self) -> LineSettings:
         across = {InDirection.LEFT_TO_RIGHT, InDirection.RIGHT_TO_LEFT}
         if (self.in_direction in across) != (self.orientation == "vertical"):
-            raise ValueError(f"in_direction {self.in_direction} does not cross a {self.orientation} line")
+            raise ValueError(
+                f"in_direction {self.in_direction} does not cross a {self.orientation} line"
+            )
         return self
 
 

@@ -1,4 +1,4 @@
-"""High-traffic events (CONTRACT §3): start above N INs in a rolling window, end after M quiet hours.
+"""High-traffic events (CONTRACT §3): start above N INs in a window, end after M quiet hours.
 
 Time comes in as an argument (aware datetimes), never from the system clock, so the state
 machine is exact and testable. "Quiet" means the rolling count is at or below N again; the

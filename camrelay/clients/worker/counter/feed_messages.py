@@ -61,7 +61,10 @@ def stats_message(stats: CounterStats, now: datetime, zone: tzinfo) -> Message:
 
 def event_message(change: EventChange, now: datetime, zone: tzinfo) -> Message:
     """An `event` notification, started or ended."""
-    data: dict[str, Any] = {"status": change.status.value, "start_time": clock_time(change.start, zone)}
+    data: dict[str, Any] = {
+        "status": change.status.value,
+        "start_time": clock_time(change.start, zone),
+    }
     if change.status is EventStatus.ENDED:
         assert change.end is not None
         data["end_time"] = clock_time(change.end, zone)

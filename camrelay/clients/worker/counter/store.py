@@ -161,10 +161,7 @@ class CounterStore:
         )
         async with self._db.execute(sql) as cur:
             rows = await cur.fetchall()
-        return [
-            DailyReport(date.fromisoformat(r[0]), _at(r[1]), _at(r[2]), *r[3:])
-            for r in rows
-        ]
+        return [DailyReport(date.fromisoformat(r[0]), _at(r[1]), _at(r[2]), *r[3:]) for r in rows]
 
     async def crossing_count(self) -> int:
         """How many crossings are logged."""

@@ -64,7 +64,12 @@ class _Track:
     def view(self, min_hits: int) -> TrackView:
         """A frozen snapshot for the rest of the pipeline."""
         return TrackView(
-            self.track_id, self.box, tuple(self.trail), self.hits, self.missed, self.hits >= min_hits
+            self.track_id,
+            self.box,
+            tuple(self.trail),
+            self.hits,
+            self.missed,
+            self.hits >= min_hits,
         )
 
 
