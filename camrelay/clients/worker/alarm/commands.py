@@ -8,7 +8,7 @@ need I/O (send the test, write the file, stop the process) are returned for the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -80,12 +80,14 @@ def handle_command(machine: AlarmStateMachine, message: object, now: float) -> C
 
 
 def _parsed(message: object) -> object:
-    """Decode JSON text; anything else is validated as it is."""
+    """The message as a mapping, decoding JSON text first."""
     if isinstance(message, str | bytes | bytearray):
         try:
-            return json.loads(message)
+            message = json.loads(message)
         except ValueError:
             raise CommandError("message is not valid JSON") from None
+    if not isinstance(message, Mapping):
+        raise CommandError('a command is an object: {"command": …, "data": {…}}')
     return message
 
 
