@@ -71,6 +71,8 @@ async def serve(
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)
     sockets = config.create_sockets()
+    for sock in sockets.secure_sockets + sockets.insecure_sockets:
+        sock.listen(config.backlog)  # so clients may connect as soon as on_ready announces
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
     try:
         if on_ready:

@@ -105,7 +105,7 @@ class DetectorSettings(_Frozen):
     tile_rows: int = Field(2, ge=1, le=8)
     tile_overlap: float = Field(0.15, ge=0.0, lt=1.0)
     # HOG's window is 64x128; frames are scaled to this width first.
-    hog_width: int = Field(960, ge=128)
+    hog_width: int = Field(1280, ge=128)
 
 
 class FaceSettings(_Frozen):

@@ -1,0 +1,73 @@
+"""An acknowledged write survives `kill -9` of the server in the middle of a load."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.api import Api, Device
+from tests.support.relay_server import RelayServer
+
+
+async def all_records(device: Device) -> list[int]:
+    rids: list[int] = []
+    stamp = ""
+    while page := (await device.call("getRecordCount", stamp=stamp))["records"]:
+        rids += [r["rid"] for r in page]
+        stamp = page[-1]["stamp"]
+    return rids
+
+
+async def all_messages(device: Device) -> list[str]:
+    names: list[str] = []
+    stamp = ""
+    while page := (await device.call("getMsgs", stamp=stamp) if stamp else await device.call("getMsgs"))["msgs"]:
+        names += [m["msg"] for m in page]
+        stamp = page[-1]["stamp"]
+    return names
+
+
+async def writer(device: Device, number: int, rids: list[int], msgs: list[str], stop: float) -> None:
+    """Add records and messages until `stop`, remembering each acknowledged one."""
+    n = 0
+    with contextlib.suppress(httpx.HTTPError):
+        while time.monotonic() < stop:
+            answer = await device.add_record(b"frame %d-%d " % (number, n) * 500)
+            rids.append(answer["rid"])
+            name = f"w{number}-{n}"
+            if (await device.call("addMsgs", msg=name, target="reader"))["result"] == "OK":
+                msgs.append(name)
+            n += 1
+
+
+async def test_acknowledged_writes_survive_kill_9(data_dir: Path) -> None:
+    server = RelayServer(data_dir).start()
+    await server.add_account("owner", "pw")
+    rids: list[int] = []
+    msgs: list[str] = []
+    async with httpx.AsyncClient(http2=True, verify=False, timeout=10) as http:
+        api = Api(http, server.url)
+        cam = await api.login("owner", "pw", "cam")
+        await cam.call("setConfig", config=[{"kind": 3, "fv": 10000}, {"kind": 4, "fv": 200}])
+        devices = [await api.login("owner", "pw", f"cam{i}") for i in range(3)]
+        stop = time.monotonic() + 30
+        tasks = [asyncio.create_task(writer(d, i, rids, msgs, stop)) for i, d in enumerate(devices)]
+        while len(rids) < 60:
+            await asyncio.sleep(0.05)
+        server.kill()
+        await asyncio.gather(*tasks)
+    server.start()
+    async with httpx.AsyncClient(http2=True, verify=False, timeout=10) as http:
+        api = Api(http, server.url)
+        reader = await api.login("owner", "pw", "reader")
+        stored = await all_records(reader)
+        got = await all_messages(reader)
+    server.stop()
+    assert len(rids) >= 60
+    assert set(rids) <= set(stored)
+    assert set(msgs) <= set(got)
+    assert stored == sorted(stored)

@@ -1,0 +1,135 @@
+"""The transport: HTTP/2 over TLS and h2c, HTTP/1.1 for JSON, curl as the document uses it,
+and the Hypercorn traps (1,000 requests per connection; answering before an upload ends)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.api import Device
+from tests.support.h2_client import H2Client
+from tests.support.relay_server import RelayServer
+
+
+def curl(*args: str) -> tuple[str, str]:
+    """Run curl; returns (body, http_version)."""
+    done = subprocess.run(["curl", "-sS", "-w", "\n%{http_version}", *args],
+                          capture_output=True, text=True, timeout=30, check=True)
+    body, _, version = done.stdout.rpartition("\n")
+    return body, version
+
+
+async def test_curl_over_tls_as_the_document_shows(server: RelayServer, account: tuple[str, str], tmp_path: Path) -> None:
+    name, password = account
+    auth = json.dumps({"name": name, "pass": password, "device": "user_pc", "meta": "some info"})
+    body, version = curl("--http2", "-k", "-d", auth, "-X", "POST", f"{server.url}/authorize.json")
+    assert version == "2"
+    shash = json.loads(body)["shash"]
+    picture = tmp_path / "inp.png"
+    picture.write_bytes(b"\x89PNG fake" * 1000)
+    quoted = httpx.QueryParams({"shash": shash})
+    body, _ = curl("--http2", "-k", "--data-binary", f"@{picture}", "-X", "POST",
+                   f"{server.url}/addRecordData.json?{quoted}&meta=PNG")
+    rid = json.loads(body)["rid"]
+    out = tmp_path / "out.png"
+    _, version = curl("--http2", "-k", "-d", json.dumps({"shash": shash, "rid": rid}), "-X", "POST",
+                      f"{server.url}/getRecordData.json", "-o", str(out))
+    assert version == "2"
+    assert out.read_bytes() == picture.read_bytes()
+
+
+async def test_curl_h2c_prior_knowledge(server: RelayServer, device: Device) -> None:
+    body, version = curl("--http2-prior-knowledge", "-d", json.dumps({"shash": device.shash}),
+                         "-X", "POST", f"{server.h2c_url}/heartBit.json")
+    assert (body, version) == ('{"result":"OK"}', "2")
+
+
+async def test_query_string_form(server: RelayServer, account: tuple[str, str]) -> None:
+    name, password = account
+    query = httpx.QueryParams({"name": name, "pass": password, "device": "q"})
+    body, _ = curl("--http2", "-k", "-X", "POST", f"{server.url}/authorize.json?{query}")
+    shash = json.loads(body)["shash"]
+    body, _ = curl("--http2", "-k", f"{server.url}/getRecordCount.json?{httpx.QueryParams({'shash': shash})}")
+    assert body == '{"records":[],"result":"OK"}'
+
+
+async def test_json_requests_work_over_http_1_1(server: RelayServer, device: Device) -> None:
+    async with httpx.AsyncClient(http2=False, verify=False) as client:
+        response = await client.post(f"{server.url}/heartBit.json", json={"shash": device.shash})
+    assert response.http_version == "HTTP/1.1"
+    assert response.json() == {"result": "OK"}
+
+
+async def test_one_connection_serves_far_more_than_1000_requests(server: RelayServer) -> None:
+    client = await H2Client.connect(server.url)
+    try:
+        statuses = [(await client.get("/getServerTime.json")).status for _ in range(1100)]
+    finally:
+        await client.close()
+    assert statuses == [200] * 1100
+    assert client.terminated is None
+
+
+async def test_an_early_answer_keeps_the_connection(server: RelayServer, device: Device) -> None:
+    client = await H2Client.connect(server.url)
+    try:
+        upload = await client.request("POST", "/addRecord.json?shash=wrong", end=False)
+        await client.send(upload, b"\xff" * 16384)
+        response = await client.response(upload)
+        await client.send(upload, b"\xff" * 16384)  # the camera has not noticed yet
+        await client.send(upload, b"\xff" * 16384, end=True)
+        after = await client.get("/heartBit.json", json.dumps({"shash": device.shash}).encode())
+    finally:
+        await client.close()
+    assert json.loads(response.body) == {"result": "BAD", "code": 6}
+    assert json.loads(after.body) == {"result": "OK"}
+    assert client.terminated is None
+
+
+@pytest.fixture
+def bare_hypercorn(request: pytest.FixtureRequest) -> Iterator[str]:
+    args = [sys.executable, "-m", "tests.support.bare_hypercorn", *request.param]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    yield process.stdout.readline().split()[-1]
+    process.kill()
+    process.wait()
+
+
+@pytest.mark.parametrize("bare_hypercorn", [[]], indirect=True)
+async def test_trap_hypercorn_ends_a_connection_after_1000_requests(bare_hypercorn: str) -> None:
+    client = await H2Client.connect(bare_hypercorn)
+    served = 0
+    try:
+        while client.terminated is None and served < 1100:
+            served += (await client.get("/", method="GET")).status == 200
+    finally:
+        await client.close()
+    # GOAWAY after request 1001: why camrelay raises keep_alive_max_requests.
+    assert client.terminated is not None
+    assert 1001 <= served <= 1002
+
+
+@pytest.mark.parametrize("bare_hypercorn, survives", [([], False), (["--fixed"], True)],
+                         indirect=["bare_hypercorn"])
+async def test_trap_issue_329_early_answer(bare_hypercorn: str, survives: bool) -> None:
+    client = await H2Client.connect(bare_hypercorn)
+    try:
+        upload = await client.request("POST", "/early", end=False)
+        await client.send(upload, b"x" * 1000)
+        await client.response(upload)
+        await client.send(upload, b"x" * 1000)
+        try:
+            await client.get("/", method="GET")
+        except (TimeoutError, ConnectionError):
+            pass
+        alive = not client.closed.is_set()
+    finally:
+        await client.close()
+    assert alive is survives
