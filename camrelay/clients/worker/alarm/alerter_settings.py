@@ -45,8 +45,9 @@ class TelegramSettings(AlerterSettings):
 
     def missing(self) -> list[str]:
         """api_key and at least one chat id are needed."""
-        return [name for name, ok in (("api_key", self.api_key), ("chat_ids", self.chat_ids))
-                if not ok]
+        return [
+            name for name, ok in (("api_key", self.api_key), ("chat_ids", self.chat_ids)) if not ok
+        ]
 
 
 class SirenSettings(AlerterSettings):

@@ -103,9 +103,7 @@ def _test(machine: AlarmStateMachine, data: dict[str, Any], now: float) -> Comma
     return CommandOutcome(dict(OK_REPLY), test_alert=machine.test_alert(now, excluded))
 
 
-def _config_update(
-    machine: AlarmStateMachine, data: dict[str, Any], now: float
-) -> CommandOutcome:
+def _config_update(machine: AlarmStateMachine, data: dict[str, Any], now: float) -> CommandOutcome:
     """config_update: merge, validate, apply; the face writes the file back."""
     partial = _validated(_ConfigUpdateData, "config_update", data).config
     new_config = apply_update(machine.config, partial)

@@ -57,8 +57,9 @@ class AlarmStateMachine:
 
     def status(self, now: float) -> AlarmStatus:
         """The heartbeat for now: the last step's state with a fresh time stamp."""
-        return AlarmStatus(int(now), self.state, self._status.initial_alarm,
-                           self._status.silenced_till)
+        return AlarmStatus(
+            int(now), self.state, self._status.initial_alarm, self._status.silenced_till
+        )
 
     def reconfigure(self, config: AlarmConfig, now: float) -> Step:
         """Apply a new configuration without forgetting the movement seen so far."""
@@ -86,8 +87,12 @@ class AlarmStateMachine:
 
     def test_alert(self, now: float, excluded: Iterable[str] = ()) -> AlertEvent:
         """The event the `test` command sends to the test group, minus excluded plugins."""
-        return AlertEvent(f"Test alert at {self._local_time(now)}", now, is_test=True,
-                          excluded=frozenset(excluded))
+        return AlertEvent(
+            f"Test alert at {self._local_time(now)}",
+            now,
+            is_test=True,
+            excluded=frozenset(excluded),
+        )
 
     def _derive(self, now: float) -> AlarmState:
         """The state the clock, the silence and the movement history imply."""

@@ -15,8 +15,10 @@ T0 = 1_700_000_000.0  # 22:13 UTC
 
 
 def machine(start: str = "00:00", end: str = "00:00") -> AlarmStateMachine:
-    config = apply_update(AlarmConfig(), {"server": {"timezone": "UTC"},
-                                          "alerting": {"start_time": start, "end_time": end}})
+    config = apply_update(
+        AlarmConfig(),
+        {"server": {"timezone": "UTC"}, "alerting": {"start_time": start, "end_time": end}},
+    )
     return AlarmStateMachine(config, T0)
 
 
@@ -38,10 +40,15 @@ def test_silence_from_off_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("data", "error"),
-    [({}, "silence: silenceFor: Field required"),
-     ({"silenceFor": -5}, "silence: silenceFor: Input should be greater than or equal to 0"),
-     ({"silenceFor": "soon"},
-      "silence: silenceFor: Input should be a valid number, unable to parse string as a number")],
+    [
+        ({}, "silence: silenceFor: Field required"),
+        ({"silenceFor": -5}, "silence: silenceFor: Input should be greater than or equal to 0"),
+        (
+            {"silenceFor": "soon"},
+            "silence: silenceFor: Input should be a valid number, "
+            "unable to parse string as a number",
+        ),
+    ],
 )
 def test_bad_silence_data_changes_nothing(data: dict, error: str) -> None:
     alarm = machine()
@@ -51,8 +58,7 @@ def test_bad_silence_data_changes_nothing(data: dict, error: str) -> None:
 
 
 def test_test_command_makes_a_test_alert_without_the_excluded() -> None:
-    outcome = handle_command(machine(), {"command": "test", "data": {"excluded": ["telegram"]}},
-                             T0)
+    outcome = handle_command(machine(), {"command": "test", "data": {"excluded": ["telegram"]}}, T0)
     assert outcome.reply == {"status": "OK"}
     assert outcome.test_alert is not None
     assert outcome.test_alert.is_test and outcome.test_alert.excluded == {"telegram"}
@@ -93,7 +99,8 @@ def test_bad_config_update_changes_nothing() -> None:
     update = {"server": {"host_name": "x"}, "processing": {"gauss_ksize": 6}}
     outcome = handle_command(alarm, {"command": "config_update", "data": {"config": update}}, T0)
     assert outcome.reply == {
-        "error": "processing.gauss_ksize: gauss_ksize must be odd and positive, got 6"}
+        "error": "processing.gauss_ksize: gauss_ksize must be odd and positive, got 6"
+    }
     assert outcome.new_config is None and alarm.config is before
 
 
@@ -110,7 +117,8 @@ def test_shutdown_gives_the_delay() -> None:
 def test_shutdown_refuses_a_negative_delay() -> None:
     outcome = handle_command(machine(), {"command": "shutdown", "data": {"shutdownIn": -1}}, T0)
     assert outcome.reply == {
-        "error": "shutdown: shutdownIn: Input should be greater than or equal to 0"}
+        "error": "shutdown: shutdownIn: Input should be greater than or equal to 0"
+    }
     assert outcome.shutdown_in is None
 
 
@@ -121,12 +129,16 @@ def test_json_text_is_accepted_and_extra_keys_ignored() -> None:
 
 @pytest.mark.parametrize(
     ("message", "error"),
-    [("{not json", "message is not valid JSON"),
-     ({"command": "reboot"},
-      "unknown command 'reboot'; known: silence, test, config_update, shutdown"),
-     ({"data": {}}, "command: Field required"),
-     ([1, 2], 'a command is an object: {"command": …, "data": {…}}'),
-     ("[]", 'a command is an object: {"command": …, "data": {…}}')],
+    [
+        ("{not json", "message is not valid JSON"),
+        (
+            {"command": "reboot"},
+            "unknown command 'reboot'; known: silence, test, config_update, shutdown",
+        ),
+        ({"data": {}}, "command: Field required"),
+        ([1, 2], 'a command is an object: {"command": …, "data": {…}}'),
+        ("[]", 'a command is an object: {"command": …, "data": {…}}'),
+    ],
 )
 def test_malformed_messages_are_errors(message: object, error: str) -> None:
     assert handle_command(machine(), message, T0).reply == {"error": error}

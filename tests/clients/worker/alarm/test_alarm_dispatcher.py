@@ -68,13 +68,16 @@ async def test_a_failing_alerter_is_retried_and_the_other_still_delivers() -> No
 
 
 async def test_a_dead_alerter_gives_up_after_the_bounded_attempts(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     dead, steady = FakeAlerter("dead", failures=99), FakeAlerter("steady")
     dispatcher = AlertDispatcher([dead, steady], RetryPolicy(attempts=4), sleep=Sleeps())
     with caplog.at_level(logging.WARNING):
         deliveries = await dispatcher.dispatch(ALARM)
-    assert deliveries == [Delivery("dead", False, 4, "dead down (attempt 4)"),
-                          Delivery("steady", True, 1)]
+    assert deliveries == [
+        Delivery("dead", False, 4, "dead down (attempt 4)"),
+        Delivery("steady", True, 1),
+    ]
     assert dead.attempts == 4
     assert "alerter dead: gave up after 4 attempts: dead down (attempt 4)" in caplog.text
 
@@ -85,10 +88,13 @@ async def test_an_alerter_that_raises_anything_does_not_stop_the_others() -> Non
             raise RuntimeError("bug in plugin")
 
     steady = FakeAlerter("steady")
-    deliveries = await AlertDispatcher([Broken("broken"), steady], RetryPolicy(attempts=1),
-                                       sleep=Sleeps()).dispatch(ALARM)
-    assert deliveries == [Delivery("broken", False, 1, "bug in plugin"),
-                          Delivery("steady", True, 1)]
+    deliveries = await AlertDispatcher(
+        [Broken("broken"), steady], RetryPolicy(attempts=1), sleep=Sleeps()
+    ).dispatch(ALARM)
+    assert deliveries == [
+        Delivery("broken", False, 1, "bug in plugin"),
+        Delivery("steady", True, 1),
+    ]
 
 
 async def test_a_hanging_alerter_times_out_while_others_deliver() -> None:
@@ -135,10 +141,12 @@ async def test_nothing_to_do_is_fine() -> None:
 
 
 def test_registry_builds_complete_plugins_and_the_extra_ones() -> None:
-    settings = AlertersSettings.model_validate({
-        "telegram": {"api_key": "1:abc", "chat_ids": ["1"]},
-        "siren": {"ssh_host": "siren.local"},
-    })
+    settings = AlertersSettings.model_validate(
+        {
+            "telegram": {"api_key": "1:abc", "chat_ids": ["1"]},
+            "siren": {"ssh_host": "siren.local"},
+        }
+    )
     relay = FakeAlerter("relay")
     alerters = build_alerters(settings, extra=[relay])
     assert [a.name for a in alerters] == ["telegram", "siren", "relay"]
@@ -146,7 +154,8 @@ def test_registry_builds_complete_plugins_and_the_extra_ones() -> None:
 
 
 def test_registry_leaves_out_enabled_plugins_with_missing_settings(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.WARNING):
         alerters = build_alerters(AlertersSettings())
     assert alerters == []
@@ -155,7 +164,8 @@ def test_registry_leaves_out_enabled_plugins_with_missing_settings(
 
 
 def test_registry_keeps_disabled_plugins_for_completeness() -> None:
-    settings = AlertersSettings.model_validate({"telegram": {"enabled": False},
-                                                "siren": {"enabled": False}})
+    settings = AlertersSettings.model_validate(
+        {"telegram": {"enabled": False}, "siren": {"enabled": False}}
+    )
     alerters = build_alerters(settings)
     assert [(a.name, a.enabled) for a in alerters] == [("telegram", False), ("siren", False)]

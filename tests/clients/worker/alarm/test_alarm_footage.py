@@ -46,8 +46,11 @@ def runs() -> Runs:
     fps = capture.get(cv2.CAP_PROP_FPS)
     step = round(fps / AlarmConfig().processing.fps)
     crowd = apply_update(AlarmConfig(), {"processing": CROWD}).processing
-    every, live, live_crowd = (MotionDetector(AlarmConfig().processing),
-                               MotionDetector(AlarmConfig().processing), MotionDetector(crowd))
+    every, live, live_crowd = (
+        MotionDetector(AlarmConfig().processing),
+        MotionDetector(AlarmConfig().processing),
+        MotionDetector(crowd),
+    )
     results: tuple[list[MotionResult], list[MotionResult], list[MotionResult]] = ([], [], [])
     index = 0
     while True:
@@ -93,12 +96,19 @@ def test_live_at_2fps_the_defaults_take_the_crowd_for_a_global_change(runs: Runs
 
 
 def test_live_at_2fps_with_crowd_thresholds_the_alarm_goes_off(runs: Runs) -> None:
-    config = apply_update(AlarmConfig(), {
-        "processing": CROWD,
-        "server": {"timezone": "UTC"},
-        "alerting": {"start_time": "00:00", "end_time": "00:00",
-                     "alert_time_s": 5, "min_movement_s": 1},
-    })
+    config = apply_update(
+        AlarmConfig(),
+        {
+            "processing": CROWD,
+            "server": {"timezone": "UTC"},
+            "alerting": {
+                "start_time": "00:00",
+                "end_time": "00:00",
+                "alert_time_s": 5,
+                "min_movement_s": 1,
+            },
+        },
+    )
     machine = AlarmStateMachine(config, T0)
     steps = [machine.observe(T0 + i / 2, result) for i, result in enumerate(runs.live_2fps_crowd)]
     assert movement_seconds(runs.live_2fps_crowd, fps=2) == set(range(7))

@@ -114,8 +114,13 @@ def test_reset_forgets_the_scene() -> None:
 
 @pytest.mark.parametrize(
     ("shape", "expected"),
-    [((720, 1280), (360, 640)), ((480, 640), (480, 640)), ((100, 1000), (64, 640)),
-     ((240, 320), (480, 640)), ((1080, 1920, 3), (360, 640, 3))],
+    [
+        ((720, 1280), (360, 640)),
+        ((480, 640), (480, 640)),
+        ((100, 1000), (64, 640)),
+        ((240, 320), (480, 640)),
+        ((1080, 1920, 3), (360, 640, 3)),
+    ],
 )
 def test_scaling_keeps_the_aspect_ratio(shape: tuple[int, ...], expected: tuple[int, ...]) -> None:
     assert scale_to_width(np.zeros(shape, np.uint8)).shape == expected
@@ -146,10 +151,17 @@ def test_decode_jpeg_refuses_garbage() -> None:
 
 @pytest.mark.parametrize(
     ("count", "lo", "hi", "expected"),
-    [(0, 0, 10000, False), (1, 0, 10000, True), (10000, 0, 10000, True),
-     (10001, 0, 10000, False), (49, 50, 100, False), (50, 50, 100, True)],
+    [
+        (0, 0, 10000, False),
+        (1, 0, 10000, True),
+        (10000, 0, 10000, True),
+        (10001, 0, 10000, False),
+        (49, 50, 100, False),
+        (50, 50, 100, True),
+    ],
 )
-def test_movement_range_is_inclusive_and_never_zero(count: int, lo: int, hi: int,
-                                                    expected: bool) -> None:
+def test_movement_range_is_inclusive_and_never_zero(
+    count: int, lo: int, hi: int, expected: bool
+) -> None:
     limits = settings(pixel_threshold_lo=lo, pixel_threshold_hi=hi)
     assert in_movement_range(count, limits) is expected

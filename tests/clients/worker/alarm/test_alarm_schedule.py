@@ -14,11 +14,14 @@ AUCKLAND = "Pacific/Auckland"
 
 
 def window(start: str, end: str, timezone: str = AUCKLAND, test: bool = False) -> DailyWindow:
-    config = apply_update(AlarmConfig(), {
-        "server": {"timezone": timezone},
-        "alerting": {"start_time": start, "end_time": end},
-        "flags": {"test": test},
-    })
+    config = apply_update(
+        AlarmConfig(),
+        {
+            "server": {"timezone": timezone},
+            "alerting": {"start_time": start, "end_time": end},
+            "flags": {"test": test},
+        },
+    )
     return DailyWindow.from_config(config)
 
 
@@ -30,8 +33,15 @@ def at(hhmm: str, timezone: str = AUCKLAND, day: int = 15, month: int = 1) -> fl
 
 @pytest.mark.parametrize(
     ("clock", "inside"),
-    [("07:59", False), ("08:00", True), ("12:30", True), ("16:59", True), ("17:00", False),
-     ("23:30", False), ("00:00", False)],
+    [
+        ("07:59", False),
+        ("08:00", True),
+        ("12:30", True),
+        ("16:59", True),
+        ("17:00", False),
+        ("23:30", False),
+        ("00:00", False),
+    ],
 )
 def test_same_day_window(clock: str, inside: bool) -> None:
     assert window("08:00", "17:00").contains(at(clock)) is inside
@@ -39,15 +49,25 @@ def test_same_day_window(clock: str, inside: bool) -> None:
 
 @pytest.mark.parametrize(
     ("clock", "inside"),
-    [("21:59", False), ("22:00", True), ("23:59", True), ("00:00", True), ("03:00", True),
-     ("05:59", True), ("06:00", False), ("12:00", False)],
+    [
+        ("21:59", False),
+        ("22:00", True),
+        ("23:59", True),
+        ("00:00", True),
+        ("03:00", True),
+        ("05:59", True),
+        ("06:00", False),
+        ("12:00", False),
+    ],
 )
 def test_overnight_window(clock: str, inside: bool) -> None:
     assert window("22:00", "06:00").contains(at(clock)) is inside
 
 
-@pytest.mark.parametrize(("start", "end"), [("12:00", "12:00"), ("16:55", "16:54"),
-                                            ("16:54", "16:55"), ("00:00", "23:59")])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("12:00", "12:00"), ("16:55", "16:54"), ("16:54", "16:55"), ("00:00", "23:59")],
+)
 def test_equal_or_adjacent_times_are_always_on(start: str, end: str) -> None:
     schedule = window(start, end)
     assert all(schedule.contains(at(f"{h:02d}:{m:02d}")) for h in range(24) for m in range(60))
@@ -56,7 +76,11 @@ def test_equal_or_adjacent_times_are_always_on(start: str, end: str) -> None:
 def test_two_minutes_apart_is_a_real_window() -> None:
     schedule = window("16:54", "16:56")
     assert [schedule.contains(at(t)) for t in ("16:53", "16:54", "16:55", "16:56")] == [
-        False, True, True, False]
+        False,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_the_window_follows_the_configured_timezone() -> None:

@@ -40,12 +40,18 @@ async def siren_host(tmp_path: Path) -> AsyncIterator[FakeSirenHost]:
     client_key.write_private_key(fake.key_path)
     fake.key_path.chmod(0o600)
     authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
-    server = await asyncssh.listen("127.0.0.1", 0, server_host_keys=[host_key],
-                                   authorized_client_keys=authorized, process_factory=fake.run)
+    server = await asyncssh.listen(
+        "127.0.0.1",
+        0,
+        server_host_keys=[host_key],
+        authorized_client_keys=authorized,
+        process_factory=fake.run,
+    )
     fake.port = server.sockets[0].getsockname()[1]
     fake.known_hosts_path = tmp_path / "known_hosts"
     fake.known_hosts_path.write_text(
-        f"[127.0.0.1]:{fake.port} {host_key.export_public_key().decode()}")
+        f"[127.0.0.1]:{fake.port} {host_key.export_public_key().decode()}"
+    )
     yield fake
     server.close()
     await server.wait_closed()
@@ -53,9 +59,13 @@ async def siren_host(tmp_path: Path) -> AsyncIterator[FakeSirenHost]:
 
 def siren(fake: FakeSirenHost, **changes: object) -> SirenAlerter:
     values: dict[str, object] = {
-        "ssh_host": "127.0.0.1", "ssh_port": fake.port, "ssh_user": "pi",
-        "ssh_key_path": str(fake.key_path), "ssh_known_hosts_path": str(fake.known_hosts_path),
-        "command": COMMAND, "timeout_s": 10,
+        "ssh_host": "127.0.0.1",
+        "ssh_port": fake.port,
+        "ssh_user": "pi",
+        "ssh_key_path": str(fake.key_path),
+        "ssh_known_hosts_path": str(fake.known_hosts_path),
+        "command": COMMAND,
+        "timeout_s": 10,
     }
     values.update(changes)
     return SirenAlerter(SirenSettings.model_validate(values))
@@ -81,15 +91,18 @@ async def test_an_unknown_host_key_is_refused(siren_host: FakeSirenHost, tmp_pat
     assert siren_host.received == []
 
 
-async def test_host_key_check_can_be_switched_off(siren_host: FakeSirenHost,
-                                                  tmp_path: Path) -> None:
-    await siren(siren_host, ssh_known_hosts_path=str(tmp_path / "none"),
-                ssh_check_host_key=False).send(ALARM)
+async def test_host_key_check_can_be_switched_off(
+    siren_host: FakeSirenHost, tmp_path: Path
+) -> None:
+    await siren(
+        siren_host, ssh_known_hosts_path=str(tmp_path / "none"), ssh_check_host_key=False
+    ).send(ALARM)
     assert siren_host.received == [("pi", COMMAND)]
 
 
-async def test_a_key_the_host_does_not_know_is_refused(siren_host: FakeSirenHost,
-                                                       tmp_path: Path) -> None:
+async def test_a_key_the_host_does_not_know_is_refused(
+    siren_host: FakeSirenHost, tmp_path: Path
+) -> None:
     stranger = tmp_path / "stranger_key"
     asyncssh.generate_private_key("ssh-ed25519").write_private_key(stranger)
     stranger.chmod(0o600)

@@ -22,14 +22,21 @@ ON, OFF, ALARM, SILENCED = AlarmState.ON, AlarmState.OFF, AlarmState.ALARM, Alar
 
 def config(**alerting: object) -> AlarmConfig:
     """Always armed (equal times), UTC, alarm after 10 s with gaps under 2 s allowed."""
-    values = {"start_time": "00:00", "end_time": "00:00", "alert_time_s": 10,
-              "min_movement_s": 2, "alarm_hysteresis_s": 60, "initial_alarm_duration_m": 1}
+    values = {
+        "start_time": "00:00",
+        "end_time": "00:00",
+        "alert_time_s": 10,
+        "min_movement_s": 2,
+        "alarm_hysteresis_s": 60,
+        "initial_alarm_duration_m": 1,
+    }
     values.update(alerting)
     return apply_update(AlarmConfig(), {"server": {"timezone": "UTC"}, "alerting": values})
 
 
-def drive(machine: AlarmStateMachine, start: float, stop: float,
-          result: Callable[[float], MotionResult]) -> list[tuple[float, Step]]:
+def drive(
+    machine: AlarmStateMachine, start: float, stop: float, result: Callable[[float], MotionResult]
+) -> list[tuple[float, Step]]:
     """Feed a frame every 0.5 s in [start, stop)."""
     steps = []
     for i in range(round((stop - start) * 2)):
@@ -122,10 +129,12 @@ def test_hysteresis_limits_alerts_during_a_long_alarm() -> None:
 
 def test_hysteresis_holds_across_separate_alarms() -> None:
     machine = AlarmStateMachine(config(alarm_hysteresis_s=60), T0)
+
     # Two bursts 10 s apart: both alarm, only the first alerts; a third, later, alerts.
     def moving(now: float) -> MotionResult:
         t = now - T0
         return MOVING if t < 12 or 20 <= t < 32 or 80 <= t < 92 else STILL
+
     steps = drive(machine, T0, T0 + 100, moving)
     alarms = [now for now, step in steps if step.changed and step.status.state is ALARM]
     assert alarms == [T0 + 9, T0 + 29, T0 + 89]
@@ -135,9 +144,11 @@ def test_hysteresis_holds_across_separate_alarms() -> None:
 def test_initial_alarm_is_the_start_of_the_episode() -> None:
     machine = AlarmStateMachine(config(initial_alarm_duration_m=1, alarm_hysteresis_s=0), T0)
     assert machine.status(T0).initial_alarm == 0.0
+
     def moving(now: float) -> MotionResult:
         t = now - T0
         return MOVING if t < 12 or 20 <= t < 32 or 70 <= t < 82 else STILL
+
     steps = dict(drive(machine, T0, T0 + 90, moving))
     assert steps[T0 + 9].status.initial_alarm == T0 + 9
     # A second alarm 20 s later belongs to the same episode.
@@ -166,8 +177,14 @@ def test_silence_from_on_then_it_lifts() -> None:
 def test_silence_stops_alerts_and_the_alarm_returns_after_it() -> None:
     machine = AlarmStateMachine(config(alarm_hysteresis_s=0), T0)
     steps = drive(machine, T0, T0 + 12, lambda now: MOVING)
-    assert machine.state is ALARM and alert_times(steps) == [T0 + 9, T0 + 9.5, T0 + 10,
-                                                             T0 + 10.5, T0 + 11, T0 + 11.5]
+    assert machine.state is ALARM and alert_times(steps) == [
+        T0 + 9,
+        T0 + 9.5,
+        T0 + 10,
+        T0 + 10.5,
+        T0 + 11,
+        T0 + 11.5,
+    ]
     silenced = machine.silence(T0 + 12, 20)
     assert silenced.status.state is SILENCED and silenced.alerts == ()
     during = drive(machine, T0 + 12, T0 + 32, lambda now: MOVING)
@@ -224,8 +241,12 @@ def test_silent_flag_alarms_without_alerts() -> None:
 def test_status_heartbeat_has_the_documents_fields() -> None:
     machine = AlarmStateMachine(config(), T0)
     message = machine.status(T0 + 0.7).as_message()
-    assert message == {"timeStamp": int(T0), "state": "on", "initialAlarm": 0.0,
-                       "silencedTill": None}
+    assert message == {
+        "timeStamp": int(T0),
+        "state": "on",
+        "initialAlarm": 0.0,
+        "silencedTill": None,
+    }
     assert list(message) == ["timeStamp", "state", "initialAlarm", "silencedTill"]
     assert type(message["timeStamp"]) is int and type(message["initialAlarm"]) is float
 
@@ -239,8 +260,9 @@ def test_steps_report_a_change_only_when_the_status_changes() -> None:
 
 def test_alarm_events_carry_a_readable_message() -> None:
     machine = AlarmStateMachine(config(), T0)
-    (event,) = [e for _, step in drive(machine, T0, T0 + 10, lambda now: MOVING)
-                for e in step.alerts]
+    (event,) = [
+        e for _, step in drive(machine, T0, T0 + 10, lambda now: MOVING) for e in step.alerts
+    ]
     assert event.message == "Alarm at 2023-11-14 22:13:29 UTC: movement sustained for 10 s"
     assert (event.at, event.is_test, event.snapshot_jpeg) == (T0 + 9, False, None)
 

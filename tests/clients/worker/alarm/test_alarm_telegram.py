@@ -67,7 +67,8 @@ async def bot_api() -> AsyncIterator[FakeBotApi]:
     stop = asyncio.Event()
     app = ASGIWrapper(bot_app(fake))
     server = asyncio.create_task(
-        worker_serve(app, config, sockets=sockets, shutdown_trigger=stop.wait))
+        worker_serve(app, config, sockets=sockets, shutdown_trigger=stop.wait)
+    )
     await _until_listening(host, port)
     yield fake
     stop.set()
@@ -88,10 +89,12 @@ async def _until_listening(host: str, port: int) -> None:
     raise RuntimeError("fake Bot API did not start")
 
 
-def alerter(fake: FakeBotApi, chat_ids: tuple[str, ...] = ("11111111", "22222222"),
-            token: str = TOKEN) -> TelegramAlerter:
-    settings = TelegramSettings(api_key=token, chat_ids=chat_ids, api_base_url=fake.base_url,
-                                timeout_s=5)
+def alerter(
+    fake: FakeBotApi, chat_ids: tuple[str, ...] = ("11111111", "22222222"), token: str = TOKEN
+) -> TelegramAlerter:
+    settings = TelegramSettings(
+        api_key=token, chat_ids=chat_ids, api_base_url=fake.base_url, timeout_s=5
+    )
     return TelegramAlerter(settings)
 
 
@@ -100,29 +103,46 @@ async def test_message_and_photo_go_to_every_chat(bot_api: FakeBotApi) -> None:
     await alerter(bot_api).send(event)
     path = f"/bot{TOKEN}"
     assert bot_api.calls == [
-        {"path": f"{path}/sendMessage", "method": "POST",
-         "json": {"chat_id": "11111111", "text": "Alarm at 22:13: movement"}},
-        {"path": f"{path}/sendPhoto", "method": "POST", "form": {"chat_id": "11111111"},
-         "files": {"photo": ("snapshot.jpg", "image/jpeg", JPEG)}},
-        {"path": f"{path}/sendMessage", "method": "POST",
-         "json": {"chat_id": "22222222", "text": "Alarm at 22:13: movement"}},
-        {"path": f"{path}/sendPhoto", "method": "POST", "form": {"chat_id": "22222222"},
-         "files": {"photo": ("snapshot.jpg", "image/jpeg", JPEG)}},
+        {
+            "path": f"{path}/sendMessage",
+            "method": "POST",
+            "json": {"chat_id": "11111111", "text": "Alarm at 22:13: movement"},
+        },
+        {
+            "path": f"{path}/sendPhoto",
+            "method": "POST",
+            "form": {"chat_id": "11111111"},
+            "files": {"photo": ("snapshot.jpg", "image/jpeg", JPEG)},
+        },
+        {
+            "path": f"{path}/sendMessage",
+            "method": "POST",
+            "json": {"chat_id": "22222222", "text": "Alarm at 22:13: movement"},
+        },
+        {
+            "path": f"{path}/sendPhoto",
+            "method": "POST",
+            "form": {"chat_id": "22222222"},
+            "files": {"photo": ("snapshot.jpg", "image/jpeg", JPEG)},
+        },
     ]
 
 
 async def test_without_a_snapshot_only_the_message_is_sent(bot_api: FakeBotApi) -> None:
     await alerter(bot_api, chat_ids=("7",)).send(AlertEvent("Test alert", 1.0, is_test=True))
     assert [(c["path"].rsplit("/", 1)[1], c["json"]) for c in bot_api.calls] == [
-        ("sendMessage", {"chat_id": "7", "text": "Test alert"})]
+        ("sendMessage", {"chat_id": "7", "text": "Test alert"})
+    ]
 
 
 async def test_a_failing_chat_does_not_stop_the_others(bot_api: FakeBotApi) -> None:
     event = AlertEvent("Alarm", 1.0, snapshot_jpeg=JPEG)
     with pytest.raises(AlerterError, match=r"^telegram: delivery failed for chat\(s\) 404$"):
         await alerter(bot_api, chat_ids=(UNKNOWN_CHAT, "5")).send(event)
-    delivered = [(c["path"].rsplit("/", 1)[1], (c.get("json") or c["form"])["chat_id"])
-                 for c in bot_api.calls]
+    delivered = [
+        (c["path"].rsplit("/", 1)[1], (c.get("json") or c["form"])["chat_id"])
+        for c in bot_api.calls
+    ]
     assert delivered == [("sendMessage", "404"), ("sendMessage", "5"), ("sendPhoto", "5")]
 
 
@@ -133,15 +153,17 @@ async def test_a_wrong_token_is_an_error_without_the_token(bot_api: FakeBotApi) 
 
 
 async def test_an_unreachable_api_is_an_error_without_the_token(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # A port nothing listens on: bind one, note it, close it.
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = TelegramSettings(api_key=TOKEN, chat_ids=("5",),
-                                api_base_url=f"http://127.0.0.1:{port}", timeout_s=2)
+    settings = TelegramSettings(
+        api_key=TOKEN, chat_ids=("5",), api_base_url=f"http://127.0.0.1:{port}", timeout_s=2
+    )
     with pytest.raises(AlerterError) as caught:
         await TelegramAlerter(settings).send(AlertEvent("A", 1.0))
     assert str(caught.value) == "telegram: delivery failed for chat(s) 5"

@@ -54,8 +54,12 @@ def concerned(alerters: Sequence[Alerter], event: AlertEvent) -> list[Alerter]:
 class AlertDispatcher:
     """Sends events to a fixed set of alerters."""
 
-    def __init__(self, alerters: Sequence[Alerter], policy: RetryPolicy | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        alerters: Sequence[Alerter],
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._alerters = tuple(alerters)
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
@@ -82,8 +86,13 @@ class AlertDispatcher:
                     await alerter.send(event)
             except Exception as exc:  # noqa: BLE001 - a plugin's failure must stay its own
                 error = str(exc) or type(exc).__name__
-                log.warning("alerter %s: attempt %d/%d failed: %s",
-                            alerter.name, attempt, policy.attempts, error)
+                log.warning(
+                    "alerter %s: attempt %d/%d failed: %s",
+                    alerter.name,
+                    attempt,
+                    policy.attempts,
+                    error,
+                )
                 continue
             log.info("alerter %s: delivered (attempt %d)", alerter.name, attempt)
             return Delivery(alerter.name, True, attempt)

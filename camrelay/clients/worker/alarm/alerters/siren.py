@@ -37,8 +37,9 @@ class SirenAlerter:
                 async with asyncssh.connect(settings.ssh_host, **self._options()) as conn:
                     result = await conn.run(settings.command, check=False)
         except TimeoutError:
-            raise AlerterError(f"siren: no answer from {settings.ssh_host} "
-                               f"within {settings.timeout_s} s") from None
+            raise AlerterError(
+                f"siren: no answer from {settings.ssh_host} within {settings.timeout_s} s"
+            ) from None
         except (OSError, asyncssh.Error) as exc:
             raise AlerterError(f"siren: {settings.ssh_host}: {exc}") from None
         if result.exit_status != 0:

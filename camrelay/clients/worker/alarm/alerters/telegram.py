@@ -49,8 +49,9 @@ class TelegramAlerter:
     def _client(self) -> httpx.AsyncClient:
         """A client rooted at the bot's URL; the token is in the path, so never log URLs."""
         base = f"{self._settings.api_base_url}/bot{self._settings.api_key}/"
-        return httpx.AsyncClient(base_url=base, timeout=self._settings.timeout_s,
-                                 transport=self._transport)
+        return httpx.AsyncClient(
+            base_url=base, timeout=self._settings.timeout_s, transport=self._transport
+        )
 
     async def _send_to(self, client: httpx.AsyncClient, chat_id: str, event: AlertEvent) -> None:
         """The message and the photo for one chat."""
