@@ -86,7 +86,9 @@ def test_next_reset_across_dst_changes() -> None:
     spring = datetime(2024, 3, 30, 12, 0, tzinfo=UTC)  # clocks jump 02:00 → 03:00 on the 31st
     assert next_reset_after(spring, time(2, 30), berlin) == datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
     autumn = datetime(2024, 10, 26, 12, 0, tzinfo=UTC)  # 02:00-03:00 happens twice on the 27th
-    assert next_reset_after(autumn, time(2, 30), berlin) == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
+    assert next_reset_after(autumn, time(2, 30), berlin) == datetime(
+        2024, 10, 27, 0, 30, tzinfo=UTC
+    )
 
 
 def test_daily_counter_counts_and_resets_at_local_midnight() -> None:

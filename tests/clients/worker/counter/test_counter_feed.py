@@ -1,4 +1,4 @@
-"""The feed's messages have exactly the documented fields and types; requests parse as documented."""
+"""Feed messages have exactly the documented fields and types; requests parse as documented."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_frame_message_carries_an_annotated_jpeg() -> None:
     assert msg["timestamp"] == "2024-05-10 08:00:01.234"
     decoded = cv2.imdecode(np.frombuffer(base64.b64decode(msg["data"]), np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape == (120, 160, 3)
-    assert decoded[60, 128, 2] > 200 and decoded[60, 128, 0] < 80  # the red counting line
+    assert decoded[100, 128, 2] > 200 and decoded[100, 128, 0] < 80  # the red counting line
 
 
 def test_face_answers(tmp_path: Path) -> None:

@@ -59,4 +59,6 @@ def test_real_clip_counts_two_in_one_out_every_time() -> None:
     directions = [d for _, d in first]
     assert directions.count(Direction.IN.value) == 2
     assert directions.count(Direction.OUT.value) == 1
-    assert all(f < 60 for f, d in first if d == "in") and all(f > 200 for f, d in first if d == "out")
+    assert all(f < 60 for f, d in first if d == "in") and all(
+        f > 200 for f, d in first if d == "out"
+    )

@@ -92,9 +92,7 @@ def test_track_dropped_after_max_missed() -> None:
 
 
 def test_two_people_crossing_together_count_twice() -> None:
-    frames = [
-        [person(700 + 5 * i, 150), person(700 + 5 * i, 300)] for i in range(41)
-    ]
+    frames = [[person(700 + 5 * i, 150), person(700 + 5 * i, 300)] for i in range(41)]
     assert run(frames) == [Crossing(1, Direction.IN), Crossing(2, Direction.IN)]
 
 
