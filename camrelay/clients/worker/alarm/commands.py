@@ -30,7 +30,8 @@ class _Data(BaseModel):
 
 class _Envelope(_Data):
     command: str
-    data: dict[str, Any] = Field(default_factory=dict)
+    # "data": null is read as no data, like a missing "data".
+    data: dict[str, Any] | None = None
 
 
 class _SilenceData(_Data):
@@ -72,7 +73,7 @@ def handle_command(machine: AlarmStateMachine, message: object, now: float) -> C
         if handler is None:
             known = ", ".join(_HANDLERS)
             raise CommandError(f"unknown command {envelope.command!r}; known: {known}")
-        return handler(machine, envelope.data, now)
+        return handler(machine, envelope.data or {}, now)
     except ValidationError as exc:
         return CommandOutcome({"error": _describe(exc)})
     except (CommandError, ConfigError, SilenceRefused) as exc:

@@ -65,8 +65,9 @@ def test_test_command_makes_a_test_alert_without_the_excluded() -> None:
     assert outcome.test_alert.message == "Test alert at 2023-11-14 22:13:20 UTC"
 
 
-def test_test_command_without_data_reaches_the_whole_test_group() -> None:
-    outcome = handle_command(machine(), {"command": "test"}, T0)
+@pytest.mark.parametrize("message", [{"command": "test"}, {"command": "test", "data": None}])
+def test_test_command_without_data_reaches_the_whole_test_group(message: dict) -> None:
+    outcome = handle_command(machine(), message, T0)
     assert outcome.test_alert is not None and outcome.test_alert.excluded == frozenset()
 
 
