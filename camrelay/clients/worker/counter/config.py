@@ -28,11 +28,13 @@ class LineSettings(_Frozen):
     """Where the counting line lies and which crossing direction is IN."""
 
     orientation: Literal["vertical", "horizontal"] = "vertical"
-    position: float = Field(0.8, gt=0.0, lt=1.0, description="fraction of width (or height)")
+    position: float = Field(
+        default=0.8, gt=0.0, lt=1.0, description="fraction of width (or height)"
+    )
     in_direction: InDirection = InDirection.LEFT_TO_RIGHT
     # A dead band either side of the line, as a fraction of the frame's width (or height):
     # a centroid inside it has no side, so someone standing on the line is never counted.
-    margin: float = Field(0.015, ge=0.0, lt=0.5)
+    margin: float = Field(default=0.015, ge=0.0, lt=0.5)
 
     @model_validator(mode="after")
     def _direction_fits_orientation(self) -> LineSettings:
@@ -47,20 +49,22 @@ class LineSettings(_Frozen):
 class TrackerSettings(_Frozen):
     """How detections are tied into tracks across frames."""
 
-    min_iou: float = Field(0.2, ge=0.0, le=1.0)
-    max_distance: float = Field(0.75, gt=0.0, description="centroid gate, in box heights")
-    max_missed: int = Field(12, ge=0, description="frames a track may go unseen")
-    min_hits: int = Field(3, ge=1, description="observations before a track is confirmed")
-    trail_length: int = Field(48, ge=2)
-    velocity_smoothing: float = Field(0.5, gt=0.0, le=1.0)
+    min_iou: float = Field(default=0.2, ge=0.0, le=1.0)
+    max_distance: float = Field(default=0.75, gt=0.0, description="centroid gate, in box heights")
+    max_missed: int = Field(default=12, ge=0, description="frames a track may go unseen")
+    min_hits: int = Field(default=3, ge=1, description="observations before a track is confirmed")
+    trail_length: int = Field(default=48, ge=2)
+    velocity_smoothing: float = Field(default=0.5, gt=0.0, le=1.0)
 
 
 class EventSettings(_Frozen):
     """A high-traffic event: more than threshold_in INs in window; ends after quiet_hours."""
 
-    threshold_in: int = Field(50, ge=0, description="N: an event needs more INs than this")
-    window_s: float = Field(3600.0, gt=0.0, description="the rolling window, one hour")
-    quiet_hours: float = Field(1.0, gt=0.0, description="M: hours at or below N that end it")
+    threshold_in: int = Field(default=50, ge=0, description="N: an event needs more INs than this")
+    window_s: float = Field(default=3600.0, gt=0.0, description="the rolling window, one hour")
+    quiet_hours: float = Field(
+        default=1.0, gt=0.0, description="M: hours at or below N that end it"
+    )
 
 
 class ResetSettings(_Frozen):
@@ -87,36 +91,38 @@ class ResetSettings(_Frozen):
 class FeedSettings(_Frozen):
     """The WebSocket feed: frame rate, JPEG quality and message rates."""
 
-    frame_rate: float = Field(10.0, gt=0.0, le=30.0)
-    jpeg_quality: int = Field(70, ge=1, le=100)
-    stats_interval_s: float = Field(0.5, gt=0.0)
-    default_face_limit: int = Field(50, ge=1)
-    max_face_limit: int = Field(500, ge=1)
+    frame_rate: float = Field(default=10.0, gt=0.0, le=30.0)
+    jpeg_quality: int = Field(default=70, ge=1, le=100)
+    stats_interval_s: float = Field(default=0.5, gt=0.0)
+    default_face_limit: int = Field(default=50, ge=1)
+    max_face_limit: int = Field(default=500, ge=1)
 
 
 class DetectorSettings(_Frozen):
     """Which person detector runs, and its parameters."""
 
     kind: Literal["ssdlite", "hog"] = "ssdlite"
-    min_score: float = Field(0.35, ge=0.0, le=1.0)
-    nms_iou: float = Field(0.45, gt=0.0, le=1.0)
+    min_score: float = Field(default=0.35, ge=0.0, le=1.0)
+    nms_iou: float = Field(default=0.45, gt=0.0, le=1.0)
     # SSDLite sees 300x300 inputs; tiling a wide frame keeps people tall enough to be found.
-    tile_columns: int = Field(3, ge=1, le=8)
-    tile_rows: int = Field(2, ge=1, le=8)
-    tile_overlap: float = Field(0.15, ge=0.0, lt=1.0)
+    tile_columns: int = Field(default=3, ge=1, le=8)
+    tile_rows: int = Field(default=2, ge=1, le=8)
+    tile_overlap: float = Field(default=0.15, ge=0.0, lt=1.0)
     # HOG's window is 64x128; frames are scaled to this width first.
-    hog_width: int = Field(1280, ge=128)
+    hog_width: int = Field(default=1280, ge=128)
 
 
 class FaceSettings(_Frozen):
     """Faces cropped from people: cascade parameters and where the JPEGs go."""
 
     directory: Path = Path("faces")
-    jpeg_quality: int = Field(90, ge=1, le=100)
-    min_size: int = Field(24, ge=8, description="smallest face side in pixels")
-    scale_factor: float = Field(1.1, gt=1.0)
-    min_neighbors: int = Field(5, ge=1)
-    upper_fraction: float = Field(0.5, gt=0.0, le=1.0, description="of a person box searched")
+    jpeg_quality: int = Field(default=90, ge=1, le=100)
+    min_size: int = Field(default=24, ge=8, description="smallest face side in pixels")
+    scale_factor: float = Field(default=1.1, gt=1.0)
+    min_neighbors: int = Field(default=5, ge=1)
+    upper_fraction: float = Field(
+        default=0.5, gt=0.0, le=1.0, description="of a person box searched"
+    )
 
 
 class CounterSettings(_Frozen):

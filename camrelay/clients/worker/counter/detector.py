@@ -115,7 +115,7 @@ class HogDetector:
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self._settings = settings or DetectorSettings()
         self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())  # type: ignore[attr-defined]
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
         """People in the frame; scores are SVM margins, not probabilities."""

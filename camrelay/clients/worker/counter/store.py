@@ -70,7 +70,8 @@ def state_from_json(text: str) -> DayState:
         _when(raw["quiet_since"]),
     )
     start, reset = _at(raw["period_start"]), _at(raw["next_reset"])
-    return DayState(start, reset, *raw["counts"], events=events)
+    count_in, count_out, face_count, event_count = raw["counts"]
+    return DayState(start, reset, count_in, count_out, face_count, event_count, events)
 
 
 class CounterStore:
