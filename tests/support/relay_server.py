@@ -73,7 +73,11 @@ class RelayServer:
         """SIGTERM and wait; returns the exit code."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
+        try:
+            return self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # leave no server behind, but report the hang
+            raise
 
     def kill(self) -> None:
         """SIGKILL: no chance to flush anything."""

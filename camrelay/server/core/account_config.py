@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
+
 from .db import Database
 from .errors import MalformedRequest
 
@@ -83,12 +85,16 @@ class AccountConfig:
             spec = KINDS.get(kind)
             if spec is None or not spec.miv <= value <= spec.mav:
                 raise MalformedRequest(f"config kind {kind}")
-        async with self._db.transaction() as conn:
+        rows = [(account_id, kind, value) for kind, value in changes]
+
+        async def upsert(conn: aiosqlite.Connection) -> None:
             await conn.executemany(
                 "INSERT INTO account_config(account_id, kind, value) VALUES(?,?,?) "
                 "ON CONFLICT(account_id, kind) DO UPDATE SET value=excluded.value",
-                [(account_id, kind, value) for kind, value in changes],
+                rows,
             )
+
+        await self._db.write(upsert)
         self._cache.pop(account_id, None)
 
     def forget(self, account_id: int) -> None:

@@ -10,7 +10,7 @@ import aiosqlite
 from pwdlib import PasswordHash
 
 from .clock import Clock
-from .db import Database
+from .db import Database, scalar
 from .errors import MalformedRequest, NoSuchUser
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
@@ -53,7 +53,8 @@ class Accounts:
         _check_name(name)
         _check_password(password)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        async with self._db.transaction() as conn:
+
+        async def insert(conn: aiosqlite.Connection) -> Account:
             if await _account_id(conn, name) is not None:
                 raise AccountExists(name)
             cursor = await conn.execute(
@@ -62,23 +63,31 @@ class Accounts:
             )
             return Account(int(cursor.lastrowid or 0), name)
 
+        return await self._db.write(insert)
+
     async def set_password(self, name: str, password: str) -> None:
         """Change the password and end every session of the account."""
         _check_password(password)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        async with self._db.transaction() as conn:
+
+        async def update(conn: aiosqlite.Connection) -> None:
             account_id = await _account_id(conn, name)
             if account_id is None:
                 raise NoSuchUser(name)
             await conn.execute("UPDATE accounts SET pw_hash=? WHERE id=?", (pw_hash, account_id))
             await conn.execute("DELETE FROM sessions WHERE account_id=?", (account_id,))
 
+        await self._db.write(update)
+
     async def delete(self, name: str) -> None:
         """Delete an account with everything it holds."""
-        async with self._db.transaction() as conn:
+
+        async def delete(conn: aiosqlite.Connection) -> None:
             cursor = await conn.execute("DELETE FROM accounts WHERE name=?", (name,))
             if cursor.rowcount == 0:
                 raise NoSuchUser(name)
+
+        await self._db.write(delete)
 
     async def summaries(self) -> list[AccountSummary]:
         """Every account with its record and session counts, by name."""
@@ -113,9 +122,8 @@ class Accounts:
 
 
 async def _account_id(conn: aiosqlite.Connection, name: str) -> int | None:
-    cursor = await conn.execute("SELECT id FROM accounts WHERE name=?", (name,))
-    row = await cursor.fetchone()
-    return int(row[0]) if row else None
+    found = await scalar(conn, "SELECT id FROM accounts WHERE name=?", (name,))
+    return None if found is None else int(found)
 
 
 def _check_name(name: str) -> None:

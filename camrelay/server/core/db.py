@@ -1,7 +1,10 @@
 """The SQLite store: a writer and a reader aiosqlite connection in WAL mode, and migrations.
 
-Writes go through `transaction()`, one at a time, so stamps handed out inside a transaction
-commit in stamp order. Reads use their own connection and see only committed rows.
+Writes go through `write(job)`, one transaction at a time, so stamps handed out inside a
+transaction commit in stamp order. A write runs in a task of its own and always ends in COMMIT
+or ROLLBACK, even when the request that asked for it is cancelled (a client reset its stream):
+a statement abandoned half-way would leave the shared writer connection inside a transaction.
+Reads use their own connection and see only committed rows.
 WAL with synchronous=NORMAL keeps every committed transaction across a killed process.
 """
 
@@ -9,15 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from .errors import DatabaseFail
+
+T = TypeVar("T")
+Job = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -25,6 +31,12 @@ _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
 )
+
+
+async def scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first column of the first row of a query inside a write job, or None."""
+    row = await (await conn.execute(sql, params)).fetchone()
+    return row[0] if row else None
 
 
 def migration_scripts() -> list[tuple[int, str]]:
@@ -70,16 +82,30 @@ class Database:
     async def migrate(self) -> None:
         """Apply every migration newer than PRAGMA user_version, each in its own transaction."""
         for number, script in migration_scripts():
-            async with self.transaction() as conn:
-                version = (await (await conn.execute("PRAGMA user_version")).fetchone())[0]
-                if number <= version:
-                    continue
-                for statement in _statements(script):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={number}")
+
+            async def apply(conn: aiosqlite.Connection, number: int = number,
+                            script: str = script) -> None:
+                if number > await scalar(conn, "PRAGMA user_version"):
+                    for statement in _statements(script):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version={number}")
+
+            await self.write(apply)
+
+    async def write(self, job: Job[T]) -> T:
+        """Run `job(conn)` in one immediate write transaction, to its end whatever happens to
+        the caller; returns its result once committed."""
+        task = asyncio.ensure_future(self._run(job))
+        # Retrieve a failure even when nobody awaits it any more (the caller was cancelled).
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.shield(task)
+
+    async def _run(self, job: Job[T]) -> T:
+        async with self._transaction() as conn:
+            return await job(conn)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """An immediate write transaction: committed on success, rolled back on error."""
         async with self._write_lock:
             try:

@@ -45,11 +45,15 @@ class Messages:
         self._db = db
         self._stamps = stamps
         self._page_size = page_size
+        # The newest stamp known to be stored as given, per device: a poll that hands out
+        # nothing newer needs no write.
+        self._given: dict[tuple[int, str], str] = {}
 
     async def add(self, account_id: int, sender: str, batch: list[NewMessage]) -> None:
         """Store a batch all or nothing; an entry named 'sync' acknowledges instead."""
         stored = [m for m in batch if m.msg != SYNC]
-        async with self._db.transaction() as conn:
+
+        async def insert(conn: aiosqlite.Connection) -> None:
             for message in stored:
                 await conn.execute(
                     "INSERT INTO messages(account_id, sender, target, msg, params, stamp) "
@@ -59,6 +63,8 @@ class Messages:
                 )
             if len(stored) < len(batch):
                 await _sync(conn, account_id, sender)
+
+        await self._db.write(insert)
 
     async def fetch(
         self, account_id: int, device: str, after: str | None, sync: bool = False
@@ -73,28 +79,37 @@ class Messages:
             (account_id, after, device, device, self._page_size),
         )
         messages = [Message(*row) for row in rows]
-        if messages or sync:
-            async with self._db.transaction() as conn:
-                if messages:
+        key = (account_id, device)
+        newer = bool(messages) and messages[-1].stamp > self._given.get(key, "")
+        if newer or sync:
+
+            async def record(conn: aiosqlite.Connection) -> None:
+                if newer:
                     await _given(conn, account_id, device, messages[-1].stamp)
                 if sync:
                     await _sync(conn, account_id, device)
+
+            await self._db.write(record)
+            if newer:
+                self._given[key] = messages[-1].stamp
         return messages
 
     async def sync(self, account_id: int, device: str) -> None:
         """Acknowledge everything the device has been given."""
-        async with self._db.transaction() as conn:
-            await _sync(conn, account_id, device)
+        await self._db.write(lambda conn: _sync(conn, account_id, device))
 
     async def purge(self, account_id: int, broadcast_cutoff: str, cutoff: str) -> int:
         """Delete broadcasts stamped before `broadcast_cutoff` and anything before `cutoff`."""
-        async with self._db.transaction() as conn:
+
+        async def purge(conn: aiosqlite.Connection) -> int:
             cursor = await conn.execute(
                 "DELETE FROM messages WHERE account_id=? AND (stamp<? OR "
                 "(target='' AND stamp<?))",
                 (account_id, cutoff, broadcast_cutoff),
             )
             return cursor.rowcount
+
+        return await self._db.write(purge)
 
     async def _sync_point(self, account_id: int, device: str) -> str:
         row = await self._db.fetchone(

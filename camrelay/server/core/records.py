@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from .db import Database
+from .db import Database, scalar
 from .errors import EmptyRequest, MalformedRequest, NoDataReturned, NoSuchRecord
+from .group_commit import GroupCommit
 from .stamps import StampSource
 
 
@@ -29,6 +30,14 @@ class RecordMeta:
     stamp: str
 
 
+@dataclass(frozen=True)
+class _NewRecord:
+    account_id: int
+    device: str
+    meta: str
+    data: bytes
+
+
 class Records:
     """Stores, lists, reads and deletes the records of an account."""
 
@@ -36,19 +45,28 @@ class Records:
         self._db = db
         self._stamps = stamps
         self._page_size = page_size
+        self._writes: GroupCommit[_NewRecord, RecordEntry] = GroupCommit(self._store)
 
     async def add(self, account_id: int, device: str, meta: str, data: bytes) -> RecordEntry:
-        """Store a blob; EmptyRequest when there is no data."""
+        """Store a blob; EmptyRequest when there is no data. Returns once committed."""
         if not data:
             raise EmptyRequest("record data")
-        async with self._db.transaction() as conn:
-            stamp = self._stamps.next()
-            cursor = await conn.execute(
+        return await self._writes.submit(_NewRecord(account_id, device, meta, data))
+
+    async def _store(self, batch: list[_NewRecord]) -> list[RecordEntry]:
+        async def insert(conn: aiosqlite.Connection) -> list[RecordEntry]:
+            rows = [(r.account_id, r.device, r.meta, self._stamps.next(), len(r.data), r.data)
+                    for r in batch]
+            await conn.executemany(
                 "INSERT INTO records(account_id, device, meta, stamp, size, data) "
                 "VALUES(?,?,?,?,?,?)",
-                (account_id, device, meta, stamp, len(data), data),
+                rows,
             )
-        return RecordEntry(int(cursor.lastrowid or 0), device, stamp)
+            # AUTOINCREMENT under one write transaction hands out consecutive ids.
+            first = await scalar(conn, "SELECT last_insert_rowid()") - len(rows) + 1
+            return [RecordEntry(first + i, row[1], row[3]) for i, row in enumerate(rows)]
+
+        return await self._db.write(insert)
 
     async def since(self, account_id: int, after: str | None) -> list[RecordEntry]:
         """One page of records later than `after` (a normalized stamp), oldest first."""
@@ -87,7 +105,8 @@ class Records:
         if not listed:
             raise MalformedRequest("records")
         marks = ",".join("?" * len(listed))
-        async with self._db.transaction() as conn:
+
+        async def delete(conn: aiosqlite.Connection) -> int:
             deleted = 0
             if any(rid < 0 for rid in rids):
                 deleted += await _delete_older_than_listed(conn, account_id, listed, marks)
@@ -97,23 +116,27 @@ class Records:
             )
             return deleted + cursor.rowcount
 
+        return await self._db.write(delete)
+
     async def purge_older(self, account_id: int, cutoff: str) -> int:
         """Delete the account's records stamped before `cutoff` (retention, kind 1)."""
-        async with self._db.transaction() as conn:
+
+        async def purge(conn: aiosqlite.Connection) -> int:
             cursor = await conn.execute(
                 "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, cutoff)
             )
             return cursor.rowcount
 
+        return await self._db.write(purge)
+
 
 async def _delete_older_than_listed(
     conn: aiosqlite.Connection, account_id: int, listed: list[int], marks: str
 ) -> int:
-    cursor = await conn.execute(
-        f"SELECT MIN(stamp) FROM records WHERE account_id=? AND id IN ({marks})",
+    oldest = await scalar(
+        conn, f"SELECT MIN(stamp) FROM records WHERE account_id=? AND id IN ({marks})",
         (account_id, *listed),
     )
-    oldest = (await cursor.fetchone())[0]
     if oldest is None:
         return 0
     cursor = await conn.execute(

@@ -12,6 +12,8 @@ import base64
 import secrets
 from dataclasses import dataclass, field
 
+import aiosqlite
+
 from . import account_config as kinds
 from .account_config import AccountConfig
 from .accounts import Account
@@ -76,7 +78,8 @@ class Sessions:
         now = self._clock.now()
         session = Session(new_shash(), account.id, device, meta, address, now, now)
         await self._evict_beyond_cap(account.id)
-        async with self._db.transaction() as conn:
+
+        async def insert(conn: aiosqlite.Connection) -> None:
             await conn.execute(
                 "INSERT INTO sessions(shash, account_id, device, meta, address, created, "
                 "last_seen) VALUES(?,?,?,?,?,?,?)",
@@ -86,6 +89,8 @@ class Sessions:
                 "INSERT OR IGNORE INTO devices(account_id, device) VALUES(?,?)",
                 (account.id, device),
             )
+
+        await self._db.write(insert)
         self._live[session.shash] = session
         return session
 
@@ -126,8 +131,11 @@ class Sessions:
     async def end(self, session: Session) -> None:
         """End a session now."""
         self._live.pop(session.shash, None)
-        async with self._db.transaction() as conn:
+
+        async def delete(conn: aiosqlite.Connection) -> None:
             await conn.execute("DELETE FROM sessions WHERE shash=?", (session.shash,))
+
+        await self._db.write(delete)
 
     def online(self, account_id: int) -> list[Session]:
         """The newest live session of each device of the account, oldest device first."""
@@ -159,11 +167,14 @@ class Sessions:
         dirty = [s for s in self._live.values() if s.dirty]
         if not dirty:
             return
-        async with self._db.transaction() as conn:
+        rows = [(s.last_seen, s.requests, s.shash) for s in dirty]
+
+        async def update(conn: aiosqlite.Connection) -> None:
             await conn.executemany(
-                "UPDATE sessions SET last_seen=?, requests=? WHERE shash=?",
-                [(s.last_seen, s.requests, s.shash) for s in dirty],
+                "UPDATE sessions SET last_seen=?, requests=? WHERE shash=?", rows
             )
+
+        await self._db.write(update)
         for session in dirty:
             session.dirty = False
 

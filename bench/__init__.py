@@ -1,0 +1,1 @@
+"""`make bench`: performance figures for camrelay, printed, never asserted."""
