@@ -70,6 +70,12 @@ class SessionSettings(_Section):
     login_delay_max_s: float = Field(default=8.0, ge=0)
 
 
+class StreamSettings(_Section):
+    """Live streams (input.raw / output.raw)."""
+
+    viewer_queue_bytes: int = Field(default=4 << 20, ge=1 << 16)
+
+
 class HousekeepingSettings(_Section):
     """The periodic sweeps that config kinds 1-6 drive."""
 
@@ -82,6 +88,7 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
     sessions: SessionSettings = SessionSettings()
+    streams: StreamSettings = StreamSettings()
     housekeeping: HousekeepingSettings = HousekeepingSettings()
 
 

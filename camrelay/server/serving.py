@@ -14,7 +14,7 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from ..settings import Settings
-from . import h2_late_data
+from . import h2_late_data, h2_windows
 from .app import create_app
 from .core.relay import Relay, open_relay
 from .tls import ensure_self_signed
@@ -67,6 +67,7 @@ async def serve(
     """Open the relay, listen, call `on_ready(relay, urls)`, serve until `stop` or a signal."""
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
     h2_late_data.install()
+    h2_windows.install()
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import h2.config
 import h2.connection
 import h2.events
+import hyperframe.frame
 
 
 @dataclass
@@ -83,6 +84,13 @@ class H2Client:
         if end:
             self.conn.end_stream(stream_id)
             await self._flush()
+
+    async def send_late(self, stream_id: int, data: bytes) -> None:
+        """Write a DATA frame even though our side knows the stream is closed: what a camera
+        has in flight when the server's answer and reset reach it."""
+        frame = hyperframe.frame.DataFrame(stream_id, data=data)
+        self.writer.write(frame.serialize())
+        await self.writer.drain()
 
     async def response(self, stream_id: int, timeout: float = 10) -> H2Response:
         """Wait until the stream ends or is reset."""

@@ -16,6 +16,7 @@ from .messages import Messages
 from .records import Records
 from .sessions import SessionPolicy, Sessions
 from .stamps import StampSource
+from .streams import StreamHub
 
 DB_FILE = "camrelay.sqlite3"
 
@@ -33,6 +34,7 @@ class Relay:
     messages: Messages
     throttle: LoginThrottle
     housekeeping: Housekeeping
+    streams: StreamHub
 
     async def close(self) -> None:
         """Flush what is only in memory and close the store."""
@@ -72,6 +74,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     messages = Messages(db, stamps, page)
     throttle = LoginThrottle(clock, sess.login_delay_base_s, sess.login_delay_max_s)
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
+    streams = StreamHub(settings.streams.viewer_queue_bytes)
     return Relay(
-        db, clock, accounts, config, sessions, records, messages, throttle, housekeeping
+        db, clock, accounts, config, sessions, records, messages, throttle, housekeeping, streams
     )

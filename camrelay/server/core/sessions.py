@@ -137,6 +137,13 @@ class Sessions:
 
         await self._db.write(delete)
 
+    async def known_device(self, account_id: int, device: str) -> bool:
+        """Whether a device of that name ever authorized in the account."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM devices WHERE account_id=? AND device=?", (account_id, device)
+        )
+        return row is not None
+
     def online(self, account_id: int) -> list[Session]:
         """The newest live session of each device of the account, oldest device first."""
         newest: dict[str, Session] = {}

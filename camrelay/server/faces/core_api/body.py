@@ -52,6 +52,18 @@ class BodyDecoder:
         except zlib.error as exc:
             raise MalformedRequest("bad compressed body") from exc
 
+    def pieces(self, chunk: bytes, piece: int = 1 << 20) -> list[bytes]:
+        """All decoded bytes of a chunk of an endless body, in pieces of at most `piece`
+        bytes, so a small chunk that inflates hugely never sits in memory at once."""
+        out = [self.decode(chunk, piece - 1)]
+        while self._inflate is not None and self._inflate.unconsumed_tail:
+            tail = self._inflate.unconsumed_tail
+            try:
+                out.append(self._inflate.decompress(tail, piece))
+            except zlib.error as exc:
+                raise MalformedRequest("bad compressed body") from exc
+        return out
+
 
 async def read_body(
     chunks: AsyncIterable[bytes], encoding: str, limit: int, timeout_s: float

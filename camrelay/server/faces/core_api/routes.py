@@ -78,18 +78,18 @@ class JsonApi:
         if raw_body:
             # The session is checked before a large blob is read.
             params = Params.parse(b"", query)
-            session = await self._session(params, address) if needs_session else _NO_SESSION
+            session = await self.session(params, address) if needs_session else _NO_SESSION
             body = await self._body(self.limits.max_record_bytes)
             return Call(params, session, address, body)
         params = Params.parse(await self._body(self.limits.max_json_bytes), query)
-        session = await self._session(params, address) if needs_session else _NO_SESSION
+        session = await self.session(params, address) if needs_session else _NO_SESSION
         return Call(params, session, address)
 
     async def _body(self, limit: int) -> bytes:
         encoding = request.headers.get("Content-Encoding", "")
         return await read_body(request.body, encoding, limit, BODY_TIMEOUT_S)
 
-    async def _session(self, params: Params, address: str) -> Session:
+    async def session(self, params: Params, address: str) -> Session:
         # Base64 never holds a space: an unencoded '+' in a query string arrives as one.
         shash = params.text("shash", max_len=64).replace(" ", "+")
         return await self.relay.sessions.use(shash, address)

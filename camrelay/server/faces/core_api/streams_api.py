@@ -1,16 +1,138 @@
-"""getStreams (the raw streams themselves come with the stream hub)."""
+"""getStreams, input.raw (a camera's endless upload of frames) and output.raw (a viewer)."""
 
 from __future__ import annotations
 
-from quart import Response
+import asyncio
+from collections.abc import AsyncIterator
 
-from .answers import ok_first
+from quart import Response, request
+
+from ...core.errors import ErroredStream, MalformedRequest, NoChannel, NoSuchDevice, RelayError
+from ...core.sessions import Session
+from ...core.streams import Producer, Reader
+from ...framing import FrameDecoder, FrameError
+from .answers import bad, ok, ok_first
+from .body import BodyDecoder
+from .params import Params, to_int
 from .routes import Call, JsonApi
+
+MAX_DELTA_MS = 86_400_000
+RAW_METHODS = {"input": ["PUT", "POST"], "output": ["GET", "POST"]}
+
+
+def delta_of(params: Params) -> int:
+    """The optional `delta` (ms between frames): 0 when absent."""
+    if not params.present("delta"):
+        return 0
+    delta = to_int(params.raw("delta"), "delta")
+    if not 0 <= delta <= MAX_DELTA_MS:
+        raise MalformedRequest("delta out of range")
+    return delta
+
+
+class StreamFace:
+    """The raw stream requests on top of the JSON API's plumbing."""
+
+    def __init__(self, api: JsonApi) -> None:
+        self.api = api
+        self.hub = api.relay.streams
+        self.max_frame = api.limits.max_frame_bytes
+
+    async def _session(self) -> tuple[Params, Session]:
+        params = Params.parse(b"", request.args.to_dict())
+        return params, await self.api.session(params, request.remote_addr or "")
+
+    async def input_raw(self) -> Response:
+        """Relay an upload's frames until it ends, breaks, stalls or is replaced."""
+        try:
+            params, session = await self._session()
+            subproto = params.text("subproto", required=False, max_len=64)
+            delta = delta_of(params)
+            decoder = BodyDecoder(request.headers.get("Content-Encoding", ""))
+        except RelayError as exc:
+            return bad(exc.code)
+        task = asyncio.current_task()
+        assert task is not None
+        producer = self.hub.start(
+            session.account_id, session.device, subproto, delta, lambda: _cancel(task)
+        )
+        try:
+            await self._relay_upload(producer, session, decoder, delta)
+            return ok()
+        except (FrameError, ErroredStream, MalformedRequest, TimeoutError):
+            return bad(ErroredStream.code)
+        except asyncio.CancelledError:
+            if not producer.replaced:
+                raise  # the client went away
+            task.uncancel()
+            return ok()  # a newer upload of the same device took over
+        finally:
+            producer.finish()
+
+    async def _relay_upload(
+        self, producer: Producer, session: Session, body: BodyDecoder, delta: int
+    ) -> None:
+        frames = FrameDecoder(self.max_frame)
+        sessions = self.api.relay.sessions
+        stall = 3 * delta / 1000 if delta else None
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(stall) as deadline:
+            async for chunk in request.body:
+                for piece in body.pieces(chunk):
+                    for frame in frames.feed(piece):
+                        producer.publish(frame.wire)
+                    if frames.error is not None:
+                        raise frames.error
+                sessions.keep_alive(session)
+                if stall is not None:
+                    deadline.reschedule(loop.time() + stall)
+        frames.eof()
+
+    async def output_raw(self) -> Response:
+        """Headers at once, then every frame of the device's stream as it arrives."""
+        try:
+            params, session = await self._session()
+            device = params.text("device", max_len=128)
+            reader = await self._attach(session, device)
+        except RelayError as exc:
+            return bad(exc.code)
+        response = Response(self._frames(session.account_id, device, reader),
+                            content_type="application/octet-stream")
+        response.timeout = None
+        return response
+
+    async def _attach(self, session: Session, device: str) -> Reader:
+        try:
+            return self.hub.attach(session.account_id, device)
+        except NoChannel:
+            if not await self.api.relay.sessions.known_device(session.account_id, device):
+                raise NoSuchDevice(device) from None
+            raise
+
+    async def _frames(self, account_id: int, device: str, reader: Reader) -> AsyncIterator[bytes]:
+        try:
+            async for batch in reader.batches():
+                yield batch
+        finally:
+            self.hub.detach(account_id, device, reader)
 
 
 def register(api: JsonApi) -> None:
-    """Add the stream listing to the API."""
+    """Add getStreams and the raw streams to the API."""
+    face = StreamFace(api)
+    api.blueprint.add_url_rule("/input.raw", "input_raw", face.input_raw,
+                               methods=RAW_METHODS["input"])
+    api.blueprint.add_url_rule("/output.raw", "output_raw", face.output_raw,
+                               methods=RAW_METHODS["output"])
 
     @api.request("getStreams")
     async def get_streams(call: Call) -> Response:
-        return ok_first(devices=[])
+        streams = api.relay.streams.listing(call.session.account_id)
+        return ok_first(devices=[
+            {"device": s.device, "subproto": s.subproto, "delta": s.delta} for s in streams
+        ])
+
+
+def _cancel(task: asyncio.Task[object]) -> None:
+    """Stop a replaced upload's handler wherever it waits."""
+    task.cancel()

@@ -1,0 +1,196 @@
+"""The stream hub: one producer per device, any number of readers with bounded queues.
+
+A producer publishes whole frames (header included, as received). Each reader owns a queue
+bounded in bytes; when it is full the reader loses its own oldest frames and counts them, so a
+slow reader never delays the producer or the other readers. A new producer for a device takes
+over the channel: readers stay attached and the old producer is told it was replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from .errors import NoChannel
+
+MAX_BATCH_BYTES = 1 << 20
+
+
+@dataclass
+class Counters:
+    """Frames and bytes through the hub since the server started."""
+
+    frames_in: int = 0
+    bytes_in: int = 0
+    frames_out: int = 0
+    bytes_out: int = 0
+    dropped: int = 0
+
+
+@dataclass(eq=False)
+class Reader:
+    """One viewer's queue of frames."""
+
+    capacity: int
+    totals: Counters
+    queue: deque[bytes] = field(default_factory=deque)
+    queued_bytes: int = 0
+    frames_out: int = 0
+    bytes_out: int = 0
+    dropped: int = 0
+    ended: bool = False
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, frame: bytes) -> None:
+        """Queue a frame, dropping the oldest ones beyond the capacity (never the new one)."""
+        self.queue.append(frame)
+        self.queued_bytes += len(frame)
+        while self.queued_bytes > self.capacity and len(self.queue) > 1:
+            self.queued_bytes -= len(self.queue.popleft())
+            self.dropped += 1
+            self.totals.dropped += 1
+        self._wakeup.set()
+
+    def end(self) -> None:
+        """No more frames will come; the queue still drains."""
+        self.ended = True
+        self._wakeup.set()
+
+    async def batches(self) -> AsyncIterator[bytes]:
+        """Queued frames joined into chunks of about 1 MiB, until the stream ends."""
+        while True:
+            if not self.queue:
+                if self.ended:
+                    return
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            yield self._take()
+
+    def _take(self) -> bytes:
+        parts = [self.queue.popleft()]
+        size = len(parts[0])
+        while self.queue and size + len(self.queue[0]) <= MAX_BATCH_BYTES:
+            parts.append(self.queue.popleft())
+            size += len(parts[-1])
+        self.queued_bytes -= size
+        self.frames_out += len(parts)
+        self.bytes_out += size
+        self.totals.frames_out += len(parts)
+        self.totals.bytes_out += size
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """A streaming device as getStreams.json lists it."""
+
+    device: str
+    subproto: str
+    delta: int
+
+
+@dataclass(eq=False)
+class Channel:
+    """A device's stream: its current producer and its readers."""
+
+    account_id: int
+    device: str
+    subproto: str = ""
+    delta: int = 0
+    producer: Producer | None = None
+    readers: set[Reader] = field(default_factory=set)
+    frames_in: int = 0
+    bytes_in: int = 0
+
+
+class Producer:
+    """The handle of one upload; `publish` frames, `finish` when the upload ends."""
+
+    def __init__(self, hub: StreamHub, channel: Channel, on_replaced: Callable[[], None]) -> None:
+        self._hub = hub
+        self.channel = channel
+        self.replaced = False
+        self._on_replaced = on_replaced
+
+    def publish(self, frame: bytes) -> None:
+        """Hand one frame to every reader of the channel."""
+        channel = self.channel
+        channel.frames_in += 1
+        channel.bytes_in += len(frame)
+        totals = self._hub.totals
+        totals.frames_in += 1
+        totals.bytes_in += len(frame)
+        for reader in channel.readers:
+            reader.offer(frame)
+
+    def replace(self) -> None:
+        """Another upload took the channel over."""
+        self.replaced = True
+        self._on_replaced()
+
+    def finish(self) -> None:
+        """The upload ended: the readers end too, unless another producer took over."""
+        self._hub.release(self)
+
+
+class StreamHub:
+    """Every live stream of the server, keyed by (account, device)."""
+
+    def __init__(self, reader_capacity: int) -> None:
+        self.reader_capacity = reader_capacity
+        self._channels: dict[tuple[int, str], Channel] = {}
+        self.totals = Counters()
+
+    def start(self, account_id: int, device: str, subproto: str, delta: int,
+              on_replaced: Callable[[], None]) -> Producer:
+        """Become the device's producer, replacing the current one if any."""
+        key = (account_id, device)
+        channel = self._channels.get(key) or Channel(account_id, device)
+        self._channels[key] = channel
+        old = channel.producer
+        channel.subproto, channel.delta = subproto, delta
+        channel.producer = Producer(self, channel, on_replaced)
+        if old is not None:
+            old.replace()
+        return channel.producer
+
+    def release(self, producer: Producer) -> None:
+        """End the channel of a producer that is still its current one."""
+        channel = producer.channel
+        if channel.producer is not producer:
+            return
+        channel.producer = None
+        for reader in channel.readers:
+            reader.end()
+        channel.readers = set()
+        self._channels.pop((channel.account_id, channel.device), None)
+
+    def attach(self, account_id: int, device: str) -> Reader:
+        """A new reader of the device's stream; NoChannel if it is not streaming."""
+        channel = self._channels.get((account_id, device))
+        if channel is None or channel.producer is None:
+            raise NoChannel(device)
+        reader = Reader(self.reader_capacity, self.totals)
+        channel.readers.add(reader)
+        return reader
+
+    def detach(self, account_id: int, device: str, reader: Reader) -> None:
+        """Forget a reader (the viewer went away or the stream ended)."""
+        channel = self._channels.get((account_id, device))
+        if channel is not None:
+            channel.readers.discard(reader)
+
+    def listing(self, account_id: int) -> list[StreamInfo]:
+        """The account's streaming devices, by name."""
+        return sorted(
+            (StreamInfo(c.device, c.subproto, c.delta)
+             for (acc, _), c in self._channels.items() if acc == account_id and c.producer),
+            key=lambda info: info.device,
+        )
+
+    def channels(self) -> list[Channel]:
+        """Every live channel (metrics)."""
+        return list(self._channels.values())
