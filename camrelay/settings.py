@@ -73,7 +73,7 @@ class SessionSettings(_Section):
 class StreamSettings(_Section):
     """Live streams (input.raw / output.raw)."""
 
-    viewer_queue_bytes: int = Field(default=4 << 20, ge=1 << 16)
+    viewer_queue_bytes: int = Field(default=2 << 20, ge=1 << 16)
 
 
 class HousekeepingSettings(_Section):

@@ -7,6 +7,7 @@ from quart import Quart
 from ..settings import Settings
 from .core.relay import Relay
 from .faces.core_api import core_api
+from .faces.metrics import metrics_face
 
 
 def create_app(relay: Relay, settings: Settings) -> Quart:
@@ -17,4 +18,5 @@ def create_app(relay: Relay, settings: Settings) -> Quart:
     app.config["BODY_TIMEOUT"] = None
     app.config["RESPONSE_TIMEOUT"] = None
     app.register_blueprint(core_api(relay, settings.limits))
+    app.register_blueprint(metrics_face(relay))
     return app

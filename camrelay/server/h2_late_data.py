@@ -18,6 +18,7 @@ from typing import Any
 import h2.errors
 import h2.events
 import h2.exceptions
+from h2.stream import StreamState
 from hypercorn.protocol.events import StreamClosed
 from hypercorn.protocol.h2 import H2Protocol
 
@@ -25,12 +26,18 @@ _LateEvent = h2.events.DataReceived | h2.events.StreamEnded
 _installed: list[bool] = []
 
 
-def _reset(protocol: H2Protocol, stream_id: int) -> None:
-    """RST_STREAM(NO_ERROR) unless the stream is closed already."""
+def _end_early_answer(protocol: H2Protocol, stream_id: int) -> None:
+    """If the client may still send on a stream whose response is complete: END_STREAM
+    (unless sent already), then RST_STREAM(NO_ERROR). Streams the client ended are left alone."""
     stream = protocol.connection.streams.get(stream_id)
     if stream is None or stream.closed:
         return
+    state = stream.state_machine.state
+    if state is StreamState.HALF_CLOSED_REMOTE:
+        return  # an ordinary request: Hypercorn's send task ends the stream
     try:
+        if state is StreamState.OPEN:
+            protocol.connection.end_stream(stream_id)  # all data is queued: the answer is whole
         protocol.connection.reset_stream(stream_id, h2.errors.ErrorCodes.NO_ERROR)
     except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
         pass  # closed meanwhile: nothing more to say on it
@@ -45,7 +52,7 @@ def _patch_handle_events(original: Callable[[Any, list[Any]], Awaitable[None]]) 
                     self.connection.acknowledge_received_data(
                         event.flow_controlled_length, event.stream_id
                     )
-                _reset(self, event.stream_id)
+                _end_early_answer(self, event.stream_id)
                 await self._flush()
             else:
                 await original(self, [event])
@@ -57,7 +64,7 @@ def _patch_stream_send(original: Callable[[Any, Any], Awaitable[None]]) -> Any:
     async def stream_send(self: H2Protocol, event: Any) -> None:
         await original(self, event)
         if isinstance(event, StreamClosed) and not self.closed:
-            _reset(self, event.stream_id)
+            _end_early_answer(self, event.stream_id)
             await self._flush()
 
     return stream_send

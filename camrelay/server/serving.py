@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import asyncio.constants
 import logging
 import signal
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from ..settings import Settings
-from . import h2_late_data, h2_windows
+from . import h2_backpressure, h2_late_data, h2_windows
 from .app import create_app
 from .core.relay import Relay, open_relay
 from .tls import ensure_self_signed
@@ -24,6 +25,9 @@ ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 # Hypercorn ends an HTTP/2 connection after keep_alive_max_requests requests (default 1000);
 # a camera or app keeps one connection for days.
 UNLIMITED_REQUESTS = 2**62
+# At shutdown every TLS connection waits for the peer's close_notify, 30 s by default; a camera
+# still pushing never sends it, and Hypercorn offers no setting for it.
+SSL_SHUTDOWN_TIMEOUT_S = 3.0
 
 
 def hypercorn_config(settings: Settings) -> HypercornConfig:
@@ -68,6 +72,8 @@ async def serve(
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
     h2_late_data.install()
     h2_windows.install()
+    h2_backpressure.install()
+    asyncio.constants.SSL_SHUTDOWN_TIMEOUT = SSL_SHUTDOWN_TIMEOUT_S
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)
@@ -75,11 +81,17 @@ async def serve(
     for sock in sockets.secure_sockets + sockets.insecure_sockets:
         sock.listen(config.backlog)  # so clients may connect as soon as on_ready announces
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
+
+    async def shutdown() -> None:
+        await stop.wait()
+        # Endless uploads and viewers would hold Hypercorn's graceful shutdown forever.
+        relay.streams.close_all()
+
     try:
         if on_ready:
             on_ready(relay, describe(sockets))
         app = wrap_app(create_app(relay, settings), config.wsgi_max_body_size, None)
-        await worker_serve(app, config, sockets=sockets, shutdown_trigger=stop.wait)
+        await worker_serve(app, config, sockets=sockets, shutdown_trigger=shutdown)
     finally:
         sweeper.cancel()
         await relay.close()

@@ -135,3 +135,33 @@ async def test_trap_issue_329_early_answer(bare_hypercorn: str, survives: bool) 
     finally:
         await client.close()
     assert alive is survives
+
+
+@pytest.mark.parametrize("bare_hypercorn", [[]], indirect=True)
+async def test_trap_quart_response_timeout_cuts_a_long_response(bare_hypercorn: str) -> None:
+    client = await H2Client.connect(bare_hypercorn)
+    try:
+        response = await client.response(await client.request("GET", "/stream"), timeout=10)
+    finally:
+        await client.close()
+    assert len(response.body) < 15 * len(b"chunk")  # cut: why camrelay lifts the timeouts
+
+
+async def test_camrelay_lifts_quarts_stream_limits(tmp_path: Path) -> None:
+    from quart import Quart
+
+    from camrelay.server.app import create_app
+    from camrelay.server.core.relay import open_relay
+    from camrelay.settings import load_settings
+
+    defaults = Quart("defaults").config
+    limits = ("RESPONSE_TIMEOUT", "BODY_TIMEOUT", "MAX_CONTENT_LENGTH")
+    assert [defaults[k] for k in limits] == [60, 60, 16 * 1024 * 1024]
+    settings = load_settings(overrides={"server": {"data_dir": tmp_path}})
+    relay = await open_relay(settings)
+    try:
+        app = create_app(relay, settings)
+    finally:
+        await relay.close()
+    # Each request caps its own body; the raw streams run as long as they like.
+    assert [app.config[k] for k in limits] == [None, None, None]

@@ -1,7 +1,8 @@
 """A bare Quart app on Hypercorn with its defaults, to show the traps camrelay works around.
 
 Run: python -m tests.support.bare_hypercorn [--fixed]; prints its h2c URL.
-`/early` answers without reading the request body; `/` answers hello.
+`/early` answers without reading the request body; `/` answers hello; `/stream` is a
+long response under a shortened RESPONSE_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -12,16 +13,32 @@ import sys
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config
 from hypercorn.utils import wrap_app
-from quart import Quart
+from collections.abc import AsyncIterator
+
+from quart import Quart, Response
 
 from camrelay.server import h2_late_data
 
 app = Quart("bare")
+# Quart's default is 60 s; one second shows the same cut without a minute's wait.
+app.config["RESPONSE_TIMEOUT"] = 1
 
 
 @app.route("/", methods=["GET", "POST"])
 async def hello() -> str:
     return "hello"
+
+
+@app.route("/stream", methods=["GET"])
+async def stream() -> Response:
+    """Fifteen chunks, one every 0.2 s: longer than the shortened RESPONSE_TIMEOUT below."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(15):
+            await asyncio.sleep(0.2)
+            yield b"chunk"
+
+    return Response(chunks())
 
 
 @app.route("/early", methods=["POST"])

@@ -30,8 +30,10 @@ class H2Response:
 class H2Client:
     """One HTTP/2 connection: TLS with ALPN h2 for https://, prior knowledge for http://."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, authority: str) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 authority: str, ack: bool = True) -> None:
         self.reader, self.writer, self.authority = reader, writer, authority
+        self.ack = ack  # False: never return flow-control credit (a viewer that stops reading)
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
         self.responses: dict[int, H2Response] = {}
         self.terminated: h2.events.ConnectionTerminated | None = None
@@ -40,7 +42,7 @@ class H2Client:
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def connect(cls, url: str) -> H2Client:
+    async def connect(cls, url: str, ack: bool = True) -> H2Client:
         parts = urlsplit(url)
         context = None
         if parts.scheme == "https":
@@ -49,9 +51,10 @@ class H2Client:
             context.verify_mode = ssl.CERT_NONE
             context.set_alpn_protocols(["h2"])
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port, ssl=context)
-        client = cls(reader, writer, parts.netloc)
+        client = cls(reader, writer, parts.netloc, ack)
         client.conn.initiate_connection()
-        client.conn.increment_flow_control_window(2**30)
+        if ack:
+            client.conn.increment_flow_control_window(2**30)
         await client._flush()
         client._task = asyncio.create_task(client._read_loop())
         return client
@@ -133,7 +136,8 @@ class H2Client:
             response.status = int(response.headers[":status"])
             response.headers_seen.set()
         elif isinstance(event, h2.events.DataReceived):
-            self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            if self.ack:
+                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             if response:
                 response.body += event.data
                 response.data_seen.set()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .errors import NoChannel
 
-MAX_BATCH_BYTES = 1 << 20
+MAX_BATCH_BYTES = 256 << 10
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Reader:
         self._wakeup.set()
 
     async def batches(self) -> AsyncIterator[bytes]:
-        """Queued frames joined into chunks of about 1 MiB, until the stream ends."""
+        """Queued frames joined into chunks of at most 256 KiB (or one frame), until the end."""
         while True:
             if not self.queue:
                 if self.ended:
@@ -190,6 +190,14 @@ class StreamHub:
              for (acc, _), c in self._channels.items() if acc == account_id and c.producer),
             key=lambda info: info.device,
         )
+
+    def close_all(self) -> None:
+        """End every stream (server shutdown): uploads are answered, viewers end cleanly."""
+        for channel in list(self._channels.values()):
+            if channel.producer is not None:
+                producer = channel.producer
+                self.release(producer)
+                producer.replace()
 
     def channels(self) -> list[Channel]:
         """Every live channel (metrics)."""

@@ -1,0 +1,70 @@
+"""GET /metrics: Prometheus text for the local machine or an authenticated session."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from quart import Blueprint, Response, request
+
+from ..core.errors import RelayError
+from ..core.relay import Relay
+from ..core.streams import Channel, StreamHub
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _is_local(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _channel_lines(channel: Channel) -> list[str]:
+    labels = f'account_id="{channel.account_id}",device="{_label(channel.device)}"'
+    readers = list(channel.readers)
+    return [
+        f"camrelay_stream_viewers{{{labels}}} {len(readers)}",
+        f"camrelay_stream_frames_in_total{{{labels}}} {channel.frames_in}",
+        f"camrelay_stream_bytes_in_total{{{labels}}} {channel.bytes_in}",
+        f"camrelay_stream_frames_dropped{{{labels}}} {sum(r.dropped for r in readers)}",
+    ]
+
+
+def render(relay: Relay) -> str:
+    """Every metric as Prometheus text."""
+    hub: StreamHub = relay.streams
+    channels = hub.channels()
+    totals = hub.totals
+    lines = [
+        "# TYPE camrelay_sessions gauge", f"camrelay_sessions {relay.sessions.count()}",
+        "# TYPE camrelay_streams gauge", f"camrelay_streams {len(channels)}",
+        "# TYPE camrelay_viewers gauge",
+        f"camrelay_viewers {sum(len(c.readers) for c in channels)}",
+    ]
+    for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):
+        metric = f"camrelay_{'frames_dropped' if name == 'dropped' else name}_total"
+        lines += [f"# TYPE {metric} counter", f"{metric} {getattr(totals, name)}"]
+    for channel in channels:
+        lines += _channel_lines(channel)
+    return "\n".join(lines) + "\n"
+
+
+def metrics_face(relay: Relay) -> Blueprint:
+    """The blueprint serving /metrics."""
+    blueprint = Blueprint("metrics", __name__)
+
+    @blueprint.route("/metrics", methods=["GET"])
+    async def metrics() -> Response:
+        if not _is_local(request.remote_addr or ""):
+            try:
+                await relay.sessions.use(request.args.get("shash", ""), request.remote_addr or "")
+            except RelayError:
+                return Response("metrics need a session or a local client\n", status=403)
+        return Response(render(relay), content_type=CONTENT_TYPE)
+
+    return blueprint
