@@ -95,3 +95,22 @@ class NoSuchDevice(RelayError):
     """The account has no device of that name (code 15)."""
 
     code = 15
+
+
+def error_for(code: int) -> RelayError:
+    """The error of a JSON_BAD code (clients raise what the server answered)."""
+    kinds = {cls.code: cls for cls in _all_errors()}
+    kind = kinds.get(code, RelayError)
+    error = kind(f"code {code}")
+    error.code = code
+    return error
+
+
+def _all_errors() -> list[type[RelayError]]:
+    found: list[type[RelayError]] = []
+    pending = list(RelayError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found

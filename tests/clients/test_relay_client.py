@@ -1,0 +1,96 @@
+"""The async relay client against a real server: every request, typed results, errors as
+exceptions, re-authorization on code 6, and frames pushed and pulled through the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from camrelay.clients.relay import RelayClient
+from camrelay.clients.relay_types import ConfigKind, OutgoingMessage, StreamInfo
+from camrelay.server.core.errors import (
+    ErroredStream,
+    MalformedRequest,
+    NoChannel,
+    NoSuchRecord,
+    NoSuchUser,
+)
+from tests.support.relay_server import RelayServer
+
+
+def client(server: RelayServer, account: tuple[str, str], device: str) -> RelayClient:
+    return RelayClient(server.url, account[0], account[1], device, verify=False)
+
+
+async def test_records_config_and_messages(server: RelayServer, account: tuple[str, str]) -> None:
+    async with client(server, account, "cam") as cam, client(server, account, "phone") as phone:
+        rid = await cam.add_record(b"\xff\xd8jpeg", meta="JPEG")
+        entries = [e async for e in phone.all_records()]
+        assert [(e.rid, e.device) for e in entries] == [(rid, "cam")]
+        assert (await phone.record_meta(rid)).meta == "JPEG"
+        assert await phone.record_data(rid) == b"\xff\xd8jpeg"
+        await phone.delete_records([rid])
+        with pytest.raises(NoSuchRecord):
+            await phone.record_meta(rid)
+        await phone.set_config({1: 2.5})
+        config = await cam.config()
+        assert config[0] == ConfigKind(1, "old records timeout (days)", 0.004, 168, 30, 2.5)
+        await cam.send("alarm", params={"zone": 1})
+        await cam.send_many([OutgoingMessage("a", "phone"), OutgoingMessage("b", "phone", {"x": 2})])
+        got = await phone.messages_and_sync()
+        assert [(m.msg, m.device, m.params) for m in got] == [
+            ("alarm", "cam", {"zone": 1}), ("a", "cam", {}), ("b", "cam", {"x": 2})]
+        assert await phone.messages() == []
+        assert sorted(d.device for d in await phone.devices_online()) == ["cam", "phone"]
+        assert len(await cam.server_time()) == 19
+
+
+async def test_errors_are_exceptions_and_code_6_reauthorizes(server: RelayServer, account: tuple[str, str]) -> None:
+    with pytest.raises(NoSuchUser):
+        await RelayClient(server.url, account[0], "wrong", "x", verify=False).authorize()
+    async with client(server, account, "cam") as cam:
+        with pytest.raises(MalformedRequest):
+            await cam.set_config({1: 1000})
+        old = cam.shash
+        cam.shash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="  # as if the session had expired
+        await cam.heartbeat()
+        assert cam.shash not in (old, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+
+
+async def test_push_and_pull_frames(server: RelayServer, account: tuple[str, str]) -> None:
+    payloads = [os.urandom(n) for n in (0, 10, 40_000, 100_000)] * 5
+    started = asyncio.Event()
+
+    async def frames():  # type: ignore[no-untyped-def]
+        started.set()
+        await asyncio.sleep(0.5)  # the viewer attaches meanwhile
+        for payload in payloads:
+            yield payload
+
+    async with client(server, account, "cam") as cam, client(server, account, "viewer") as viewer:
+        upload = asyncio.create_task(cam.push(frames(), subproto="RAW_BIN", delta=0))
+        await started.wait()
+        for _ in range(100):
+            if await viewer.streams():
+                break
+            await asyncio.sleep(0.01)
+        assert await viewer.streams() == [StreamInfo("cam", "RAW_BIN", 0)]
+        got = [frame async for frame in viewer.pull("cam")]
+        await upload
+        assert got == payloads
+        with pytest.raises(NoChannel):
+            async for _ in viewer.pull("cam"):
+                pass
+
+
+async def test_push_reports_the_servers_error(server: RelayServer, account: tuple[str, str]) -> None:
+    async def stalling():  # type: ignore[no-untyped-def]
+        yield b"first"
+        await asyncio.sleep(1.0)  # longer than 3 x delta
+        yield b"late"
+
+    async with client(server, account, "cam") as cam:
+        with pytest.raises(ErroredStream):
+            await cam.push(stalling(), delta=100)
