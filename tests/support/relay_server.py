@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,13 @@ from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.relay import database_path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
 TEST_ENV = {
@@ -31,6 +39,7 @@ class RelayServer:
     data_dir: Path
     env: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
+    port: int = 0  # fixed to come back on the same address after a restart
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
@@ -46,7 +55,7 @@ class RelayServer:
         start_offset = log.tell()
         env = {**os.environ, **TEST_ENV, **self.env}
         command = [sys.executable, "-m", "camrelay", "serve", "--data", str(self.data_dir),
-                   "--listen", "127.0.0.1:0", "--h2c-listen", "127.0.0.1:0", *self.args]
+                   "--listen", f"127.0.0.1:{self.port}", "--h2c-listen", "127.0.0.1:0", *self.args]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         urls = self._wait_for_urls(start_offset, timeout)

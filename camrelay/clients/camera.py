@@ -1,0 +1,154 @@
+"""A camera: frames from a source, JPEG-encoded off the event loop, pushed through input.raw.
+
+The capture loop keeps only the newest few frames (a slow network loses old frames, counted as
+drops, never delays capture); the upload reconnects with backoff when the server goes away;
+a message loop keeps the session alive and answers the device messages it understands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..server.core.errors import NoSuchSession
+from .progress import Throughput
+from .relay import RelayClient
+from .relay_types import Message
+from .sources import FrameSource, encode_jpeg
+
+log = logging.getLogger("camrelay.camera")
+QUEUE_FRAMES = 4
+MAX_BACKOFF_S = 30.0
+POLL_S = 2.0
+
+
+class CameraPusher:
+    """Pushes one source's frames to a relay as the client's device."""
+
+    def __init__(self, client: RelayClient, source: FrameSource, fps: float,
+                 quality: int = 80, subproto: str = "RAW_JPEG") -> None:
+        self.client = client
+        self.source = source
+        self.fps = fps
+        self.quality = quality
+        self.subproto = subproto
+        self.stats = Throughput()
+        self.latest = b""
+        self._queue: deque[bytes] = deque()
+        self._fresh = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """End every loop."""
+        self._stop.set()
+        self._fresh.set()
+
+    async def run(self) -> None:
+        """Capture, upload and answer messages until stop()."""
+        tasks = [asyncio.create_task(job()) for job in (self._capture, self._upload, self._poll)]
+        try:
+            await self._stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.source.close()
+
+    async def _capture(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while not self._stop.is_set():
+            frame = await asyncio.to_thread(self.source.read)
+            self.latest = await asyncio.to_thread(encode_jpeg, frame, self.quality)
+            self._offer(self.latest)
+            next_at = max(next_at + 1 / self.fps, loop.time())
+            await asyncio.sleep(next_at - loop.time())
+
+    def _offer(self, jpeg: bytes) -> None:
+        self._queue.append(jpeg)
+        while len(self._queue) > QUEUE_FRAMES:
+            self._queue.popleft()
+            self.stats.drops += 1
+        self._fresh.set()
+
+    async def _frames(self) -> AsyncIterator[bytes]:
+        self._queue.clear()  # a new upload starts with fresh frames
+        while not self._stop.is_set():
+            if not self._queue:
+                self._fresh.clear()
+                await self._fresh.wait()
+                continue
+            jpeg = self._queue.popleft()
+            self.stats.add(len(jpeg))
+            yield jpeg
+
+    def delta_ms(self) -> int:
+        """The longest gap between frames the server may expect: generous, as networks stall."""
+        return max(2000, int(3000 / self.fps))
+
+    async def _upload(self) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            started = asyncio.get_running_loop().time()
+            try:
+                await self.client.push(self._frames(), self.subproto, self.delta_ms())
+            except NoSuchSession:
+                await self._authorize_quietly()
+                continue
+            except Exception as exc:  # noqa: BLE001 - whatever ended the upload, retry
+                log.warning("upload ended: %s", exc or type(exc).__name__)
+            if self._stop.is_set():
+                return
+            self.stats.reconnects += 1
+            ran = asyncio.get_running_loop().time() - started
+            backoff = 1.0 if ran > 10 else min(backoff * 2, MAX_BACKOFF_S)
+            await asyncio.sleep(backoff)
+
+    async def _authorize_quietly(self) -> None:
+        try:
+            await self.client.authorize()
+        except Exception as exc:  # noqa: BLE001 - the upload loop retries with backoff
+            log.warning("authorize failed: %s", exc)
+            await asyncio.sleep(1.0)
+
+    async def _poll(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for message in await self.client.messages_and_sync():
+                    await self.answer(message)
+            except Exception as exc:  # noqa: BLE001 - keep polling whatever happened
+                log.debug("message poll failed: %s", exc)
+            await asyncio.sleep(POLL_S)
+
+    async def answer(self, message: Message) -> None:
+        """Handle ping, status, set_fps and snapshot; reply to the sender."""
+        reply = await self._reply_to(message)
+        if reply is not None:
+            await self.client.send(reply[0], target=message.device, params=reply[1])
+
+    async def _reply_to(self, message: Message) -> tuple[str, dict[str, Any]] | None:
+        if message.msg == "ping":
+            return "pong", {}
+        if message.msg == "status":
+            return "status", self.status()
+        if message.msg == "set_fps":
+            return self._set_fps(message.params)
+        if message.msg == "snapshot" and self.latest:
+            return "snapshot", {"rid": await self.client.add_record(self.latest, "JPEG")}
+        return None
+
+    def _set_fps(self, params: Any) -> tuple[str, dict[str, Any]]:
+        fps = params.get("fps") if isinstance(params, dict) else None
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0.1 <= fps <= 60:
+            return "error", {"msg": "set_fps", "reason": "fps must be a number in [0.1, 60]"}
+        self.fps = float(fps)
+        return "ok", {"msg": "set_fps", "fps": self.fps}
+
+    def status(self) -> dict[str, Any]:
+        """What a `status` message answers."""
+        return {"source": self.source.name, "fps": self.fps, "frames": self.stats.frames,
+                "bytes": self.stats.bytes, "drops": self.stats.drops,
+                "reconnects": self.stats.reconnects}

@@ -1,0 +1,134 @@
+"""The camera pusher and the viewer against a real relay: live JPEGs, device messages,
+reconnecting after the server went away, and the push/pull commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from camrelay.clients.camera import CameraPusher
+from camrelay.clients.progress import Throughput
+from camrelay.clients.relay import RelayClient
+from camrelay.clients.sources import CaptureSource, SyntheticSource, open_source
+from camrelay.clients.viewer import watch
+from tests.support.relay_server import RelayServer, free_port
+
+VIDEO = Path(__file__).parents[2].parent / "shared" / "data" / "pedestrians-1280x720.avi"
+
+
+def decode(jpeg: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
+
+
+@pytest.fixture
+async def camera(server: RelayServer, account: tuple[str, str]) -> AsyncIterator[CameraPusher]:
+    client = RelayClient(server.url, *account, "cam", verify=False)
+    pusher = CameraPusher(client, SyntheticSource(320, 240), fps=20)
+    task = asyncio.create_task(pusher.run())
+    yield pusher
+    pusher.stop()
+    await task
+    await client.close()
+
+
+async def wait_streaming(client: RelayClient, device: str = "cam") -> None:
+    for _ in range(300):
+        if any(s.device == device for s in await client.streams()):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{device} never streamed")
+
+
+async def test_viewers_get_live_jpegs(server: RelayServer, account: tuple[str, str], camera: CameraPusher) -> None:
+    async with RelayClient(server.url, *account, "viewer", verify=False) as viewer:
+        await wait_streaming(viewer)
+        frames: list[bytes] = []
+        await asyncio.wait_for(watch(viewer, "cam", frames.append, Throughput(), limit=10), 20)
+    images = [decode(f) for f in frames]
+    assert [im.shape for im in images] == [(240, 320, 3)] * 10
+    assert not np.array_equal(images[0], images[-1])  # the scene moves
+    assert camera.stats.frames >= 10
+
+
+async def test_device_messages_are_answered(server: RelayServer, account: tuple[str, str], camera: CameraPusher) -> None:
+    async with RelayClient(server.url, *account, "phone", verify=False) as phone:
+        await wait_streaming(phone)
+        for msg, params in (("ping", {}), ("set_fps", {"fps": 5}), ("set_fps", {"fps": "x"}),
+                            ("status", {}), ("snapshot", {}), ("unknown", {})):
+            await phone.send(msg, target="cam", params=params)
+        replies = []
+        for _ in range(100):
+            replies += await phone.messages_and_sync()
+            if len(replies) >= 5:
+                break
+            await asyncio.sleep(0.1)
+        by_name = {m.msg: m for m in replies}
+        assert [m.msg for m in replies] == ["pong", "ok", "error", "status", "snapshot"]
+        assert all(m.device == "cam" for m in replies)
+        assert by_name["ok"].params == {"msg": "set_fps", "fps": 5.0}
+        assert by_name["status"].params["fps"] == 5.0
+        assert set(by_name["status"].params) == {"source", "fps", "frames", "bytes", "drops", "reconnects"}
+        snapshot = await phone.record_data(by_name["snapshot"].params["rid"])
+        assert decode(snapshot).shape == (240, 320, 3)
+
+
+async def test_pusher_reconnects_after_the_server_comes_back(data_dir: Path) -> None:
+    server = RelayServer(data_dir, port=free_port()).start()
+    await server.add_account("owner", "pw")
+    client = RelayClient(server.url, "owner", "pw", "cam", verify=False)
+    pusher = CameraPusher(client, SyntheticSource(160, 120), fps=20)
+    task = asyncio.create_task(pusher.run())
+    try:
+        async with RelayClient(server.url, "owner", "pw", "watcher", verify=False) as watcher:
+            await wait_streaming(watcher)
+        server.kill()
+        await asyncio.sleep(0.5)
+        server.start()
+        async with RelayClient(server.url, "owner", "pw", "watcher", verify=False) as watcher:
+            await wait_streaming(watcher)  # within the first backoff steps
+    finally:
+        pusher.stop()
+        await task
+        await client.close()
+        server.stop()
+    assert pusher.stats.reconnects >= 1
+
+
+def test_a_video_file_loops_as_a_camera() -> None:
+    source = CaptureSource(str(VIDEO), loop=True, size=(320, 180))
+    frames = [source.read() for _ in range(400)]  # the clip has about 340
+    source.close()
+    assert frames[-1].shape == (180, 320, 3)
+    assert isinstance(open_source("synthetic", (64, 48)), SyntheticSource)
+    with pytest.raises(ValueError):
+        open_source("/no/such/file.avi", None)
+
+
+async def test_push_and_pull_commands(server: RelayServer, account: tuple[str, str], tmp_path: Path) -> None:
+    env = {**os.environ, "CAMRELAY_PASSWORD": account[1]}
+    common = ["--server", server.url, "--user", account[0], "--insecure"]
+    pusher = subprocess.Popen([sys.executable, "-m", "camrelay", "push", *common, "--device", "clicam",
+                               "--size", "320x240", "--fps", "15"], env=env, stderr=subprocess.PIPE)
+    mjpeg = tmp_path / "out.mjpeg"
+    try:
+        pulled = await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-m", "camrelay", "pull", *common, "--device", "clicam",
+            "--mjpeg", str(mjpeg), "--frames", "5"], env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        pusher.terminate()
+        _, progress = pusher.communicate(timeout=20)
+    assert pulled.returncode == 0
+    assert "frames 5" in pulled.stderr
+    data = mjpeg.read_bytes()
+    assert data.count(b"\xff\xd8\xff") == 5 and data.endswith(b"\xff\xd9")
+    assert pusher.returncode == 0 and b"fps" in progress
