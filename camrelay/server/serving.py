@@ -91,7 +91,14 @@ async def serve(
         if on_ready:
             on_ready(relay, describe(sockets))
         app = wrap_app(create_app(relay, settings), config.wsgi_max_body_size, None)
-        await worker_serve(app, config, sockets=sockets, shutdown_trigger=shutdown)
+        try:
+            await worker_serve(app, config, sockets=sockets, shutdown_trigger=shutdown)
+        except (OSError, ExceptionGroup) as exc:
+            if not stop.is_set():
+                raise
+            # A connection that fails while closing (e.g. a TLS peer sending data after its
+            # close_notify) is no reason for a failed exit once everything else has stopped.
+            logging.getLogger("camrelay").warning("while shutting down: %r", exc)
     finally:
         sweeper.cancel()
         await relay.close()

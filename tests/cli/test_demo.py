@@ -1,0 +1,43 @@
+"""`camrelay demo` (what `make run` starts): the account it prints works, and its camera streams."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from camrelay.clients.relay import RelayClient
+from tests.support.relay_server import free_port
+
+
+async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path) -> None:
+    port = free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "camrelay", "demo", "--data", str(tmp_path), "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert demo.stdout is not None
+    text = ""
+    while "Stop with Ctrl-C." not in text:
+        text += demo.stdout.readline()
+    try:
+        password = re.search(r"account: demo   password: (\S+)", text).group(1)  # type: ignore[union-attr]
+        assert (tmp_path / "demo-password.txt").read_text().strip() == password
+        assert f"output.raw?shash=SHASH&device=demo-cam" in text
+        async with RelayClient(f"https://127.0.0.1:{port}", "demo", password, "t", verify=False) as viewer:
+            for _ in range(200):
+                if [s.device for s in await viewer.streams()] == ["demo-cam"]:
+                    break
+                await asyncio.sleep(0.1)
+            frames = []
+            async for frame in viewer.pull("demo-cam"):
+                frames.append(frame)
+                if len(frames) == 3:
+                    break
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=30)
+    assert all(f.startswith(b"\xff\xd8") for f in frames)
+    assert demo.returncode == 0, demo.stdout.read()
