@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config
 from hypercorn.utils import wrap_app
-from collections.abc import AsyncIterator
-
 from quart import Quart, Response
 
 from camrelay.server import h2_late_data
