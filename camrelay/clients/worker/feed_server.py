@@ -66,10 +66,13 @@ class Audience:
         if len(self._fanout):
             self._fanout.publish(encode(message))
 
-    async def attend(self, on_message: MessageHandler | None = None) -> None:
-        """Serve the current Quart WebSocket until it closes: broadcasts out, replies back."""
+    async def attend(self, on_message: MessageHandler | None = None, hello: Any = None) -> None:
+        """Serve the current Quart WebSocket until it closes: `hello` first (unless None),
+        then the broadcasts; each received message's reply goes back to this client only."""
         await websocket.accept()
         with self._fanout.subscribe() as outbox:
+            if hello is not None:
+                outbox.put(encode(hello))
             sender = asyncio.create_task(_send_all(outbox.get))
             try:
                 while True:

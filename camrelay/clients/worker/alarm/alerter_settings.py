@@ -69,6 +69,14 @@ class SirenSettings(AlerterSettings):
         return [name for name in needed if not getattr(self, name)]
 
 
+class RelaySettings(AlerterSettings):
+    """Records (snapshot, clip of the seconds before) and an `alarm` broadcast on the relay."""
+
+    clip_s: float = Field(default=5.0, ge=0, le=60)
+    clip_fps: float = Field(default=5.0, gt=0, le=60)
+    clip_max_bytes: int = Field(default=4 << 20, ge=0, le=32 << 20)
+
+
 class AlertersSettings(BaseModel):
     """One table per alerter plugin, keyed by the plugin's name."""
 
@@ -76,5 +84,4 @@ class AlertersSettings(BaseModel):
 
     siren: SirenSettings = SirenSettings()
     telegram: TelegramSettings = TelegramSettings()
-    # The relay alerter (records + broadcast through the relay client) adds its
-    # table here when it is built.
+    relay: RelaySettings = RelaySettings()
