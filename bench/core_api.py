@@ -18,13 +18,17 @@ from tests.support.relay_server import LISTEN_RE, RelayServer
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
-BENCH_ENV = {"CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false",
-             "CAMRELAY_SERVER_ACCESS_LOG": "false", "CAMRELAY_SERVER_LOG_LEVEL": "warning"}
+BENCH_ENV = {
+    "CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false",
+    "CAMRELAY_SERVER_ACCESS_LOG": "false",
+    "CAMRELAY_SERVER_LOG_LEVEL": "warning",
+}
 
 
 def start_hello(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "bench.hello_app", str(folder)],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.hello_app", str(folder)], stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout is not None
     match = LISTEN_RE.search(process.stdout.readline())
     assert match, "hello app did not start"
@@ -44,7 +48,9 @@ async def prepare(server: RelayServer) -> str:
 
 def rss_kib(pid: int) -> tuple[int, int]:
     """(current, peak) resident memory of a process in KiB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
@@ -54,13 +60,19 @@ def measure(url: str, body: Path | None = None) -> list[LoadResult]:
 
 def report(name: str, runs: list[LoadResult]) -> LoadResult:
     best = median_run(runs)
-    print(f"  {name:<28} {best.rps:>8.0f} req/s   p50 {best.p50_ms:6.2f} ms   p99 {best.p99_ms:6.2f} ms"
-          f"   non-200 {best.failed}   runs {spread(runs)}", flush=True)
+    print(
+        f"  {name:<28} {best.rps:>8.0f} req/s   p50 {best.p50_ms:6.2f} ms"
+        f"   p99 {best.p99_ms:6.2f} ms   non-200 {best.failed}   runs {spread(runs)}",
+        flush=True,
+    )
     return best
 
 
 def main() -> None:
-    print(f"\n== core API (h2load, 10 connections x 10 streams, {RUNS} runs of {SECONDS:.0f} s, median)")
+    print(
+        f"\n== core API (h2load, 10 connections x 10 streams, {RUNS} runs of {SECONDS:.0f} s,"
+        " median)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         server = RelayServer(root / "relay", env=BENCH_ENV).start()
@@ -73,12 +85,17 @@ def main() -> None:
             base = report("hello-world (bare Quart)", measure(f"{hello_url}/hello.json"))
             beat = report("heartBit.json", measure(f"{server.url}/heartBit.json?{quoted}"))
             report("getMsgs.json (5 waiting)", measure(f"{server.url}/getMsgs.json?{quoted}"))
-            add = report("addRecord.json (40 KB)",
-                         measure(f"{server.url}/addRecord.json?{quoted}&meta=JPEG", body=blob))
+            add = report(
+                "addRecord.json (40 KB)",
+                measure(f"{server.url}/addRecord.json?{quoted}&meta=JPEG", body=blob),
+            )
             current, peak = rss_kib(server.process.pid)  # type: ignore[union-attr]
         finally:
             hello.kill()
             server.stop()
     print(f"  heartBit / hello-world: {100 * beat.rps / base.rps:.0f} %   (target >= 70 %)")
-    print(f"  addRecord: {add.rps:.0f} records/s = {add.rps * 40_000 / 1e6:.1f} MB/s   (target >= 1,000)")
+    print(
+        f"  addRecord: {add.rps:.0f} records/s = {add.rps * 40_000 / 1e6:.1f} MB/s"
+        "   (target >= 1,000)"
+    )
     print(f"  server RSS after the runs: {current / 1024:.0f} MiB (peak {peak / 1024:.0f} MiB)")

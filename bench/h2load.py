@@ -26,13 +26,32 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run_h2load(url: str, seconds: float, connections: int = 10, streams: int = 10,
-               body: Path | None = None, warm_up: float = 1.0) -> LoadResult:
+def run_h2load(
+    url: str,
+    seconds: float,
+    connections: int = 10,
+    streams: int = 10,
+    body: Path | None = None,
+    warm_up: float = 1.0,
+) -> LoadResult:
     """Load `url` for `seconds` (after a warm-up) with connections x concurrent streams."""
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "requests.tsv"
-        command = ["h2load", "-c", str(connections), "-m", str(streams), "-t", "1",
-                   "-D", f"{seconds:g}", "--warm-up-time", f"{warm_up:g}", "--log-file", str(log)]
+        command = [
+            "h2load",
+            "-c",
+            str(connections),
+            "-m",
+            str(streams),
+            "-t",
+            "1",
+            "-D",
+            f"{seconds:g}",
+            "--warm-up-time",
+            f"{warm_up:g}",
+            "--log-file",
+            str(log),
+        ]
         if body is not None:
             command += ["-d", str(body)]
         done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
@@ -42,8 +61,13 @@ def run_h2load(url: str, seconds: float, connections: int = 10, streams: int = 1
         raise RuntimeError(f"h2load made no request:\n{done.stdout}\n{done.stderr}")
     latencies = [int(row[2]) / 1000 for row in rows]
     failed = sum(1 for row in rows if row[1] != "200")
-    return LoadResult(len(rows), failed, len(rows) / seconds,
-                      percentile(latencies, 0.5), percentile(latencies, 0.99))
+    return LoadResult(
+        len(rows),
+        failed,
+        len(rows) / seconds,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+    )
 
 
 def median_run(runs: list[LoadResult]) -> LoadResult:
@@ -53,4 +77,7 @@ def median_run(runs: list[LoadResult]) -> LoadResult:
 
 def spread(runs: list[LoadResult]) -> str:
     """The rates of every run, for the reader to judge the noise."""
-    return "/".join(f"{r.rps:.0f}" for r in runs) + f" (sd {statistics.pstdev([r.rps for r in runs]):.0f})"
+    return (
+        "/".join(f"{r.rps:.0f}" for r in runs)
+        + f" (sd {statistics.pstdev([r.rps for r in runs]):.0f})"
+    )

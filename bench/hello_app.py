@@ -25,8 +25,9 @@ async def hello() -> Response:
 
 
 async def main(data_dir: Path) -> None:
-    settings = load_settings(overrides={"server": {"data_dir": data_dir, "listen": "127.0.0.1:0",
-                                                   "access_log": False}})
+    settings = load_settings(
+        overrides={"server": {"data_dir": data_dir, "listen": "127.0.0.1:0", "access_log": False}}
+    )
     config = hypercorn_config(settings)
     sockets = config.create_sockets()
     sock = sockets.secure_sockets[0]

@@ -129,10 +129,10 @@ def _from_env(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        rest = name[len(ENV_PREFIX):].lower()
+        rest = name[len(ENV_PREFIX) :].lower()
         for section in sections:
             if rest.startswith(section + "_"):
-                found.setdefault(section, {})[rest[len(section) + 1:]] = value
+                found.setdefault(section, {})[rest[len(section) + 1 :]] = value
                 break
     return found
 

@@ -22,9 +22,14 @@ def test_the_example_file_lists_every_setting_with_its_default() -> None:
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
-    file.write_text('[server]\nlisten = "0.0.0.0:9000"\nlog_level = "debug"\n[limits]\npage_size = 10\n')
-    env = {"CAMRELAY_SERVER_LISTEN": "127.0.0.1:9001", "CAMRELAY_HOUSEKEEPING_INTERVAL_S": "2.5",
-           "OTHER": "x"}
+    file.write_text(
+        '[server]\nlisten = "0.0.0.0:9000"\nlog_level = "debug"\n[limits]\npage_size = 10\n'
+    )
+    env = {
+        "CAMRELAY_SERVER_LISTEN": "127.0.0.1:9001",
+        "CAMRELAY_HOUSEKEEPING_INTERVAL_S": "2.5",
+        "OTHER": "x",
+    }
     settings = load_settings(file, env, {"server": {"h2c_listen": "127.0.0.1:9002"}})
     assert settings.server.listen == "127.0.0.1:9001"
     assert settings.server.log_level == "debug"
@@ -33,12 +38,15 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
     assert settings.housekeeping.interval_s == 2.5
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"CAMRELAY_SERVER_LISTEN": "nowhere"}, "server.listen"),
-    ({"CAMRELAY_LIMITS_PAGE_SIZE": "0"}, "limits.page_size"),
-    ({"CAMRELAY_SERVER_NO_SUCH": "1"}, "server.no_such"),
-    ({"CAMRELAY_SERVER_LOG_LEVEL": "loud"}, "server.log_level"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CAMRELAY_SERVER_LISTEN": "nowhere"}, "server.listen"),
+        ({"CAMRELAY_LIMITS_PAGE_SIZE": "0"}, "limits.page_size"),
+        ({"CAMRELAY_SERVER_NO_SUCH": "1"}, "server.no_such"),
+        ({"CAMRELAY_SERVER_LOG_LEVEL": "loud"}, "server.log_level"),
+    ],
+)
 def test_bad_settings_name_the_setting(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(None, env)

@@ -14,12 +14,21 @@ DEFAULT_SERVER = "https://127.0.0.1:8080"
 
 def add_client_options(parser: argparse.ArgumentParser, device_help: str = "") -> None:
     """--server, --user, --insecure (and the password from CAMRELAY_PASSWORD or a prompt)."""
-    parser.add_argument("--server", default=os.environ.get("CAMRELAY_SERVER", DEFAULT_SERVER),
-                        help=f"relay URL (default $CAMRELAY_SERVER or {DEFAULT_SERVER})")
-    parser.add_argument("--user", default=os.environ.get("CAMRELAY_USER", "demo"),
-                        help="account name (default $CAMRELAY_USER or demo)")
-    parser.add_argument("--insecure", action="store_true",
-                        help="accept any TLS certificate (the self-signed one of `make run`)")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("CAMRELAY_SERVER", DEFAULT_SERVER),
+        help=f"relay URL (default $CAMRELAY_SERVER or {DEFAULT_SERVER})",
+    )
+    parser.add_argument(
+        "--user",
+        default=os.environ.get("CAMRELAY_USER", "demo"),
+        help="account name (default $CAMRELAY_USER or demo)",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="accept any TLS certificate (the self-signed one of `make run`)",
+    )
 
 
 def password() -> str:

@@ -54,9 +54,22 @@ async def start_camera(url: str, password: str, log_path: Path) -> asyncio.subpr
     env = {**os.environ, "CAMRELAY_PASSWORD": password}
     with log_path.open("ab") as log:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "camrelay", "push", "--server", url, "--user", DEMO_ACCOUNT,
-            "--device", DEMO_CAMERA, "--insecure", "--fps", "10", env=env,
-            stdout=log, stderr=log,
+            sys.executable,
+            "-m",
+            "camrelay",
+            "push",
+            "--server",
+            url,
+            "--user",
+            DEMO_ACCOUNT,
+            "--device",
+            DEMO_CAMERA,
+            "--insecure",
+            "--fps",
+            "10",
+            env=env,
+            stdout=log,
+            stderr=log,
         )
 
 
@@ -71,7 +84,7 @@ def guide(url: str, password: str, camera: bool) -> str:
         "Try:",
         f"  curl --http2 -k -d '{auth}' -X POST {url}/authorize.json",
         "  # then, with the shash it returns (URL-encoded in query strings: = is %3D):",
-        f"  curl --http2 -k -d '{{\"shash\":\"SHASH\"}}' -X POST {url}/getConfig.json",
+        f'  curl --http2 -k -d \'{{"shash":"SHASH"}}\' -X POST {url}/getConfig.json',
         f"  curl --http2 -k --data-binary @photo.jpg -X POST '{url}/addRecord.json?shash=SHASH'",
     ]
     if camera:

@@ -18,8 +18,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = commands.add_parser("pull", help="read a device's live stream")
     add_client_options(parser)
     parser.add_argument("--device", required=True, help="the streaming device to read")
-    parser.add_argument("--as", dest="viewer", default="camrelay-pull",
-                        help="this viewer's own device name (default camrelay-pull)")
+    parser.add_argument(
+        "--as",
+        dest="viewer",
+        default="camrelay-pull",
+        help="this viewer's own device name (default camrelay-pull)",
+    )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="write DIR/frame_000001.jpg, ...")
     target.add_argument("--mjpeg", type=Path, help="append frames to one MJPEG file")
@@ -41,8 +45,11 @@ async def pull(args: argparse.Namespace) -> None:
 
     reporter = asyncio.create_task(report())
     with contextlib.ExitStack() as files:
-        sink = (FrameFiles(args.out) if args.out
-                else MjpegFile(files.enter_context(args.mjpeg.open("ab"))))
+        sink = (
+            FrameFiles(args.out)
+            if args.out
+            else MjpegFile(files.enter_context(args.mjpeg.open("ab")))
+        )
         try:
             await watch(client, args.device, sink, stats, args.frames)
         finally:

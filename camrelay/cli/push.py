@@ -18,11 +18,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = commands.add_parser("push", help="stream a camera's frames to a relay")
     add_client_options(parser)
     parser.add_argument("--device", required=True, help="this camera's device name")
-    parser.add_argument("--source", default="synthetic",
-                        help="synthetic (default), a video FILE (loops) or /dev/videoN")
+    parser.add_argument(
+        "--source",
+        default="synthetic",
+        help="synthetic (default), a video FILE (loops) or /dev/videoN",
+    )
     parser.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
-    parser.add_argument("--size", type=parse_size, default=None,
-                        help="WxH to scale frames to (default 640x480 for synthetic)")
+    parser.add_argument(
+        "--size",
+        type=parse_size,
+        default=None,
+        help="WxH to scale frames to (default 640x480 for synthetic)",
+    )
     parser.add_argument("--quality", type=int, default=80, help="JPEG quality 1-100")
     parser.set_defaults(run=run)
 

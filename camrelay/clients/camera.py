@@ -28,8 +28,14 @@ POLL_S = 2.0
 class CameraPusher:
     """Pushes one source's frames to a relay as the client's device."""
 
-    def __init__(self, client: RelayClient, source: FrameSource, fps: float,
-                 quality: int = 80, subproto: str = "RAW_JPEG") -> None:
+    def __init__(
+        self,
+        client: RelayClient,
+        source: FrameSource,
+        fps: float,
+        quality: int = 80,
+        subproto: str = "RAW_JPEG",
+    ) -> None:
         self.client = client
         self.source = source
         self.fps = fps
@@ -149,6 +155,11 @@ class CameraPusher:
 
     def status(self) -> dict[str, Any]:
         """What a `status` message answers."""
-        return {"source": self.source.name, "fps": self.fps, "frames": self.stats.frames,
-                "bytes": self.stats.bytes, "drops": self.stats.drops,
-                "reconnects": self.stats.reconnects}
+        return {
+            "source": self.source.name,
+            "fps": self.fps,
+            "frames": self.stats.frames,
+            "bytes": self.stats.bytes,
+            "drops": self.stats.drops,
+            "reconnects": self.stats.reconnects,
+        }

@@ -42,10 +42,12 @@ class ProgressLine:
         then, frames, size = self._last
         span = max(now - then, 1e-6)
         self._last = (now, self.stats.frames, self.stats.bytes)
-        return (f"{(self.stats.frames - frames) / span:5.1f} fps  "
-                f"{(self.stats.bytes - size) / span / 1000:8.1f} kB/s  "
-                f"frames {self.stats.frames}  drops {self.stats.drops}  "
-                f"reconnects {self.stats.reconnects}")
+        return (
+            f"{(self.stats.frames - frames) / span:5.1f} fps  "
+            f"{(self.stats.bytes - size) / span / 1000:8.1f} kB/s  "
+            f"frames {self.stats.frames}  drops {self.stats.drops}  "
+            f"reconnects {self.stats.reconnects}"
+        )
 
     def show(self) -> None:
         """Print the line."""

@@ -44,9 +44,18 @@ def raise_for_answer(answer: Any) -> dict[str, Any]:
 class RelayClient:
     """One device's session on a relay server."""
 
-    def __init__(self, server: str, user: str, password: str, device: str, meta: str = "",
-                 *, verify: bool | str = True, timeout: float = 30.0,
-                 http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        user: str,
+        password: str,
+        device: str,
+        meta: str = "",
+        *,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.server = server.rstrip("/")
         self.user, self.device, self.meta = user, device, meta
         self._password = password
@@ -68,8 +77,10 @@ class RelayClient:
 
     async def authorize(self) -> str:
         """Open a new session; returns its shash."""
-        answer = await self._post("authorize", {"name": self.user, "pass": self._password,
-                                                "device": self.device, "meta": self.meta})
+        answer = await self._post(
+            "authorize",
+            {"name": self.user, "pass": self._password, "device": self.device, "meta": self.meta},
+        )
         self.shash = answer["shash"]
         return self.shash
 
@@ -109,7 +120,8 @@ class RelayClient:
         """Store a blob as a record; returns its id."""
         for attempt in (1, 2):
             response = await self._http.post(
-                f"{self.server}/addRecord.json", content=data,
+                f"{self.server}/addRecord.json",
+                content=data,
                 params={"shash": self.shash, "meta": meta},
             )
             try:
@@ -183,8 +195,9 @@ class RelayClient:
         """The account's streaming devices."""
         return [StreamInfo(**d) for d in (await self.call("getStreams"))["devices"]]
 
-    async def push(self, payloads: AsyncIterable[bytes], subproto: str = "RAW_JPEG",
-                   delta: int = 0) -> None:
+    async def push(
+        self, payloads: AsyncIterable[bytes], subproto: str = "RAW_JPEG", delta: int = 0
+    ) -> None:
         """Upload frames through input.raw until `payloads` ends; raises the server's error
         when it ends the upload (ErroredStream, NoSuchSession, …)."""
 
@@ -195,17 +208,24 @@ class RelayClient:
         if not self.shash:
             await self.authorize()
         params = {"shash": self.shash, "subproto": subproto, "delta": str(delta)}
-        response = await self._http.put(f"{self.server}/input.raw", params=params,
-                                        content=body(), timeout=None)
+        response = await self._http.put(
+            f"{self.server}/input.raw", params=params, content=body(), timeout=None
+        )
         raise_for_answer(_json_or_none(response.content))
 
-    async def pull(self, device: str, max_payload: int = DEFAULT_MAX_PAYLOAD) -> AsyncIterator[bytes]:
+    async def pull(
+        self, device: str, max_payload: int = DEFAULT_MAX_PAYLOAD
+    ) -> AsyncIterator[bytes]:
         """The payloads of a device's live stream as they arrive, until the stream ends."""
         if not self.shash:
             await self.authorize()
         params = {"shash": self.shash, "device": device}
-        async with self._http.stream("GET", f"{self.server}/output.raw", params=params,
-                                     timeout=httpx.Timeout(30.0, read=None)) as response:
+        async with self._http.stream(
+            "GET",
+            f"{self.server}/output.raw",
+            params=params,
+            timeout=httpx.Timeout(30.0, read=None),
+        ) as response:
             if response.headers.get("content-type") == "application/json":
                 raise_for_answer(json.loads(await response.aread()))
             decoder = FrameDecoder(max_payload)

@@ -47,8 +47,16 @@ class SyntheticSource:
         x = int((t * 120) % (w + 80)) - 80
         cv2.rectangle(frame, (x, h - h // 4), (x + 80, h - h // 8), (200, 200, 60), -1)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-        cv2.putText(frame, f"camrelay {stamp} UTC  #{self.count}", (10, 30),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA)
+        cv2.putText(
+            frame,
+            f"camrelay {stamp} UTC  #{self.count}",
+            (10, 30),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (255, 255, 255),
+            2,
+            cv2.LINE_AA,
+        )
         return frame
 
     def close(self) -> None:
@@ -105,7 +113,12 @@ def encode_jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
 def parse_size(text: str) -> tuple[int, int]:
     """'640x480' as (640, 480)."""
     width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit() or not 0 < int(width) <= 8192 \
-            or not 0 < int(height) <= 8192:
+    if (
+        not sep
+        or not width.isdigit()
+        or not height.isdigit()
+        or not 0 < int(width) <= 8192
+        or not 0 < int(height) <= 8192
+    ):
         raise ValueError(f"expected WxH such as 640x480, got {text!r}")
     return int(width), int(height)

@@ -41,8 +41,13 @@ class MjpegFile:
         self.file.flush()
 
 
-async def watch(client: RelayClient, device: str, sink: Callable[[bytes], None],
-                stats: Throughput, limit: int = 0) -> None:
+async def watch(
+    client: RelayClient,
+    device: str,
+    sink: Callable[[bytes], None],
+    stats: Throughput,
+    limit: int = 0,
+) -> None:
     """Pull frames into `sink` until `limit` frames (0: forever), re-attaching with backoff."""
     backoff = 1.0
     while not limit or stats.frames < limit:

@@ -16,8 +16,20 @@ from tests.support.relay_server import free_port
 async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path) -> None:
     port = free_port()
     demo = subprocess.Popen(
-        [sys.executable, "-m", "camrelay", "demo", "--data", str(tmp_path), "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "camrelay",
+            "demo",
+            "--data",
+            str(tmp_path),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert demo.stdout is not None
     text = ""
     while "Stop with Ctrl-C." not in text:
@@ -25,8 +37,10 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
     try:
         password = re.search(r"account: demo   password: (\S+)", text).group(1)  # type: ignore[union-attr]
         assert (tmp_path / "demo-password.txt").read_text().strip() == password
-        assert f"output.raw?shash=SHASH&device=demo-cam" in text
-        async with RelayClient(f"https://127.0.0.1:{port}", "demo", password, "t", verify=False) as viewer:
+        assert "output.raw?shash=SHASH&device=demo-cam" in text
+        async with RelayClient(
+            f"https://127.0.0.1:{port}", "demo", password, "t", verify=False
+        ) as viewer:
             for _ in range(200):
                 if [s.device for s in await viewer.streams()] == ["demo-cam"]:
                     break

@@ -14,8 +14,13 @@ from tests.support.relay_server import RelayServer
 
 
 def camrelay(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "camrelay", *args], input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "camrelay", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_user_commands_walk(data_dir: Path) -> None:

@@ -49,7 +49,9 @@ async def wait_streaming(client: RelayClient, device: str = "cam") -> None:
     raise AssertionError(f"{device} never streamed")
 
 
-async def test_viewers_get_live_jpegs(server: RelayServer, account: tuple[str, str], camera: CameraPusher) -> None:
+async def test_viewers_get_live_jpegs(
+    server: RelayServer, account: tuple[str, str], camera: CameraPusher
+) -> None:
     async with RelayClient(server.url, *account, "viewer", verify=False) as viewer:
         await wait_streaming(viewer)
         frames: list[bytes] = []
@@ -60,11 +62,19 @@ async def test_viewers_get_live_jpegs(server: RelayServer, account: tuple[str, s
     assert camera.stats.frames >= 10
 
 
-async def test_device_messages_are_answered(server: RelayServer, account: tuple[str, str], camera: CameraPusher) -> None:
+async def test_device_messages_are_answered(
+    server: RelayServer, account: tuple[str, str], camera: CameraPusher
+) -> None:
     async with RelayClient(server.url, *account, "phone", verify=False) as phone:
         await wait_streaming(phone)
-        for msg, params in (("ping", {}), ("set_fps", {"fps": 5}), ("set_fps", {"fps": "x"}),
-                            ("status", {}), ("snapshot", {}), ("unknown", {})):
+        for msg, params in (
+            ("ping", {}),
+            ("set_fps", {"fps": 5}),
+            ("set_fps", {"fps": "x"}),
+            ("status", {}),
+            ("snapshot", {}),
+            ("unknown", {}),
+        ):
             await phone.send(msg, target="cam", params=params)
         replies = []
         for _ in range(100):
@@ -77,7 +87,14 @@ async def test_device_messages_are_answered(server: RelayServer, account: tuple[
         assert all(m.device == "cam" for m in replies)
         assert by_name["ok"].params == {"msg": "set_fps", "fps": 5.0}
         assert by_name["status"].params["fps"] == 5.0
-        assert set(by_name["status"].params) == {"source", "fps", "frames", "bytes", "drops", "reconnects"}
+        assert set(by_name["status"].params) == {
+            "source",
+            "fps",
+            "frames",
+            "bytes",
+            "drops",
+            "reconnects",
+        }
         snapshot = await phone.record_data(by_name["snapshot"].params["rid"])
         assert decode(snapshot).shape == (240, 320, 3)
 
@@ -114,16 +131,50 @@ def test_a_video_file_loops_as_a_camera() -> None:
         open_source("/no/such/file.avi", None)
 
 
-async def test_push_and_pull_commands(server: RelayServer, account: tuple[str, str], tmp_path: Path) -> None:
+async def test_push_and_pull_commands(
+    server: RelayServer, account: tuple[str, str], tmp_path: Path
+) -> None:
     env = {**os.environ, "CAMRELAY_PASSWORD": account[1]}
     common = ["--server", server.url, "--user", account[0], "--insecure"]
-    pusher = subprocess.Popen([sys.executable, "-m", "camrelay", "push", *common, "--device", "clicam",
-                               "--size", "320x240", "--fps", "15"], env=env, stderr=subprocess.PIPE)
+    pusher = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "camrelay",
+            "push",
+            *common,
+            "--device",
+            "clicam",
+            "--size",
+            "320x240",
+            "--fps",
+            "15",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
     mjpeg = tmp_path / "out.mjpeg"
     try:
-        pulled = await asyncio.to_thread(subprocess.run, [
-            sys.executable, "-m", "camrelay", "pull", *common, "--device", "clicam",
-            "--mjpeg", str(mjpeg), "--frames", "5"], env=env, capture_output=True, text=True, timeout=60)
+        pulled = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "camrelay",
+                "pull",
+                *common,
+                "--device",
+                "clicam",
+                "--mjpeg",
+                str(mjpeg),
+                "--frames",
+                "5",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         pusher.terminate()
         _, progress = pusher.communicate(timeout=20)

@@ -38,16 +38,23 @@ async def test_records_config_and_messages(server: RelayServer, account: tuple[s
         config = await cam.config()
         assert config[0] == ConfigKind(1, "old records timeout (days)", 0.004, 168, 30, 2.5)
         await cam.send("alarm", params={"zone": 1})
-        await cam.send_many([OutgoingMessage("a", "phone"), OutgoingMessage("b", "phone", {"x": 2})])
+        await cam.send_many(
+            [OutgoingMessage("a", "phone"), OutgoingMessage("b", "phone", {"x": 2})]
+        )
         got = await phone.messages_and_sync()
         assert [(m.msg, m.device, m.params) for m in got] == [
-            ("alarm", "cam", {"zone": 1}), ("a", "cam", {}), ("b", "cam", {"x": 2})]
+            ("alarm", "cam", {"zone": 1}),
+            ("a", "cam", {}),
+            ("b", "cam", {"x": 2}),
+        ]
         assert await phone.messages() == []
         assert sorted(d.device for d in await phone.devices_online()) == ["cam", "phone"]
         assert len(await cam.server_time()) == 19
 
 
-async def test_errors_are_exceptions_and_code_6_reauthorizes(server: RelayServer, account: tuple[str, str]) -> None:
+async def test_errors_are_exceptions_and_code_6_reauthorizes(
+    server: RelayServer, account: tuple[str, str]
+) -> None:
     with pytest.raises(NoSuchUser):
         await RelayClient(server.url, account[0], "wrong", "x", verify=False).authorize()
     async with client(server, account, "cam") as cam:
@@ -85,7 +92,9 @@ async def test_push_and_pull_frames(server: RelayServer, account: tuple[str, str
                 pass
 
 
-async def test_push_reports_the_servers_error(server: RelayServer, account: tuple[str, str]) -> None:
+async def test_push_reports_the_servers_error(
+    server: RelayServer, account: tuple[str, str]
+) -> None:
     async def stalling():  # type: ignore[no-untyped-def]
         yield b"first"
         await asyncio.sleep(1.0)  # longer than 3 x delta

@@ -25,13 +25,17 @@ async def all_records(device: Device) -> list[int]:
 async def all_messages(device: Device) -> list[str]:
     names: list[str] = []
     stamp = ""
-    while page := (await device.call("getMsgs", stamp=stamp) if stamp else await device.call("getMsgs"))["msgs"]:
+    while page := (
+        await device.call("getMsgs", stamp=stamp) if stamp else await device.call("getMsgs")
+    )["msgs"]:
         names += [m["msg"] for m in page]
         stamp = page[-1]["stamp"]
     return names
 
 
-async def writer(device: Device, number: int, rids: list[int], msgs: list[str], stop: float) -> None:
+async def writer(
+    device: Device, number: int, rids: list[int], msgs: list[str], stop: float
+) -> None:
     """Add records and messages until `stop`, remembering each acknowledged one."""
     n = 0
     # The kill breaks the connection mid-request; httpx/httpcore may surface that as

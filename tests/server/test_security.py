@@ -18,8 +18,13 @@ from tests.support.relay_server import RelayServer
 @pytest.fixture
 async def strict_server(data_dir: Path) -> AsyncIterator[RelayServer]:
     """A server with a measurable login slow-down (0.2 s doubling, at most 1.6 s)."""
-    server = RelayServer(data_dir, env={"CAMRELAY_SESSIONS_LOGIN_DELAY_BASE_S": "0.2",
-                                        "CAMRELAY_SESSIONS_LOGIN_DELAY_MAX_S": "1.6"}).start()
+    server = RelayServer(
+        data_dir,
+        env={
+            "CAMRELAY_SESSIONS_LOGIN_DELAY_BASE_S": "0.2",
+            "CAMRELAY_SESSIONS_LOGIN_DELAY_MAX_S": "1.6",
+        },
+    ).start()
     await server.add_account("owner", "right password")
     yield server
     server.stop()
@@ -50,7 +55,9 @@ async def test_a_session_is_bound_to_its_client_address(strict_server: RelayServ
         device = await Api(http, strict_server.url).login("owner", "right password", "cam")
     transport = httpx.AsyncHTTPTransport(http2=True, verify=False, local_address="127.0.0.2")
     async with httpx.AsyncClient(transport=transport) as other:
-        stolen = await other.post(f"{strict_server.url}/heartBit.json", json={"shash": device.shash})
+        stolen = await other.post(
+            f"{strict_server.url}/heartBit.json", json={"shash": device.shash}
+        )
     assert stolen.json() == {"result": "BAD", "code": 6}
 
 
@@ -66,13 +73,23 @@ async def test_request_caps_end_the_session(strict_server: RelayServer) -> None:
 async def test_no_password_or_shash_in_the_log(strict_server: RelayServer) -> None:
     async with httpx.AsyncClient(http2=True, verify=False) as http:
         query = {"name": "owner", "pass": "right password", "device": "cam"}
-        shash = (await http.post(f"{strict_server.url}/authorize.json", params=query)).json()["shash"]
+        shash = (await http.post(f"{strict_server.url}/authorize.json", params=query)).json()[
+            "shash"
+        ]
         await http.post(f"{strict_server.url}/heartBit.json", params={"shash": shash})
-        await http.post(f"{strict_server.url}/getRecordMeta.json", params={"shash": shash, "rid": "x"})
+        await http.post(
+            f"{strict_server.url}/getRecordMeta.json", params={"shash": shash, "rid": "x"}
+        )
     strict_server.stop()
     log = strict_server.log()
     assert "POST /authorize.json" in log and "POST /heartBit.json" in log
-    for secret in ("right password", "right+password", "right%20password", shash,
-                   httpx.QueryParams({"s": shash}).get("s"), shash.replace("=", "%3D")):
+    for secret in (
+        "right password",
+        "right+password",
+        "right%20password",
+        shash,
+        httpx.QueryParams({"s": shash}).get("s"),
+        shash.replace("=", "%3D"),
+    ):
         assert secret not in log
     strict_server.start()

@@ -20,13 +20,20 @@ from tests.support.relay_server import RelayServer
 
 def curl(*args: str) -> tuple[str, str]:
     """Run curl; returns (body, http_version)."""
-    done = subprocess.run(["curl", "-sS", "-w", "\n%{http_version}", *args],
-                          capture_output=True, text=True, timeout=30, check=True)
+    done = subprocess.run(
+        ["curl", "-sS", "-w", "\n%{http_version}", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     body, _, version = done.stdout.rpartition("\n")
     return body, version
 
 
-async def test_curl_over_tls_as_the_document_shows(server: RelayServer, account: tuple[str, str], tmp_path: Path) -> None:
+async def test_curl_over_tls_as_the_document_shows(
+    server: RelayServer, account: tuple[str, str], tmp_path: Path
+) -> None:
     name, password = account
     auth = json.dumps({"name": name, "pass": password, "device": "user_pc", "meta": "some info"})
     body, version = curl("--http2", "-k", "-d", auth, "-X", "POST", f"{server.url}/authorize.json")
@@ -35,19 +42,41 @@ async def test_curl_over_tls_as_the_document_shows(server: RelayServer, account:
     picture = tmp_path / "inp.png"
     picture.write_bytes(b"\x89PNG fake" * 1000)
     quoted = httpx.QueryParams({"shash": shash})
-    body, _ = curl("--http2", "-k", "--data-binary", f"@{picture}", "-X", "POST",
-                   f"{server.url}/addRecordData.json?{quoted}&meta=PNG")
+    body, _ = curl(
+        "--http2",
+        "-k",
+        "--data-binary",
+        f"@{picture}",
+        "-X",
+        "POST",
+        f"{server.url}/addRecordData.json?{quoted}&meta=PNG",
+    )
     rid = json.loads(body)["rid"]
     out = tmp_path / "out.png"
-    _, version = curl("--http2", "-k", "-d", json.dumps({"shash": shash, "rid": rid}), "-X", "POST",
-                      f"{server.url}/getRecordData.json", "-o", str(out))
+    _, version = curl(
+        "--http2",
+        "-k",
+        "-d",
+        json.dumps({"shash": shash, "rid": rid}),
+        "-X",
+        "POST",
+        f"{server.url}/getRecordData.json",
+        "-o",
+        str(out),
+    )
     assert version == "2"
     assert out.read_bytes() == picture.read_bytes()
 
 
 async def test_curl_h2c_prior_knowledge(server: RelayServer, device: Device) -> None:
-    body, version = curl("--http2-prior-knowledge", "-d", json.dumps({"shash": device.shash}),
-                         "-X", "POST", f"{server.h2c_url}/heartBit.json")
+    body, version = curl(
+        "--http2-prior-knowledge",
+        "-d",
+        json.dumps({"shash": device.shash}),
+        "-X",
+        "POST",
+        f"{server.h2c_url}/heartBit.json",
+    )
     assert (body, version) == ('{"result":"OK"}', "2")
 
 
@@ -56,7 +85,9 @@ async def test_query_string_form(server: RelayServer, account: tuple[str, str]) 
     query = httpx.QueryParams({"name": name, "pass": password, "device": "q"})
     body, _ = curl("--http2", "-k", "-X", "POST", f"{server.url}/authorize.json?{query}")
     shash = json.loads(body)["shash"]
-    body, _ = curl("--http2", "-k", f"{server.url}/getRecordCount.json?{httpx.QueryParams({'shash': shash})}")
+    body, _ = curl(
+        "--http2", "-k", f"{server.url}/getRecordCount.json?{httpx.QueryParams({'shash': shash})}"
+    )
     assert body == '{"records":[],"result":"OK"}'
 
 
@@ -113,13 +144,14 @@ async def test_trap_hypercorn_ends_a_connection_after_1000_requests(bare_hyperco
             served += (await client.get("/", method="GET")).status == 200
     finally:
         await client.close()
-    # GOAWAY after request 1001: why camrelay raises keep_alive_max_requests.
+    # GOAWAY at request 1001: why camrelay raises keep_alive_max_requests.
     assert client.terminated is not None
-    assert 1001 <= served <= 1002
+    assert 1000 <= served <= 1002  # the 1001st may or may not be answered before it closes
 
 
-@pytest.mark.parametrize("bare_hypercorn, survives", [([], False), (["--fixed"], True)],
-                         indirect=["bare_hypercorn"])
+@pytest.mark.parametrize(
+    "bare_hypercorn, survives", [([], False), (["--fixed"], True)], indirect=["bare_hypercorn"]
+)
 async def test_trap_issue_329_early_answer(bare_hypercorn: str, survives: bool) -> None:
     client = await H2Client.connect(bare_hypercorn)
     try:

@@ -26,8 +26,9 @@ class Api:
 
     async def login(self, name: str, password: str, device: str, meta: str = "") -> Device:
         """authorize.json; asserts it worked."""
-        answer = await self.call("authorize", {"name": name, "pass": password,
-                                               "device": device, "meta": meta})
+        answer = await self.call(
+            "authorize", {"name": name, "pass": password, "device": device, "meta": meta}
+        )
         assert answer["result"] == "OK", answer
         return Device(self, answer["shash"], device)
 
@@ -47,7 +48,8 @@ class Device:
     async def add_record(self, data: bytes, meta: str = "") -> dict[str, Any]:
         """addRecord.json with the blob as the body."""
         response = await self.api.http.post(
-            f"{self.api.url}/addRecord.json", content=data,
+            f"{self.api.url}/addRecord.json",
+            content=data,
             params={"shash": self.shash, "meta": meta},
         )
         assert response.status_code == 200
@@ -55,7 +57,10 @@ class Device:
 
 
 async def post_raw(
-    api: Api, name: str, content: bytes = b"", query: dict[str, str] | None = None,
+    api: Api,
+    name: str,
+    content: bytes = b"",
+    query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST raw bytes to /NAME.json; asserts an HTTP 200 JSON answer and returns it."""

@@ -30,8 +30,13 @@ class H2Response:
 class H2Client:
     """One HTTP/2 connection: TLS with ALPN h2 for https://, prior knowledge for http://."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 authority: str, ack: bool = True) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        authority: str,
+        ack: bool = True,
+    ) -> None:
         self.reader, self.writer, self.authority = reader, writer, authority
         self.ack = ack  # False: never return flow-control credit (a viewer that stops reading)
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
@@ -59,13 +64,24 @@ class H2Client:
         client._task = asyncio.create_task(client._read_loop())
         return client
 
-    async def request(self, method: str, path: str, body: bytes = b"", end: bool = True,
-                      headers: list[tuple[str, str]] | None = None) -> int:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        end: bool = True,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> int:
         """Start a request; with end=False the body stays open for send()."""
         stream_id = self.conn.get_next_available_stream_id()
         self.responses[stream_id] = H2Response()
-        head = [(":method", method), (":path", path), (":scheme", "https"),
-                (":authority", self.authority), *(headers or [])]
+        head = [
+            (":method", method),
+            (":path", path),
+            (":scheme", "https"),
+            (":authority", self.authority),
+            *(headers or []),
+        ]
         self.conn.send_headers(stream_id, head, end_stream=end and not body)
         await self._flush()
         if body:
@@ -76,7 +92,9 @@ class H2Client:
         """Send body data, waiting for flow-control window as needed."""
         view = memoryview(data)
         while view:
-            window = min(self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size)
+            window = min(
+                self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size
+            )
             if window <= 0:
                 self._window.clear()
                 await asyncio.wait_for(self._window.wait(), 10)

@@ -24,6 +24,7 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
+
 LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
 TEST_ENV = {
     # Every test client is 127.0.0.1: keep the failed-login slow-down short by default.
@@ -54,8 +55,19 @@ class RelayServer:
         log = self.log_path.open("ab")
         start_offset = log.tell()
         env = {**os.environ, **TEST_ENV, **self.env}
-        command = [sys.executable, "-m", "camrelay", "serve", "--data", str(self.data_dir),
-                   "--listen", f"127.0.0.1:{self.port}", "--h2c-listen", "127.0.0.1:0", *self.args]
+        command = [
+            sys.executable,
+            "-m",
+            "camrelay",
+            "serve",
+            "--data",
+            str(self.data_dir),
+            "--listen",
+            f"127.0.0.1:{self.port}",
+            "--h2c-listen",
+            "127.0.0.1:0",
+            *self.args,
+        ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         urls = self._wait_for_urls(start_offset, timeout)

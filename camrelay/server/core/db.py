@@ -83,8 +83,9 @@ class Database:
         """Apply every migration newer than PRAGMA user_version, each in its own transaction."""
         for number, script in migration_scripts():
 
-            async def apply(conn: aiosqlite.Connection, number: int = number,
-                            script: str = script) -> None:
+            async def apply(
+                conn: aiosqlite.Connection, number: int = number, script: str = script
+            ) -> None:
                 if number > await scalar(conn, "PRAGMA user_version"):
                     for statement in _statements(script):
                         await conn.execute(statement)

@@ -17,9 +17,7 @@ class _Failures:
 class LoginThrottle:
     """Delay before an authorization from an address with recent failures."""
 
-    def __init__(
-        self, clock: Clock, base_s: float, max_s: float, forget_s: float = 900.0
-    ) -> None:
+    def __init__(self, clock: Clock, base_s: float, max_s: float, forget_s: float = 900.0) -> None:
         self._clock = clock
         self._base = base_s
         self._max = max_s

@@ -58,8 +58,14 @@ class Messages:
                 await conn.execute(
                     "INSERT INTO messages(account_id, sender, target, msg, params, stamp) "
                     "VALUES(?,?,?,?,?,?)",
-                    (account_id, sender, message.target, message.msg, message.params,
-                     self._stamps.next()),
+                    (
+                        account_id,
+                        sender,
+                        message.target,
+                        message.msg,
+                        message.params,
+                        self._stamps.next(),
+                    ),
                 )
             if len(stored) < len(batch):
                 await _sync(conn, account_id, sender)
@@ -103,8 +109,7 @@ class Messages:
 
         async def purge(conn: aiosqlite.Connection) -> int:
             cursor = await conn.execute(
-                "DELETE FROM messages WHERE account_id=? AND (stamp<? OR "
-                "(target='' AND stamp<?))",
+                "DELETE FROM messages WHERE account_id=? AND (stamp<? OR (target='' AND stamp<?))",
                 (account_id, cutoff, broadcast_cutoff),
             )
             return cursor.rowcount

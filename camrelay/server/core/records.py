@@ -55,8 +55,10 @@ class Records:
 
     async def _store(self, batch: list[_NewRecord]) -> list[RecordEntry]:
         async def insert(conn: aiosqlite.Connection) -> list[RecordEntry]:
-            rows = [(r.account_id, r.device, r.meta, self._stamps.next(), len(r.data), r.data)
-                    for r in batch]
+            rows = [
+                (r.account_id, r.device, r.meta, self._stamps.next(), len(r.data), r.data)
+                for r in batch
+            ]
             await conn.executemany(
                 "INSERT INTO records(account_id, device, meta, stamp, size, data) "
                 "VALUES(?,?,?,?,?,?)",
@@ -134,7 +136,8 @@ async def _delete_older_than_listed(
     conn: aiosqlite.Connection, account_id: int, listed: list[int], marks: str
 ) -> int:
     oldest = await scalar(
-        conn, f"SELECT MIN(stamp) FROM records WHERE account_id=? AND id IN ({marks})",
+        conn,
+        f"SELECT MIN(stamp) FROM records WHERE account_id=? AND id IN ({marks})",
         (account_id, *listed),
     )
     if oldest is None:

@@ -66,7 +66,9 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     config = AccountConfig(db)
     sess = settings.sessions
     sessions = Sessions(
-        db, config, clock,
+        db,
+        config,
+        clock,
         SessionPolicy(sess.bind_to_address, sess.enforce_request_caps, sess.max_per_account),
     )
     await sessions.load()

@@ -144,8 +144,14 @@ class StreamHub:
         self._channels: dict[tuple[int, str], Channel] = {}
         self.totals = Counters()
 
-    def start(self, account_id: int, device: str, subproto: str, delta: int,
-              on_replaced: Callable[[], None]) -> Producer:
+    def start(
+        self,
+        account_id: int,
+        device: str,
+        subproto: str,
+        delta: int,
+        on_replaced: Callable[[], None],
+    ) -> Producer:
         """Become the device's producer, replacing the current one if any."""
         key = (account_id, device)
         channel = self._channels.get(key) or Channel(account_id, device)
@@ -186,8 +192,11 @@ class StreamHub:
     def listing(self, account_id: int) -> list[StreamInfo]:
         """The account's streaming devices, by name."""
         return sorted(
-            (StreamInfo(c.device, c.subproto, c.delta)
-             for (acc, _), c in self._channels.items() if acc == account_id and c.producer),
+            (
+                StreamInfo(c.device, c.subproto, c.delta)
+                for (acc, _), c in self._channels.items()
+                if acc == account_id and c.producer
+            ),
             key=lambda info: info.device,
         )
 

@@ -41,8 +41,10 @@ def render(relay: Relay) -> str:
     channels = hub.channels()
     totals = hub.totals
     lines = [
-        "# TYPE camrelay_sessions gauge", f"camrelay_sessions {relay.sessions.count()}",
-        "# TYPE camrelay_streams gauge", f"camrelay_streams {len(channels)}",
+        "# TYPE camrelay_sessions gauge",
+        f"camrelay_sessions {relay.sessions.count()}",
+        "# TYPE camrelay_streams gauge",
+        f"camrelay_streams {len(channels)}",
         "# TYPE camrelay_viewers gauge",
         f"camrelay_viewers {sum(len(c.readers) for c in channels)}",
     ]

@@ -15,7 +15,9 @@ async def test_migrations_set_the_user_version(relay: Relay) -> None:
     row = await relay.db.fetchone("PRAGMA user_version")
     assert row[0] == migration_scripts()[-1][0] == 1
     await relay.db.migrate()  # a second run changes nothing
-    tables = {r[0] for r in await relay.db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        r[0] for r in await relay.db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert {"accounts", "sessions", "devices", "records", "messages", "account_config"} <= tables
 
 

@@ -11,7 +11,9 @@ from camrelay.server.core.messages import NewMessage
 from camrelay.server.core.relay import Relay
 
 
-async def test_records_older_than_kind_1_days_are_purged(relay: Relay, clock: ManualClock, owner: Account) -> None:
+async def test_records_older_than_kind_1_days_are_purged(
+    relay: Relay, clock: ManualClock, owner: Account
+) -> None:
     await relay.config.update(owner.id, [(1, 0.5)])
     old = await relay.records.add(owner.id, "cam", "", b"old")
     clock.advance(6 * 3600)
@@ -22,7 +24,9 @@ async def test_records_older_than_kind_1_days_are_purged(relay: Relay, clock: Ma
     assert old.rid != new.rid
 
 
-async def test_session_expires_after_kind_2_minutes_idle(relay: Relay, clock: ManualClock, owner: Account) -> None:
+async def test_session_expires_after_kind_2_minutes_idle(
+    relay: Relay, clock: ManualClock, owner: Account
+) -> None:
     await relay.config.update(owner.id, [(2, 3)])
     idle = await relay.sessions.open(owner, "idle", "", "127.0.0.1")
     busy = await relay.sessions.open(owner, "busy", "", "127.0.0.1")
@@ -35,14 +39,18 @@ async def test_session_expires_after_kind_2_minutes_idle(relay: Relay, clock: Ma
         await relay.sessions.use(idle.shash, "127.0.0.1")
 
 
-async def test_expired_session_answers_6_even_before_a_sweep(relay: Relay, clock: ManualClock, owner: Account) -> None:
+async def test_expired_session_answers_6_even_before_a_sweep(
+    relay: Relay, clock: ManualClock, owner: Account
+) -> None:
     session = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
     clock.advance(10 * 60 + 1)
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, "127.0.0.1")
 
 
-async def test_request_caps_of_kinds_3_and_4(relay: Relay, clock: ManualClock, owner: Account) -> None:
+async def test_request_caps_of_kinds_3_and_4(
+    relay: Relay, clock: ManualClock, owner: Account
+) -> None:
     await relay.config.update(owner.id, [(3, 200), (4, 20)])
     session = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
     for _ in range(20):
@@ -50,7 +58,7 @@ async def test_request_caps_of_kinds_3_and_4(relay: Relay, clock: ManualClock, o
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, "127.0.0.1")
     total = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
-    for minute in range(10):
+    for _minute in range(10):
         clock.advance(60)
         for _ in range(20):
             await relay.sessions.use(total.shash, "127.0.0.1")
@@ -59,9 +67,13 @@ async def test_request_caps_of_kinds_3_and_4(relay: Relay, clock: ManualClock, o
         await relay.sessions.use(total.shash, "127.0.0.1")
 
 
-async def test_broadcasts_live_kind_5_hours_targeted_kind_6_days(relay: Relay, clock: ManualClock, owner: Account) -> None:
+async def test_broadcasts_live_kind_5_hours_targeted_kind_6_days(
+    relay: Relay, clock: ManualClock, owner: Account
+) -> None:
     await relay.config.update(owner.id, [(5, 2), (6, 1)])
-    await relay.messages.add(owner.id, "cam", [NewMessage("broadcast"), NewMessage("direct", "phone")])
+    await relay.messages.add(
+        owner.id, "cam", [NewMessage("broadcast"), NewMessage("direct", "phone")]
+    )
     clock.advance(2 * 3600 + 1)
     await relay.housekeeping.sweep()
     got = await relay.messages.fetch(owner.id, "phone", None)
@@ -71,7 +83,9 @@ async def test_broadcasts_live_kind_5_hours_targeted_kind_6_days(relay: Relay, c
     assert await relay.messages.fetch(owner.id, "phone", None) == []
 
 
-async def test_sessions_deleted_from_outside_end_on_the_next_sweep(relay: Relay, owner: Account) -> None:
+async def test_sessions_deleted_from_outside_end_on_the_next_sweep(
+    relay: Relay, owner: Account
+) -> None:
     session = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
     await relay.accounts.set_password("owner", "new secret")
     await relay.housekeeping.sweep()

@@ -44,14 +44,18 @@ async def test_fetch_and_sync_pages_through_everything_once(relay: Relay, owner:
     assert rows[0][0] == 0
 
 
-async def test_broadcasts_stay_for_other_devices_after_one_syncs(relay: Relay, owner: Account) -> None:
+async def test_broadcasts_stay_for_other_devices_after_one_syncs(
+    relay: Relay, owner: Account
+) -> None:
     await relay.messages.add(owner.id, "cam", [NewMessage("hello")])
     await relay.messages.fetch(owner.id, "phone", None, sync=True)
     assert await relay.messages.fetch(owner.id, "phone", None) == []
     assert [m.msg for m in await relay.messages.fetch(owner.id, "tablet", None)] == ["hello"]
 
 
-async def test_a_batch_with_sync_stores_the_rest_and_acknowledges(relay: Relay, owner: Account) -> None:
+async def test_a_batch_with_sync_stores_the_rest_and_acknowledges(
+    relay: Relay, owner: Account
+) -> None:
     await relay.messages.add(owner.id, "cam", [NewMessage("for phone", "phone")])
     await relay.messages.fetch(owner.id, "phone", None)
     await relay.messages.add(owner.id, "phone", [NewMessage("reply", "cam"), NewMessage("sync")])

@@ -41,7 +41,10 @@ async def test_messages_are_private(server: RelayServer, api: Api) -> None:
     await intruder.call("addMsgs", msg="spoof", target="phone")
     assert (await intruder.call("getMsgsAndSync"))["msgs"] == []
     got = await phone.call("getMsgs")
-    assert [(m["msg"], m["device"]) for m in got["msgs"]] == [("for phone", "camera"), ("broadcast", "camera")]
+    assert [(m["msg"], m["device"]) for m in got["msgs"]] == [
+        ("for phone", "camera"),
+        ("broadcast", "camera"),
+    ]
 
 
 async def test_sync_of_another_account_deletes_nothing(server: RelayServer, api: Api) -> None:
@@ -63,7 +66,10 @@ async def test_devices_and_streams_are_private(server: RelayServer, api: Api) ->
     camera, phone, intruder = await two_accounts(server, api)
     online = (await intruder.call("getDevicesOnline"))["devices"]
     assert online == [{"device": "phone", "meta": ""}]
-    assert [d["device"] for d in (await phone.call("getDevicesOnline"))["devices"]] == ["camera", "phone"]
+    assert [d["device"] for d in (await phone.call("getDevicesOnline"))["devices"]] == [
+        "camera",
+        "phone",
+    ]
     assert (await intruder.call("getStreams"))["devices"] == []
 
 

@@ -61,7 +61,9 @@ async def test_add_record_data_and_read_it_back(device: Device) -> None:
     rid = response.json()["rid"]
     assert response.json() == {"result": "OK", "rid": rid}
     listing = await device.call("getRecordCount")
-    assert listing["records"] == [{"rid": rid, "device": "dev1", "stamp": listing["records"][0]["stamp"]}]
+    assert listing["records"] == [
+        {"rid": rid, "device": "dev1", "stamp": listing["records"][0]["stamp"]}
+    ]
     stamp = listing["records"][0]["stamp"]
     assert STAMP_RE.match(stamp)
     meta = await device.call("getRecordMeta", rid=rid)
@@ -96,10 +98,13 @@ async def test_messages_then_sync_sequence(api: Api, account: tuple[str, str]) -
     assert await dev2.call("addMsgs", msg="2") == {"result": "OK"}
     first = await me.call("getMsgs")
     stamps = [m["stamp"] for m in first["msgs"]]
-    assert first == {"msgs": [
-        {"msg": "1", "device": "dev1", "params": {}, "stamp": stamps[0]},
-        {"msg": "2", "device": "dev2", "params": {}, "stamp": stamps[1]},
-    ], "result": "OK"}
+    assert first == {
+        "msgs": [
+            {"msg": "1", "device": "dev1", "params": {}, "stamp": stamps[0]},
+            {"msg": "2", "device": "dev2", "params": {}, "stamp": stamps[1]},
+        ],
+        "result": "OK",
+    }
     later = await me.call("getMsgs", stamp=stamps[0])
     assert later == {"msgs": [first["msgs"][1]], "result": "OK"}
     assert await me.call("addMsgs", msg="sync") == {"result": "OK"}
@@ -124,9 +129,7 @@ async def test_devices_online_lists_each_device_once(api: Api, account: tuple[st
     await api.login(*account, device="d1c", meta='{"param":1}')
     await api.login(*account, device="d2", meta="old")
     await api.login(*account, device="d2", meta="cam v0.3")
-    response = await api.http.post(
-        f"{api.url}/getDevicesOnline.json", json={"shash": me.shash}
-    )
+    response = await api.http.post(f"{api.url}/getDevicesOnline.json", json={"shash": me.shash})
     assert response.text == (
         '{"result":"OK","devices":[{"device":"user_pc","meta":"some info"},'
         '{"device":"d1c","meta":"{\\"param\\":1}"},{"device":"d2","meta":"cam v0.3"}]}'

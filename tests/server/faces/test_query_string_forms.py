@@ -24,9 +24,13 @@ async def test_query_string_forms(api: Api, account: tuple[str, str]) -> None:
     assert meta["device"] == "cam"
     listed = await query(phone, "getRecordCount", stamp="2000-01-01 00:00:00")
     assert [r["rid"] for r in listed["records"]] == [rid]  # type: ignore[index]
-    data = await api.http.post(f"{api.url}/getRecordData.json", params={"shash": phone.shash, "rid": rid})
+    data = await api.http.post(
+        f"{api.url}/getRecordData.json", params={"shash": phone.shash, "rid": rid}
+    )
     assert data.content == b"blob"
-    assert await query(cam, "addMsgs", msg="hi", target="phone", params='{"a":1}') == {"result": "OK"}
+    assert await query(cam, "addMsgs", msg="hi", target="phone", params='{"a":1}') == {
+        "result": "OK"
+    }
     assert await query(cam, "addMsgs", msg="plain", params="just text") == {"result": "OK"}
     got = (await query(phone, "getMsgs"))["msgs"]
     assert [(m["msg"], m["params"]) for m in got] == [("hi", {"a": 1}), ("plain", "just text")]  # type: ignore[index]
@@ -34,5 +38,8 @@ async def test_query_string_forms(api: Api, account: tuple[str, str]) -> None:
     assert (await query(phone, "getMsgs"))["msgs"] == []
     assert await query(phone, "deleteRecords", records=f"[{rid}]") == {"result": "OK"}
     assert (await query(phone, "getRecordCount"))["records"] == []
-    assert [d["device"] for d in (await query(phone, "getDevicesOnline"))["devices"]] == ["cam", "phone"]  # type: ignore[index]
+    assert [d["device"] for d in (await query(phone, "getDevicesOnline"))["devices"]] == [
+        "cam",
+        "phone",
+    ]  # type: ignore[index]
     assert await query(phone, "getStreams") == {"result": "OK", "devices": []}

@@ -12,7 +12,7 @@ import pytest
 
 from camrelay.server.framing import encode_frame
 from tests.support.api import Api, Device
-from tests.support.h2_client import H2Client, H2Response
+from tests.support.h2_client import H2Client
 from tests.support.relay_server import RelayServer
 
 
@@ -48,7 +48,9 @@ async def pair(api: Api, account: tuple[str, str]) -> tuple[Device, Device]:
     return cam, viewer
 
 
-async def test_every_viewer_gets_exactly_the_frames_in_order(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_every_viewer_gets_exactly_the_frames_in_order(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     cam, viewer = pair
     client = await H2Client.connect(server.url)
     upload = await start_upload(client, cam)
@@ -70,18 +72,40 @@ async def test_every_viewer_gets_exactly_the_frames_in_order(server: RelayServer
         assert response.reset_code is None  # ended cleanly with the producer
 
 
-async def test_curl_upload_and_download_as_documented(server: RelayServer, pair: tuple[Device, Device], tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_curl_upload_and_download_as_documented(
+    server: RelayServer, pair: tuple[Device, Device], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     cam, viewer = pair
     frames = b"".join(encode_frame(b"jpeg %d" % i * 300) for i in range(40))
     feeder = await asyncio.create_subprocess_exec(
-        "curl", "-sS", "--http2", "-k", "-T", "-", "-X", "PUT",
+        "curl",
+        "-sS",
+        "--http2",
+        "-k",
+        "-T",
+        "-",
+        "-X",
+        "PUT",
         f"{server.url}/input.raw?{q(cam, subproto='RAW_JPEG')}",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
     await streaming(viewer)
     out = tmp_path / "view.raw"
     reader = await asyncio.create_subprocess_exec(
-        "curl", "-sS", "--http2", "-k", "-X", "POST", "-o", str(out), "-w", "%{http_version}",
-        f"{server.url}/output.raw?{q(viewer, device='cam')}", stdout=asyncio.subprocess.PIPE)
+        "curl",
+        "-sS",
+        "--http2",
+        "-k",
+        "-X",
+        "POST",
+        "-o",
+        str(out),
+        "-w",
+        "%{http_version}",
+        f"{server.url}/output.raw?{q(viewer, device='cam')}",
+        stdout=asyncio.subprocess.PIPE,
+    )
     await asyncio.sleep(0.5)  # the viewer is attached
     assert feeder.stdin is not None
     feeder.stdin.write(frames)
@@ -93,7 +117,9 @@ async def test_curl_upload_and_download_as_documented(server: RelayServer, pair:
     assert out.read_bytes() == frames
 
 
-async def test_a_stuck_viewer_does_not_delay_the_others(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_a_stuck_viewer_does_not_delay_the_others(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     cam, viewer = pair
     client = await H2Client.connect(server.url)
     watching = await H2Client.connect(server.url)
@@ -118,13 +144,18 @@ async def test_a_stuck_viewer_does_not_delay_the_others(server: RelayServer, pai
     for peer in (client, watching, stuck):
         await peer.close()
     assert bytes(got.body) == expected
-    dropped = [line for line in metrics.splitlines()
-               if line.startswith("camrelay_stream_frames_dropped{") and 'device="cam"' in line]
+    dropped = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("camrelay_stream_frames_dropped{") and 'device="cam"' in line
+    ]
     assert len(dropped) == 1 and int(dropped[0].split()[-1]) > 50
     assert 'camrelay_stream_viewers{account_id="' in metrics
 
 
-async def test_producer_gone_ends_viewers_and_reset_upload_spares_the_connection(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_producer_gone_ends_viewers_and_reset_upload_spares_the_connection(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     cam, viewer = pair
     client = await H2Client.connect(server.url)
     upload = await start_upload(client, cam)
@@ -143,7 +174,9 @@ async def test_producer_gone_ends_viewers_and_reset_upload_spares_the_connection
     assert client.terminated is None
 
 
-async def test_a_new_upload_replaces_the_old_and_viewers_stay(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_a_new_upload_replaces_the_old_and_viewers_stay(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     cam, viewer = pair
     client = await H2Client.connect(server.url)
     first = await start_upload(client, cam)
@@ -161,7 +194,9 @@ async def test_a_new_upload_replaces_the_old_and_viewers_stay(server: RelayServe
     assert bytes(seen.body) == encode_frame(b"from the first") + encode_frame(b"from the second")
 
 
-async def test_largest_frame_passes_and_one_byte_more_is_refused(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_largest_frame_passes_and_one_byte_more_is_refused(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     cam, viewer = pair
     client = await H2Client.connect(server.url)
     upload = await start_upload(client, cam)
@@ -177,7 +212,9 @@ async def test_largest_frame_passes_and_one_byte_more_is_refused(server: RelaySe
     assert bytes(seen.body) == big
 
 
-async def test_a_stalled_producer_is_gone_after_three_deltas(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_a_stalled_producer_is_gone_after_three_deltas(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     cam, viewer = pair
     client = await H2Client.connect(server.url)
     upload = await start_upload(client, cam, delta="100")
@@ -194,6 +231,7 @@ async def test_a_stalled_producer_is_gone_after_three_deltas(server: RelayServer
 async def test_output_raw_codes(server: RelayServer, pair: tuple[Device, Device]) -> None:
     cam, viewer = pair
     async with httpx.AsyncClient(http2=True, verify=False) as http:
+
         async def code(query: str) -> object:
             return (await http.get(f"{server.url}/output.raw?{query}")).json()
 
@@ -205,7 +243,9 @@ async def test_output_raw_codes(server: RelayServer, pair: tuple[Device, Device]
         assert bad_delta.json() == {"result": "BAD", "code": 12}
 
 
-async def test_endless_content_length_and_deflate_body(server: RelayServer, pair: tuple[Device, Device]) -> None:
+async def test_endless_content_length_and_deflate_body(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
     import zlib
 
     cam, viewer = pair

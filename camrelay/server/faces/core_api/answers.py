@@ -27,7 +27,7 @@ def ok(**fields: Any) -> Response:
 
 
 def ok_first(**fields: Any) -> Response:
-    """"result":"OK" first, then the fields (getDevicesOnline, getStreams)."""
+    """ "result":"OK" first, then the fields (getDevicesOnline, getStreams)."""
     return answer({"result": "OK", **fields})
 
 

@@ -27,11 +27,19 @@ def register(api: JsonApi) -> None:
     @api.request("getConfig")
     async def get_config(call: Call) -> Response:
         listing = await config.listing(call.session.account_id)
-        return ok(config=[
-            {"kind": v.kind.kind, "descr": v.kind.descr, "miv": number(v.kind.miv),
-             "mav": number(v.kind.mav), "dv": number(v.kind.dv), "fv": number(v.fv)}
-            for v in listing
-        ])
+        return ok(
+            config=[
+                {
+                    "kind": v.kind.kind,
+                    "descr": v.kind.descr,
+                    "miv": number(v.kind.miv),
+                    "mav": number(v.kind.mav),
+                    "dv": number(v.kind.dv),
+                    "fv": number(v.fv),
+                }
+                for v in listing
+            ]
+        )
 
     @api.request("setConfig")
     async def set_config(call: Call) -> Response:

@@ -10,8 +10,15 @@ from .routes import Call, JsonApi
 
 MAX_META = 4096
 MAX_IDS = 10_000
-_TYPES = {"JPEG": "image/jpeg", "JPG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
-          "MJPEG": "video/x-motion-jpeg", "TEXT": "text/plain", "JSON": "application/json"}
+_TYPES = {
+    "JPEG": "image/jpeg",
+    "JPG": "image/jpeg",
+    "PNG": "image/png",
+    "GIF": "image/gif",
+    "MJPEG": "video/x-motion-jpeg",
+    "TEXT": "text/plain",
+    "JSON": "application/json",
+}
 
 
 def content_type(meta: str) -> str:

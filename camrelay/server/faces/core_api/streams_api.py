@@ -96,8 +96,10 @@ class StreamFace:
             reader = await self._attach(session, device)
         except RelayError as exc:
             return bad(exc.code)
-        response = Response(self._frames(session.account_id, device, reader),
-                            content_type="application/octet-stream")
+        response = Response(
+            self._frames(session.account_id, device, reader),
+            content_type="application/octet-stream",
+        )
         response.timeout = None
         return response
 
@@ -120,17 +122,21 @@ class StreamFace:
 def register(api: JsonApi) -> None:
     """Add getStreams and the raw streams to the API."""
     face = StreamFace(api)
-    api.blueprint.add_url_rule("/input.raw", "input_raw", face.input_raw,
-                               methods=RAW_METHODS["input"])
-    api.blueprint.add_url_rule("/output.raw", "output_raw", face.output_raw,
-                               methods=RAW_METHODS["output"])
+    api.blueprint.add_url_rule(
+        "/input.raw", "input_raw", face.input_raw, methods=RAW_METHODS["input"]
+    )
+    api.blueprint.add_url_rule(
+        "/output.raw", "output_raw", face.output_raw, methods=RAW_METHODS["output"]
+    )
 
     @api.request("getStreams")
     async def get_streams(call: Call) -> Response:
         streams = api.relay.streams.listing(call.session.account_id)
-        return ok_first(devices=[
-            {"device": s.device, "subproto": s.subproto, "delta": s.delta} for s in streams
-        ])
+        return ok_first(
+            devices=[
+                {"device": s.device, "subproto": s.subproto, "delta": s.delta} for s in streams
+            ]
+        )
 
 
 def _cancel(task: asyncio.Task[object]) -> None:
