@@ -235,7 +235,6 @@ async def _every_second(action: Callable[[], None]) -> None:
 
 def write_config(path: Path, config: AlarmConfig) -> None:
     """Write the TOML atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(dump_config(config), encoding="utf-8")
     os.replace(temporary, path)
