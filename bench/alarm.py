@@ -1,0 +1,85 @@
+"""Issue 4's figures: the alarm worker's decode + motion pipeline per frame at 640x480
+(p50/p99), and the most frames per second one worker keeps up with through its vision
+thread (one core), on the pedestrian footage (synthetic frames when it is missing)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from camrelay.clients.worker.alarm.config import AlarmConfig, ProcessingSettings, apply_update
+from camrelay.clients.worker.alarm.motion import MotionDetector, decode_jpeg
+from camrelay.clients.worker.alarm.vision import MotionVision
+
+FOOTAGE = Path(__file__).resolve().parents[1].parent / "shared/data/pedestrians-1280x720.avi"
+FRAMES = int(os.environ.get("BENCH_ALARM_FRAMES", "600"))
+SIZE = (640, 480)
+TARGET_FPS = 30
+
+
+def jpegs_640x480() -> list[bytes]:
+    """The footage's frames (or moving noise) at 640x480 as JPEG, quality 80."""
+    frames: list[bytes] = []
+    capture = cv2.VideoCapture(str(FOOTAGE))
+    while len(frames) < 300:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(_encode(cv2.resize(frame, SIZE, interpolation=cv2.INTER_AREA)))
+    if not frames:
+        rng = np.random.default_rng(4)
+        frames = [_encode(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), np.uint8))
+                  for _ in range(60)]
+    return frames
+
+
+def _encode(frame: np.ndarray) -> bytes:
+    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
+
+
+def per_frame_ms(jpegs: list[bytes]) -> list[float]:
+    """Decode + pipeline for FRAMES frames, one after another, in this thread."""
+    detector = MotionDetector(_settings())
+    times = []
+    for n in range(FRAMES):
+        started = time.perf_counter()
+        detector.update(decode_jpeg(jpegs[n % len(jpegs)]))
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+async def vision_fps(jpegs: list[bytes]) -> float:
+    """Frames per second through the worker's vision thread, back to back."""
+    vision = MotionVision(_settings())
+    started = time.perf_counter()
+    for n in range(FRAMES):
+        await vision.analyse(jpegs[n % len(jpegs)])
+    elapsed = time.perf_counter() - started
+    vision.close()
+    return FRAMES / elapsed
+
+
+def _settings() -> ProcessingSettings:
+    return apply_update(AlarmConfig(), {"processing": {"pixel_threshold_hi": 150_000}}).processing
+
+
+def main() -> None:
+    print(f"\n== alarm worker (decode + motion pipeline, 640x480 JPEG, {FRAMES} frames)")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    cv2.setNumThreads(1)  # one core, as one worker's vision thread gets
+    jpegs = jpegs_640x480()
+    per_frame_ms(jpegs[:20])  # warm-up
+    times = sorted(per_frame_ms(jpegs))
+    p50 = statistics.median(times)
+    p99 = times[min(len(times) - 1, round(0.99 * len(times)))]
+    fps = asyncio.run(vision_fps(jpegs))
+    verdict = "keeps up" if fps >= TARGET_FPS else "falls behind"
+    print(f"  per frame                    p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+    print(f"  one worker (vision thread)   {fps:8.0f} frames/s  ({verdict} with a "
+          f"{TARGET_FPS} fps 640x480 stream at full rate)", flush=True)
