@@ -36,14 +36,7 @@ async def pull(args: argparse.Namespace) -> None:
     client = relay_client(args, args.viewer)
     stats = Throughput()
     progress = ProgressLine(stats)
-    progress.start()
-
-    async def report() -> None:
-        while True:
-            await asyncio.sleep(progress.every)
-            progress.show()
-
-    reporter = asyncio.create_task(report())
+    reporter = asyncio.create_task(progress.run())
     with contextlib.ExitStack() as files:
         sink = (
             FrameFiles(args.out)

@@ -42,15 +42,7 @@ async def push(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, pusher.stop)
-    progress = ProgressLine(pusher.stats)
-    progress.start()
-
-    async def report() -> None:
-        while True:
-            await asyncio.sleep(progress.every)
-            progress.show()
-
-    reporter = asyncio.create_task(report())
+    reporter = asyncio.create_task(ProgressLine(pusher.stats).run())
     try:
         await pusher.run()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
@@ -54,3 +55,10 @@ class ProgressLine:
         tty = self.out.isatty()
         self.out.write(("\r" if tty else "") + self.text() + ("" if tty else "\n"))
         self.out.flush()
+
+    async def run(self) -> None:
+        """Show the line every `every` seconds until cancelled."""
+        self.start()
+        while True:
+            await asyncio.sleep(self.every)
+            self.show()

@@ -5,6 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The same values as the server's core hands out.
+from ..server.core.records import RecordEntry, RecordMeta
+from ..server.core.streams import StreamInfo
+
+__all__ = [
+    "ConfigKind",
+    "DeviceInfo",
+    "Message",
+    "OutgoingMessage",
+    "RecordEntry",
+    "RecordMeta",
+    "StreamInfo",
+]
+
 
 @dataclass(frozen=True)
 class ConfigKind:
@@ -16,24 +30,6 @@ class ConfigKind:
     mav: float
     dv: float
     fv: float
-
-
-@dataclass(frozen=True)
-class RecordEntry:
-    """A record as listed (getRecordCount.json)."""
-
-    rid: int
-    device: str
-    stamp: str
-
-
-@dataclass(frozen=True)
-class RecordMeta:
-    """A record's description (getRecordMeta.json)."""
-
-    device: str
-    meta: str
-    stamp: str
 
 
 @dataclass(frozen=True)
@@ -65,12 +61,3 @@ class DeviceInfo:
 
     device: str
     meta: str
-
-
-@dataclass(frozen=True)
-class StreamInfo:
-    """A streaming device of the account (getStreams.json)."""
-
-    device: str
-    subproto: str
-    delta: int

@@ -40,6 +40,16 @@ async def open_viewer(client: H2Client, viewer: Device, device: str = "cam") -> 
     return stream
 
 
+async def live_stream(
+    server: RelayServer, cam: Device, viewer: Device
+) -> tuple[H2Client, int, int]:
+    """One connection with an upload of `cam` and a viewer of it attached."""
+    client = await H2Client.connect(server.url)
+    upload = await start_upload(client, cam)
+    await streaming(viewer)
+    return client, upload, await open_viewer(client, viewer)
+
+
 @pytest.fixture
 async def pair(api: Api, account: tuple[str, str]) -> tuple[Device, Device]:
     cam = await api.login(*account, device="cam")
@@ -157,10 +167,7 @@ async def test_producer_gone_ends_viewers_and_reset_upload_spares_the_connection
     server: RelayServer, pair: tuple[Device, Device]
 ) -> None:
     cam, viewer = pair
-    client = await H2Client.connect(server.url)
-    upload = await start_upload(client, cam)
-    await streaming(viewer)
-    watcher = await open_viewer(client, viewer)
+    client, upload, watcher = await live_stream(server, cam, viewer)
     await client.send(upload, encode_frame(b"good"))
     await client.send(upload, b"\x55\x55garbage")  # a bad header
     answer = await client.response(upload)
@@ -178,10 +185,7 @@ async def test_a_new_upload_replaces_the_old_and_viewers_stay(
     server: RelayServer, pair: tuple[Device, Device]
 ) -> None:
     cam, viewer = pair
-    client = await H2Client.connect(server.url)
-    first = await start_upload(client, cam)
-    await streaming(viewer)
-    watcher = await open_viewer(client, viewer)
+    client, first, watcher = await live_stream(server, cam, viewer)
     await client.send(first, encode_frame(b"from the first"))
     await asyncio.sleep(0.1)
     second = await start_upload(client, cam, subproto="RAW_JPEG2")
@@ -198,10 +202,7 @@ async def test_largest_frame_passes_and_one_byte_more_is_refused(
     server: RelayServer, pair: tuple[Device, Device]
 ) -> None:
     cam, viewer = pair
-    client = await H2Client.connect(server.url)
-    upload = await start_upload(client, cam)
-    await streaming(viewer)
-    watcher = await open_viewer(client, viewer)
+    client, upload, watcher = await live_stream(server, cam, viewer)
     big = encode_frame(os.urandom(1_048_570))
     await client.send(upload, big)
     await client.send(upload, b"\xaa\xaa" + (1_048_571).to_bytes(4, "little"))
