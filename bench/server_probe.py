@@ -1,0 +1,88 @@
+"""What the benchmark reads about the server process from outside: CPU time and memory from
+/proc, and counters from its Prometheus /metrics endpoint."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of every thread of the process, in seconds."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2:].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy since boot (from /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return (sum(values[:8]) - idle) / TICKS
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Start VmHWM afresh at the current RSS (so the peak is this run's, not the logins')."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def memory_mib(pid: int) -> tuple[float, float]:
+    """(current VmRSS, peak VmHWM) of the process in MiB."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    fields = dict(line.split(":", 1) for line in lines)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+@dataclass
+class CpuWindow:
+    """CPU time of the server and of this process between start() and stop()."""
+
+    pid: int
+    server_start: float = 0.0
+    self_start: float = 0.0
+    busy_start: float = 0.0
+    wall_start: float = 0.0
+    server_share: float = 0.0  # fraction of one core
+    self_share: float = 0.0
+    other_share: float = 0.0  # the rest of the machine: other processes, kernel threads
+    wall: float = 0.0
+
+    def start(self) -> None:
+        self.server_start = cpu_seconds(self.pid)
+        self.self_start = _self_cpu()
+        self.busy_start = machine_busy_seconds()
+        self.wall_start = _wall()
+
+    def stop(self) -> None:
+        self.wall = max(_wall() - self.wall_start, 1e-9)
+        self.server_share = (cpu_seconds(self.pid) - self.server_start) / self.wall
+        self.self_share = (_self_cpu() - self.self_start) / self.wall
+        busy = (machine_busy_seconds() - self.busy_start) / self.wall
+        self.other_share = max(0.0, busy - self.server_share - self.self_share)
+
+
+def _self_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _wall() -> float:
+    return time.monotonic()
+
+
+async def metric_values(url: str, name: str) -> dict[str, float]:
+    """Every sample of metric `name` from GET {url}/metrics, keyed by its label text."""
+    async with httpx.AsyncClient(verify=False, timeout=10) as http:
+        text = (await http.get(f"{url}/metrics")).text
+    values = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            key, _, value = line.rpartition(" ")
+            values[key[len(name):]] = float(value)
+    return values
