@@ -1,14 +1,23 @@
-"""Frozen pydantic settings for the people counter, with the defaults CONTRACT §3 decides."""
+"""Frozen pydantic settings for the people counter, with the defaults CONTRACT §3 decides.
+
+Loaded as defaults, then a TOML file, then CAMRELAY_COUNTER_<SECTION>_<KEY> environment
+variables (CAMRELAY_COUNTER_FEED_PORT=9000; top-level keys: CAMRELAY_COUNTER_DATABASE). The
+COUNTER_ part keeps them apart from the server's CAMRELAY_<SECTION>_<KEY> variables.
+"""
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "CAMRELAY_COUNTER_"
 
 
 class _Frozen(BaseModel):
@@ -89,8 +98,11 @@ class ResetSettings(_Frozen):
 
 
 class FeedSettings(_Frozen):
-    """The WebSocket feed: frame rate, JPEG quality and message rates."""
+    """The WebSocket feed: where it listens, frame rate, JPEG quality and message rates."""
 
+    # Faces are personal data: listen on this machine only unless told otherwise.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535, description="0: any free port")
     frame_rate: float = Field(default=10.0, gt=0.0, le=30.0)
     jpeg_quality: int = Field(default=70, ge=1, le=100)
     stats_interval_s: float = Field(default=0.5, gt=0.0)
@@ -102,6 +114,8 @@ class DetectorSettings(_Frozen):
     """Which person detector runs, and its parameters."""
 
     kind: Literal["ssdlite", "hog"] = "ssdlite"
+    # SSDLite takes ~0.2 s a frame on one core; walking people are counted right at 5/s.
+    fps: float = Field(default=5.0, gt=0.0, le=30.0, description="analysed frames a second")
     min_score: float = Field(default=0.35, ge=0.0, le=1.0)
     nms_iou: float = Field(default=0.45, gt=0.0, le=1.0)
     # SSDLite sees 300x300 inputs; tiling a wide frame keeps people tall enough to be found.
@@ -136,3 +150,50 @@ class CounterSettings(_Frozen):
     detector: DetectorSettings = DetectorSettings()
     faces: FaceSettings = FaceSettings()
     database: Path = Path("counter.sqlite3")
+
+
+class SettingsError(ValueError):
+    """The settings are invalid; the message names each bad setting."""
+
+
+def load_settings(
+    path: Path | None = None, env: Mapping[str, str] | None = None
+) -> CounterSettings:
+    """Defaults, then the TOML file at `path`, then CAMRELAY_COUNTER_* variables in `env`."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"{path}: {exc}") from exc
+    for keys, value in _from_env(env or {}):
+        target = data
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        target[keys[-1]] = value
+    try:
+        return CounterSettings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _from_env(env: Mapping[str, str]) -> list[tuple[tuple[str, ...], str]]:
+    """(section, key) or (key,) paths with their values, from the prefixed variables."""
+    sections = sorted(CounterSettings.model_fields, key=len, reverse=True)
+    found: list[tuple[tuple[str, ...], str]] = []
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        path = (section, rest[len(section) + 1 :]) if section else (rest,)
+        found.append((path, value))
+    return found
+
+
+def _describe(exc: ValidationError) -> str:
+    """One `dotted.key: reason` per problem."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+        for err in exc.errors()
+    )
