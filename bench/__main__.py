@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import core_api
+from bench import alarm, core_api
 
-PARTS = {"core": core_api.main}
+PARTS = {"core": core_api.main, "alarm": alarm.main}
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,5 @@
 """`camrelay demo`: the server on its defaults with a demo account, a synthetic camera pushing
-to it, and what to try first."""
+to it, a motion alarm worker watching that camera, and what to try first."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from ..clients.worker.alarm.config import AlarmConfig, apply_update, dump_config
 from ..server.core.accounts import AccountExists
 from ..server.core.relay import Relay
 from ..server.serving import serve
@@ -19,6 +20,7 @@ from .serve import add_common, settings_from
 DEMO_ACCOUNT = "demo"
 DEMO_CAMERA = "demo-cam"
 PASSWORD_FILE = "demo-password.txt"
+ALARM_FILE = "demo-alarm.toml"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,7 +28,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = commands.add_parser("demo", help="run the server with a demo account and camera")
     add_common(parser)
     parser.add_argument("--listen", help="TLS HOST:PORT (default 127.0.0.1:8080)")
-    parser.add_argument("--no-camera", action="store_true", help="do not start the demo camera")
+    parser.add_argument(
+        "--no-camera",
+        action="store_true",
+        help="start neither the demo camera nor the workers watching it",
+    )
+    parser.add_argument("--alarm-port", type=int, default=9876, help="alarm feed (WebSocket)")
+    parser.add_argument("--alarm-web-port", type=int, default=9001, help="alarm web page")
     parser.set_defaults(run=run)
 
 
@@ -48,32 +56,50 @@ async def ensure_demo_account(relay: Relay, password: str) -> None:
         await relay.accounts.add(DEMO_ACCOUNT, password)
 
 
-async def start_camera(url: str, password: str, log_path: Path) -> asyncio.subprocess.Process:
-    """`camrelay push` with the synthetic source, as its own process (vision stays off the
-    server's event loop), logging to the data directory."""
+async def spawn(args: list[str], password: str, log_path: Path) -> asyncio.subprocess.Process:
+    """A `camrelay` command as its own process (vision stays off the server's event loop),
+    logging to the data directory."""
     env = {**os.environ, "CAMRELAY_PASSWORD": password}
     with log_path.open("ab") as log:
         return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "camrelay",
-            "push",
-            "--server",
-            url,
-            "--user",
-            DEMO_ACCOUNT,
-            "--device",
-            DEMO_CAMERA,
-            "--insecure",
-            "--fps",
-            "10",
-            env=env,
-            stdout=log,
-            stderr=log,
+            sys.executable, "-m", "camrelay", *args, env=env, stdout=log, stderr=log
         )
 
 
-def guide(url: str, password: str, camera: bool) -> str:
+def demo_alarm_config(data_dir: Path, port: int, web_port: int) -> Path:
+    """The alarm worker's settings for the demo camera, written once (config_update edits it)."""
+    path = data_dir / ALARM_FILE
+    if not path.exists():
+        config = apply_update(
+            AlarmConfig(),
+            {
+                "server": {
+                    "host_name": "127.0.0.1",
+                    "timezone": "UTC",
+                    "websocket_port": port,
+                    "webserver_port": web_port,
+                },
+                "flags": {"config_path": str(path), "log_level": "info", "test": True},
+                "processing": {"pixel_threshold_hi": 150000},
+            },
+        )
+        path.write_text(dump_config(config))
+    return path
+
+
+def worker_commands(url: str, alarm_config: Path) -> list[tuple[str, list[str]]]:
+    """(log name, arguments) of the demo camera and the workers watching it."""
+    common = ["--server", url, "--user", DEMO_ACCOUNT, "--insecure"]
+    return [
+        ("demo-camera.log", ["push", *common, "--device", DEMO_CAMERA, "--fps", "10"]),
+        (
+            "demo-alarm.log",
+            ["alarm", *common, "--camera", DEMO_CAMERA, "--config", str(alarm_config)],
+        ),
+    ]
+
+
+def guide(url: str, password: str, camera: bool, alarm_ports: tuple[int, int]) -> str:
     """The lines printed once the demo listens."""
     auth = f'{{"name":"{DEMO_ACCOUNT}","pass":"{password}","device":"my_pc"}}'
     lines = [
@@ -94,6 +120,11 @@ def guide(url: str, password: str, camera: bool) -> str:
             f"  curl --http2 -k '{url}/output.raw?shash=SHASH&device={DEMO_CAMERA}' -o demo.raw",
             f"  CAMRELAY_PASSWORD={password} .venv/bin/camrelay pull --server {url} --insecure "
             f"--device {DEMO_CAMERA} --mjpeg demo.mjpeg",
+            "",
+            f"A motion alarm watches '{DEMO_CAMERA}':",
+            f"  page (live view, state, silence/test): http://127.0.0.1:{alarm_ports[1]}/",
+            f"  feed (status, commands): ws://127.0.0.1:{alarm_ports[0]}/   "
+            f"snapshot: http://127.0.0.1:{alarm_ports[0]}/snapshot",
         ]
     return "\n".join([*lines, "", "Stop with Ctrl-C.", ""])
 
@@ -105,11 +136,15 @@ def run(args: argparse.Namespace) -> int:
     password = demo_password(data_dir)
     children: list[asyncio.subprocess.Process] = []
 
+    alarm_ports = (args.alarm_port, args.alarm_web_port)
+
     async def prepare(relay: Relay, url: str) -> None:
         await ensure_demo_account(relay, password)
         if not args.no_camera:
-            children.append(await start_camera(url, password, data_dir / "demo-camera.log"))
-        print(guide(url, password, not args.no_camera), flush=True)
+            alarm_config = demo_alarm_config(data_dir, *alarm_ports)
+            for log_name, command in worker_commands(url, alarm_config):
+                children.append(await spawn(command, password, data_dir / log_name))
+        print(guide(url, password, not args.no_camera, alarm_ports), flush=True)
 
     def ready(relay: Relay, urls: list[str]) -> None:
         asyncio.get_running_loop().create_task(prepare(relay, urls[0]))

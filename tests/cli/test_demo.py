@@ -9,23 +9,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from camrelay.clients.relay import RelayClient
 from tests.support.relay_server import free_port
 
 
 async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path) -> None:
-    port = free_port()
+    port, alarm_port, alarm_web = free_port(), free_port(), free_port()
+    command = [
+        "demo",
+        "--data",
+        str(tmp_path),
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--alarm-port",
+        str(alarm_port),
+        "--alarm-web-port",
+        str(alarm_web),
+    ]
     demo = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "camrelay",
-            "demo",
-            "--data",
-            str(tmp_path),
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
+        [sys.executable, "-m", "camrelay", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -50,8 +54,18 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
                 frames.append(frame)
                 if len(frames) == 3:
                     break
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):  # the alarm worker starts (slowly on a busy machine)
+                try:
+                    health = await http.get(f"http://127.0.0.1:{alarm_port}/health")
+                    page = await http.get(f"http://127.0.0.1:{alarm_web}/")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+        assert f"http://127.0.0.1:{alarm_web}/" in text
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=30)
     assert all(f.startswith(b"\xff\xd8") for f in frames)
+    assert health.status_code == 200 and page.status_code == 200
     assert demo.returncode == 0, demo.stdout.read()
