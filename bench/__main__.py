@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import alarm, core_api
+from bench import alarm, core_api, streams
 
-PARTS = {"core": core_api.main, "alarm": alarm.main}
+PARTS = {"core": core_api.main, "streams": streams.main, "alarm": alarm.main}
 
 
 def main(argv: list[str]) -> int:

@@ -17,7 +17,8 @@ _installed: list[bool] = []
 
 async def _pop(self: hypercorn_h2.StreamBuffer, max_length: int) -> bytes:
     length = min(len(self.buffer), max_length)
-    data = bytes(self.buffer[:length])
+    with memoryview(self.buffer) as view:  # one copy, not a slice and then a copy
+        data = bytes(view[:length])
     del self.buffer[:length]
     if len(self.buffer) < hypercorn_h2.BUFFER_LOW_WATER:
         await self._paused.set()

@@ -16,7 +16,7 @@ from hypercorn.protocol.h2 import H2Protocol
 
 STREAM_WINDOW = 1 << 20
 CONNECTION_WINDOW = 16 << 20
-MAX_FRAME = 1 << 16
+MAX_FRAME = 1 << 20
 _installed: list[bool] = []
 
 
