@@ -18,14 +18,17 @@ from pydantic import BaseModel
 from camrelay.cli import counter as counter_cli
 from camrelay.clients.worker.counter.config import (
     CounterSettings,
+    LineSettings,
     SettingsError,
     load_settings,
 )
 from camrelay.clients.worker.counter.daily import DailyReport
 from camrelay.clients.worker.counter.face_answers import FaceAnswers
 from camrelay.clients.worker.counter.faces import FaceDirectory
+from camrelay.clients.worker.counter.geometry import Box, Detection
 from camrelay.clients.worker.counter.ledger import CounterLedger
-from camrelay.clients.worker.counter.line import Crossing, Direction
+from camrelay.clients.worker.counter.line import CountingLine, Crossing, Direction
+from camrelay.clients.worker.counter.pipeline import CountingPipeline, line_band
 
 EXAMPLE = (Path(counter_cli.__file__).parents[1]
            / "clients/worker/counter/counter.example.toml")
@@ -142,3 +145,26 @@ async def test_face_answers_for_every_case(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "faces")
     assert await answers.reply('{"type": "get_all_faces"}') == {
         "type": "all_faces", "error": "Face data not available on server"}
+
+
+class Recorder:
+    """A detector that finds one person at the top left of whatever it is given."""
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        self.shapes.append(frame.shape)
+        return [Detection(Box(0, 0, 10, 20), 0.9)]
+
+
+def test_line_band_detects_only_near_the_line() -> None:
+    settings = CounterSettings.model_validate({"detector": {"line_band": 0.25}})
+    recorder = Recorder()
+    result = CountingPipeline(settings, recorder).process(np.zeros((480, 640, 3), np.uint8))
+    # x = 512 +- 160, clipped to the frame: 352..640.
+    assert recorder.shapes == [(480, 288, 3)]
+    assert [t.box for t in result.tracks] == [Box(352, 0, 362, 20)]
+    line = CountingLine.for_frame(LineSettings(orientation="horizontal", position=0.5,
+                                               in_direction="top_to_bottom"), 640, 480)
+    assert line_band(line, 0.1) == Box(0, 192, 640, 288)

@@ -15,6 +15,7 @@ import numpy as np
 from .config import CounterSettings
 from .detector import Detector, make_detector
 from .faces import FaceFinder, FacePerTrack, crop
+from .geometry import Box, Detection
 from .line import CountingLine, Crossing, LineCounter
 from .tracker import Tracker, TrackView
 
@@ -63,7 +64,7 @@ class CountingPipeline:
         started = time.perf_counter()
         line = self.line_for(frame.shape[1], frame.shape[0])
         assert self._counter is not None
-        detections = self._detector.detect(frame)
+        detections = self._detect(frame, line)
         detect_s = time.perf_counter() - started
         tracks = self._tracker.update(detections)
         crossings = self._counter.update(tracks)
@@ -71,6 +72,16 @@ class CountingPipeline:
         return FrameResult(
             tracks, crossings, faces, line, detect_s, time.perf_counter() - started
         )
+
+    def _detect(self, frame: np.ndarray, line: CountingLine) -> list[Detection]:
+        """People in the whole frame, or only in the band around the line (detector.line_band)."""
+        band = self._settings.detector.line_band
+        if band <= 0:
+            return self._detector.detect(frame)
+        region = line_band(line, band)
+        x0, y0, x1, y1 = int(region.x0), int(region.y0), int(region.x1), int(region.y1)
+        found = self._detector.detect(frame[y0:y1, x0:x1])
+        return [Detection(d.box.shifted(x0, y0), d.score) for d in found]
 
     def _new_faces(self, frame: np.ndarray, tracks: list[TrackView]) -> list[FaceCrop]:
         """One face per confirmed, currently seen track that has not given one yet."""
@@ -88,3 +99,14 @@ class CountingPipeline:
             self._face_per_track.mark(track_id, live)
             found.append(FaceCrop(track_id, crop(frame, face)))
         return found
+
+
+def line_band(line: CountingLine, band: float) -> Box:
+    """The part of the frame within `band` of its width (or height) either side of the line."""
+    if line.vertical:
+        half = band * line.width
+        return Box(max(0.0, line.position - half), 0.0,
+                   min(float(line.width), line.position + half), float(line.height))
+    half = band * line.height
+    return Box(0.0, max(0.0, line.position - half),
+               float(line.width), min(float(line.height), line.position + half))
