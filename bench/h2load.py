@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,9 @@ def run_h2load(
         raise RuntimeError(f"h2load made no request:\n{done.stdout}\n{done.stderr}")
     latencies = [int(row[2]) / 1000 for row in rows]
     failed = sum(1 for row in rows if row[1] != "200")
+    if failed:
+        other = Counter(row[1] for row in rows if row[1] != "200")
+        print(f"    (non-200 statuses as h2load logged them: {dict(other)})", flush=True)
     return LoadResult(
         len(rows),
         failed,
