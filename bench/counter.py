@@ -99,8 +99,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def report(option: Option, frames: list[np.ndarray]) -> float:
-    """Print one option's line; returns its sustained frames per second."""
+def report(option: Option, frames: list[np.ndarray]) -> tuple[float, bool]:
+    """Print one option's line; returns its sustained frames per second and whether it
+    counts right at 10 analysed frames a second."""
     sized = resized(frames, option.size)
     seconds = timings(option, sized[::TIMED_STEP])
     fps = 1.0 / statistics.fmean(seconds)
@@ -108,7 +109,7 @@ def report(option: Option, frames: list[np.ndarray]) -> float:
     print(f"  {option.name:31} {1000 * percentile(seconds, 0.5):5.0f} / "
           f"{1000 * percentile(seconds, 0.99):5.0f} ms {fps:5.1f}/s   "
           + ", ".join(f"{rate:g}/s {found[rate]}" for rate in RATES))
-    return fps
+    return fps, found[TARGET_FPS] == HAND_COUNT
 
 
 def main() -> None:
@@ -120,15 +121,17 @@ def main() -> None:
     frames = load_frames()
     print(f"  {len(frames)} frames; every {TIMED_STEP}th timed; hand count IN/OUT {HAND_COUNT}")
     print(f"  {'option':31} {'p50':>5} / {'p99':>5} ms frames/s  IN/OUT counted at")
-    fps = {option.name: report(option, frames) for option in OPTIONS}
+    results = {option.name: report(option, frames) for option in OPTIONS}
     default = OPTIONS[0]
     first, second = (counts(default, frames[::LIVE_STEP]) for _ in range(2))
     agree = "agree" if first == second else "DIFFER"
     print(f"  two runs at 5/s, {default.name}: {in_out(first)} and {in_out(second)}, "
           f"crossings {agree} exactly")
-    best = max((n for n in fps if n.startswith("640")), key=lambda n: fps[n])
-    print(f"  640x480 default: {fps[OPTIONS[1].name]:.1f}/s; fastest 640x480 option "
-          f"{best.strip()}: {fps[best]:.1f}/s   (target >= {TARGET_FPS:.0f}/s)")
+    good = [n for n, (fps, right) in results.items()
+            if n.startswith("640") and fps >= TARGET_FPS and right]
+    print(f"  640x480 default: {results[OPTIONS[1].name][0]:.1f}/s (target >= {TARGET_FPS:.0f}/s);"
+          f" at >= {TARGET_FPS:.0f}/s and counting right at that rate: "
+          + (", ".join(" ".join(n.split()) for n in good) or "none"))
 
 
 if __name__ == "__main__":
