@@ -5,8 +5,6 @@ bodies under flow control and transport back-pressure. Many streams may share on
 from __future__ import annotations
 
 import asyncio
-import binascii
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +17,9 @@ import h2.exceptions
 import h2.settings
 import hyperframe.frame
 
+from camrelay.server import h2_hot_path
+from tests.support.h2_client import unverified_h2_context
+
 # A reading peer advertises large windows and frames: fewer WINDOW_UPDATEs and DATA frames
 # per relayed byte, so the load generator spends its CPU on the viewers, not on framing.
 READING_STREAM_WINDOW = 8 << 20
@@ -28,15 +29,12 @@ READING_MAX_FRAME = 1 << 20
 Sink = Callable[[bytes, int], None]  # (data, arrival time in monotonic ns)
 
 
-def _short_data_repr(data: bytes | None) -> str:
-    return "<hex:" + binascii.hexlify((data or b"")[:10]).decode() + "...>"
-
 
 def cheap_frame_repr() -> None:
     """h2 formats repr(frame) for a trace log on every frame it receives, even with logging
     off, and hyperframe hex-encodes the whole DATA payload before cutting it to 20 characters:
     2 MB of hex per 1 MiB frame. Here only the first 10 bytes are encoded (this process only)."""
-    hyperframe.frame._raw_data_repr = _short_data_repr
+    hyperframe.frame._raw_data_repr = h2_hot_path._raw_data_repr
 
 
 @dataclass
@@ -71,12 +69,7 @@ class H2Peer(asyncio.Protocol):
     async def connect(cls, url: str, reading: bool = True) -> H2Peer:
         """Open a connection to an https:// (ALPN h2) or http:// (h2c prior knowledge) URL."""
         parts = urlsplit(url)
-        context = None
-        if parts.scheme == "https":
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            context.set_alpn_protocols(["h2"])
+        context = unverified_h2_context() if parts.scheme == "https" else None
         cheap_frame_repr()
         loop = asyncio.get_running_loop()
         peer = cls(parts.netloc, parts.scheme, reading)

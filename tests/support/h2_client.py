@@ -14,6 +14,15 @@ import h2.events
 import hyperframe.frame
 
 
+def unverified_h2_context() -> ssl.SSLContext:
+    """TLS offering only h2 and accepting any certificate (the server's self-signed one)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["h2"])
+    return context
+
+
 @dataclass
 class H2Response:
     """What one stream received."""
@@ -49,12 +58,7 @@ class H2Client:
     @classmethod
     async def connect(cls, url: str, ack: bool = True) -> H2Client:
         parts = urlsplit(url)
-        context = None
-        if parts.scheme == "https":
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            context.set_alpn_protocols(["h2"])
+        context = unverified_h2_context() if parts.scheme == "https" else None
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port, ssl=context)
         client = cls(reader, writer, parts.netloc, ack)
         client.conn.initiate_connection()
