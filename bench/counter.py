@@ -106,9 +106,11 @@ def report(option: Option, frames: list[np.ndarray]) -> tuple[float, bool]:
     seconds = timings(option, sized[::TIMED_STEP])
     fps = 1.0 / statistics.fmean(seconds)
     found = {rate: in_out(counts(option, sized[:: round(50 / rate)])) for rate in RATES}
-    print(f"  {option.name:31} {1000 * percentile(seconds, 0.5):5.0f} / "
-          f"{1000 * percentile(seconds, 0.99):5.0f} ms {fps:5.1f}/s   "
-          + ", ".join(f"{rate:g}/s {found[rate]}" for rate in RATES))
+    print(
+        f"  {option.name:31} {1000 * percentile(seconds, 0.5):5.0f} / "
+        f"{1000 * percentile(seconds, 0.99):5.0f} ms {fps:5.1f}/s   "
+        + ", ".join(f"{rate:g}/s {found[rate]}" for rate in RATES)
+    )
     return fps, found[TARGET_FPS] == HAND_COUNT
 
 
@@ -125,13 +127,20 @@ def main() -> None:
     default = OPTIONS[0]
     first, second = (counts(default, frames[::LIVE_STEP]) for _ in range(2))
     agree = "agree" if first == second else "DIFFER"
-    print(f"  two runs at 5/s, {default.name}: {in_out(first)} and {in_out(second)}, "
-          f"crossings {agree} exactly")
-    good = [n for n, (fps, right) in results.items()
-            if n.startswith("640") and fps >= TARGET_FPS and right]
-    print(f"  640x480 default: {results[OPTIONS[1].name][0]:.1f}/s (target >= {TARGET_FPS:.0f}/s);"
-          f" at >= {TARGET_FPS:.0f}/s and counting right at that rate: "
-          + (", ".join(" ".join(n.split()) for n in good) or "none"))
+    print(
+        f"  two runs at 5/s, {default.name}: {in_out(first)} and {in_out(second)}, "
+        f"crossings {agree} exactly"
+    )
+    good = [
+        n
+        for n, (fps, right) in results.items()
+        if n.startswith("640") and fps >= TARGET_FPS and right
+    ]
+    print(
+        f"  640x480 default: {results[OPTIONS[1].name][0]:.1f}/s (target >= {TARGET_FPS:.0f}/s);"
+        f" at >= {TARGET_FPS:.0f}/s and counting right at that rate: "
+        + (", ".join(" ".join(n.split()) for n in good) or "none")
+    )
 
 
 if __name__ == "__main__":

@@ -22,12 +22,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = commands.add_parser("counter", help="run the people counter worker on a camera")
     add_client_options(parser)
     parser.add_argument("--camera", required=True, help="the camera's device name on the relay")
-    parser.add_argument("--device", default=None,
-                        help="this worker's own device name (default counter-CAMERA)")
-    parser.add_argument("--config", type=Path, default=None,
-                        help="counter TOML settings (see counter.example.toml)")
-    parser.add_argument("--port", type=int, default=None,
-                        help="WebSocket feed port (default [feed] port, 8765)")
+    parser.add_argument(
+        "--device", default=None, help="this worker's own device name (default counter-CAMERA)"
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="counter TOML settings (see counter.example.toml)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="WebSocket feed port (default [feed] port, 8765)"
+    )
     parser.set_defaults(run=run)
 
 

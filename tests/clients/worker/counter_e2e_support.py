@@ -68,8 +68,9 @@ def relay_client(server: RelayServer, account: tuple[str, str], device: str) -> 
 def new_worker(
     settings: CounterSettings, server: RelayServer, account: tuple[str, str]
 ) -> CounterWorker:
-    source = StreamSource(relay_client(server, account, "counter"), "cam",
-                          Backoff(first_s=0.1, max_s=0.5))
+    source = StreamSource(
+        relay_client(server, account, "counter"), "cam", Backoff(first_s=0.1, max_s=0.5)
+    )
     return CounterWorker(settings, source)
 
 
@@ -99,8 +100,9 @@ async def lockstep(worker: CounterWorker, clip: Clip) -> AsyncIterator[bytes]:
         await until(lambda n=n: worker.source.stats.payloads >= base + n and settled(worker))
 
 
-async def push_clip(worker: CounterWorker, clip: Clip, server: RelayServer,
-                    account: tuple[str, str]) -> None:
+async def push_clip(
+    worker: CounterWorker, clip: Clip, server: RelayServer, account: tuple[str, str]
+) -> None:
     """The whole clip through the relay as camera `cam`, analysed frame by frame."""
     async with relay_client(server, account, "cam") as cam:
         await cam.push(lockstep(worker, clip))

@@ -46,8 +46,14 @@ CROSSINGS = [(12, "in"), (6, "in"), (18, "out")]
 FACES = 2
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$")
 CLOCK = re.compile(r"^\d\d:\d\d:\d\d$")
-STATS_TYPES = {"count_in": int, "count_out": int, "face_count": int, "daily_event_count": int,
-               "event_active": bool, "current_event_count_in": int}
+STATS_TYPES = {
+    "count_in": int,
+    "count_out": int,
+    "face_count": int,
+    "daily_event_count": int,
+    "event_active": bool,
+    "current_event_count_in": int,
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +67,7 @@ def settings(tmp_path: Path, **sections: dict[str, Any]) -> CounterSettings:
         "database": str(tmp_path / "counter.sqlite3"),
         "feed": {"host": "127.0.0.1", "port": 0},
         "events": {"threshold_in": 1, "window_s": 5.0, "quiet_hours": 1 / 3600},
-        "faces": {"directory": str(tmp_path / "faces"), "min_neighbors": 1,
-                  "upper_fraction": 1.0},
+        "faces": {"directory": str(tmp_path / "faces"), "min_neighbors": 1, "upper_fraction": 1.0},
     }
     data.update(sections)
     return CounterSettings.model_validate(data)
@@ -91,9 +96,14 @@ def check_broadcasts(feed: FeedClient) -> None:
         assert set(message) == {"type", "data", "timestamp"}
         assert TIMESTAMP.match(message["timestamp"])
         assert {k: type(v) for k, v in message["data"].items()} == STATS_TYPES
-    assert stats[-1]["data"] == {"count_in": 2, "count_out": 1, "face_count": FACES,
-                                 "daily_event_count": 1, "event_active": False,
-                                 "current_event_count_in": 0}
+    assert stats[-1]["data"] == {
+        "count_in": 2,
+        "count_out": 1,
+        "face_count": FACES,
+        "daily_event_count": 1,
+        "event_active": False,
+        "current_event_count_in": 0,
+    }
     assert [e["data"]["status"] for e in events] == ["started", "ended"]
     started, ended = events[0]["data"], events[1]["data"]
     assert set(started) == {"status", "start_time"} and CLOCK.match(started["start_time"])
@@ -101,8 +111,9 @@ def check_broadcasts(feed: FeedClient) -> None:
     assert ended["start_time"] == started["start_time"] and CLOCK.match(ended["end_time"])
     # An event counts the INs from the one that started it (events.py): the 2nd of the two.
     assert ended["count_in"] == 1
-    assert any(s["data"]["event_active"] and s["data"]["current_event_count_in"] == 1
-               for s in stats)
+    assert any(
+        s["data"]["event_active"] and s["data"]["current_event_count_in"] == 1 for s in stats
+    )
 
 
 async def check_faces(feed: FeedClient, worker: CounterWorker) -> list[int]:
@@ -118,7 +129,9 @@ async def check_faces(feed: FeedClient, worker: CounterWorker) -> list[int]:
         one = await feed.ask({"type": "get_face", "face_id": ids[-1]})
         assert one == {"type": "face_image", **answer["faces"][-1]}
         assert await feed.ask({"type": "get_all_faces", "limit": 1}) == {
-            "type": "all_faces", "faces": answer["faces"][:1]}
+            "type": "all_faces",
+            "faces": answer["faces"][:1],
+        }
     return ids
 
 
@@ -127,11 +140,16 @@ async def check_bad_requests(feed: FeedClient) -> None:
     assert await feed.ask("{not json") == {"error": "Invalid JSON message"}
     assert await feed.ask({"type": "get_everything"}) == {"error": "Unknown request type"}
     assert await feed.ask({"type": "get_face", "face_id": "abc"}) == {
-        "error": "Invalid face_id or limit format"}
+        "error": "Invalid face_id or limit format"
+    }
     assert await feed.ask({"type": "get_all_faces", "limit": "many"}) == {
-        "error": "Invalid face_id or limit format"}
+        "error": "Invalid face_id or limit format"
+    }
     assert await feed.ask({"type": "get_face", "face_id": 99999}) == {
-        "type": "face_image", "face_id": 99999, "error": "Face ID not found"}
+        "type": "face_image",
+        "face_id": 99999,
+        "error": "Face ID not found",
+    }
 
 
 async def test_counts_feed_faces_and_restart_end_to_end(
@@ -141,8 +159,7 @@ async def test_counts_feed_faces_and_restart_end_to_end(
     worker = new_worker(config, server, account)
     await worker.start()
     try:
-        async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/",
-                                      max_size=None) as ws:
+        async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/", max_size=None) as ws:
             feed = FeedClient(ws)
             reader = asyncio.create_task(feed.read())
             try:
@@ -165,8 +182,9 @@ async def test_counts_feed_faces_and_restart_end_to_end(
     await check_restart(config, server, account, face_ids)
 
 
-async def check_restart(config: CounterSettings, server: RelayServer,
-                        account: tuple[str, str], face_ids: list[int]) -> None:
+async def check_restart(
+    config: CounterSettings, server: RelayServer, account: tuple[str, str], face_ids: list[int]
+) -> None:
     """A new worker on the same files: the same counts, events and faces at once."""
     worker = new_worker(config, server, account)
     await worker.start()

@@ -30,8 +30,7 @@ from camrelay.clients.worker.counter.ledger import CounterLedger
 from camrelay.clients.worker.counter.line import CountingLine, Crossing, Direction
 from camrelay.clients.worker.counter.pipeline import CountingPipeline, line_band
 
-EXAMPLE = (Path(counter_cli.__file__).parents[1]
-           / "clients/worker/counter/counter.example.toml")
+EXAMPLE = Path(counter_cli.__file__).parents[1] / "clients/worker/counter/counter.example.toml"
 T0 = datetime(2024, 5, 10, 8, 0, tzinfo=UTC)
 
 
@@ -63,18 +62,29 @@ def test_the_example_file_lists_every_setting_with_its_default() -> None:
 def test_environment_overrides_the_file_and_bad_settings_are_named(tmp_path: Path) -> None:
     path = tmp_path / "counter.toml"
     path.write_text('database = "a.db"\n[feed]\nport = 9000\njpeg_quality = 50\n')
-    env = {"CAMRELAY_COUNTER_FEED_PORT": "9100", "CAMRELAY_COUNTER_DATABASE": "b.db",
-           "CAMRELAY_COUNTER_RESET_AT": "04:30", "CAMRELAY_FEED_PORT": "1",  # not ours
-           "CAMRELAY_COUNTER_LINE_IN_DIRECTION": "right_to_left"}
+    env = {
+        "CAMRELAY_COUNTER_FEED_PORT": "9100",
+        "CAMRELAY_COUNTER_DATABASE": "b.db",
+        "CAMRELAY_COUNTER_RESET_AT": "04:30",
+        "CAMRELAY_FEED_PORT": "1",  # not ours
+        "CAMRELAY_COUNTER_LINE_IN_DIRECTION": "right_to_left",
+    }
     settings = load_settings(path, env)
     assert (settings.feed.port, settings.feed.jpeg_quality) == (9100, 50)
     assert settings.database == Path("b.db") and settings.reset.at == time(4, 30)
     assert settings.line.in_direction == "right_to_left"
     with pytest.raises(SettingsError) as bad:
-        load_settings(None, {"CAMRELAY_COUNTER_FEED_FRAME_RATE": "0",
-                             "CAMRELAY_COUNTER_LINE_ORIENTATION": "diagonal"})
-    assert str(bad.value) == ("line.orientation: Input should be 'vertical' or 'horizontal'; "
-                              "feed.frame_rate: Input should be greater than 0")
+        load_settings(
+            None,
+            {
+                "CAMRELAY_COUNTER_FEED_FRAME_RATE": "0",
+                "CAMRELAY_COUNTER_LINE_ORIENTATION": "diagonal",
+            },
+        )
+    assert str(bad.value) == (
+        "line.orientation: Input should be 'vertical' or 'horizontal'; "
+        "feed.frame_rate: Input should be greater than 0"
+    )
     with pytest.raises(SettingsError, match="nothing.toml"):
         load_settings(tmp_path / "nothing.toml")
 
@@ -83,8 +93,18 @@ def test_cli_options_and_port_override(tmp_path: Path, monkeypatch: pytest.Monke
     root = argparse.ArgumentParser()
     counter_cli.add_parser(root.add_subparsers())
     monkeypatch.setenv("CAMRELAY_COUNTER_FEED_JPEG_QUALITY", "40")
-    args = root.parse_args(["counter", "--camera", "cam1", "--port", "9999",
-                            "--server", "https://127.0.0.1:1", "--insecure"])
+    args = root.parse_args(
+        [
+            "counter",
+            "--camera",
+            "cam1",
+            "--port",
+            "9999",
+            "--server",
+            "https://127.0.0.1:1",
+            "--insecure",
+        ]
+    )
     assert (args.camera, args.port, args.insecure, args.config) == ("cam1", 9999, True, None)
     settings = counter_cli.counter_settings(args)
     assert (settings.feed.port, settings.feed.jpeg_quality) == (9999, 40)
@@ -104,7 +124,10 @@ async def test_ledger_resumes_after_a_restart_and_settles_a_missed_reset(tmp_pat
     await ledger.close()
     ledger = await CounterLedger.open(settings, T0 + timedelta(hours=1))
     assert (ledger.stats().count_in, ledger.stats().count_out, ledger.stats().face_count) == (
-        2, 1, 1)
+        2,
+        1,
+        1,
+    )
     await ledger.close()
     # Down over midnight (the default reset, UTC): the first tick reports the day.
     later = T0 + timedelta(days=1, hours=2)
@@ -136,15 +159,24 @@ async def test_face_answers_for_every_case(tmp_path: Path) -> None:
     assert (one["face_id"], one["filename"]) == (2, "face_2.jpg")
     (tmp_path / "faces" / "face_2.jpg").unlink()
     assert await answers.reply('{"type": "get_face", "face_id": 2}') == {
-        "type": "face_image", "face_id": 2, "error": "Face image file not found"}
+        "type": "face_image",
+        "face_id": 2,
+        "error": "Face image file not found",
+    }
     assert await answers.reply('{"type": "get_face", "face_id": 0}') == {
-        "type": "face_image", "face_id": 0, "error": "Face ID not found"}
-    assert await answers.reply('[1, 2]') == {"error": "Invalid JSON message"}
+        "type": "face_image",
+        "face_id": 0,
+        "error": "Face ID not found",
+    }
+    assert await answers.reply("[1, 2]") == {"error": "Invalid JSON message"}
     assert await answers.reply('{"type": "get_all_faces", "limit": -1}') == {
-        "error": "Invalid face_id or limit format"}
+        "error": "Invalid face_id or limit format"
+    }
     shutil.rmtree(tmp_path / "faces")
     assert await answers.reply('{"type": "get_all_faces"}') == {
-        "type": "all_faces", "error": "Face data not available on server"}
+        "type": "all_faces",
+        "error": "Face data not available on server",
+    }
 
 
 class Recorder:
@@ -165,6 +197,7 @@ def test_line_band_detects_only_near_the_line() -> None:
     # x = 512 +- 160, clipped to the frame: 352..640.
     assert recorder.shapes == [(480, 288, 3)]
     assert [t.box for t in result.tracks] == [Box(352, 0, 362, 20)]
-    line = CountingLine.for_frame(LineSettings(orientation="horizontal", position=0.5,
-                                               in_direction="top_to_bottom"), 640, 480)
+    line = CountingLine.for_frame(
+        LineSettings(orientation="horizontal", position=0.5, in_direction="top_to_bottom"), 640, 480
+    )
     assert line_band(line, 0.1) == Box(0, 192, 640, 288)

@@ -52,8 +52,9 @@ async def reports(database: Path) -> list[tuple[int, int, int, datetime]]:
     """(IN, OUT, events, end) of each daily report in the worker's file."""
     store = await CounterStore.open(database)
     try:
-        return [(r.count_in, r.count_out, r.event_count, r.period_end)
-                for r in await store.reports()]
+        return [
+            (r.count_in, r.count_out, r.event_count, r.period_end) for r in await store.reports()
+        ]
     finally:
         await store.close()
 
@@ -69,21 +70,24 @@ async def test_the_reset_job_ends_the_event_and_zeroes_the_counters(
     server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     reset_at = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
-    settings = CounterSettings.model_validate({
-        "database": str(tmp_path / "counter.sqlite3"),
-        "feed": {"host": "127.0.0.1", "port": 0, "frame_rate": 2},
-        "events": {"threshold_in": 0},  # the first IN starts an event
-        "reset": {"at": reset_at.time().isoformat(), "timezone": "UTC"},
-        "faces": {"directory": str(tmp_path / "faces")},
-    })
+    settings = CounterSettings.model_validate(
+        {
+            "database": str(tmp_path / "counter.sqlite3"),
+            "feed": {"host": "127.0.0.1", "port": 0, "frame_rate": 2},
+            "events": {"threshold_in": 0},  # the first IN starts an event
+            "reset": {"at": reset_at.time().isoformat(), "timezone": "UTC"},
+            "faces": {"directory": str(tmp_path / "faces")},
+        }
+    )
     source = StreamSource(relay_client(server, account, "counter"), "cam", Backoff(0.1, 2, 0.5))
     worker = CounterWorker(settings, source, pipeline=CountingPipeline(settings, WalkingPerson()))
     stop = asyncio.Event()
     await worker.start()
     try:
-        async with relay_client(server, account, "cam") as cam, websockets.connect(
-            f"ws://127.0.0.1:{worker.feed.port}/", max_size=None
-        ) as ws:
+        async with (
+            relay_client(server, account, "cam") as cam,
+            websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/", max_size=None) as ws,
+        ):
             push = asyncio.create_task(cam.push(grey_frames(stop)))
             started = await next_of(ws, "event")
             assert worker.ledger.stats().count_in == 1 and datetime.now(UTC) < reset_at
@@ -95,10 +99,18 @@ async def test_the_reset_job_ends_the_event_and_zeroes_the_counters(
         await worker.stop()
         await source.client.close()
     assert started["data"]["status"] == "started"
-    assert ended["data"] == {"status": "ended", "start_time": started["data"]["start_time"],
-                             "end_time": reset_at.strftime("%H:%M:%S"), "count_in": 1}
-    assert after["data"] == {"count_in": 0, "count_out": 0, "face_count": 0,
-                             "daily_event_count": 0, "event_active": False,
-                             "current_event_count_in": 0}
+    assert ended["data"] == {
+        "status": "ended",
+        "start_time": started["data"]["start_time"],
+        "end_time": reset_at.strftime("%H:%M:%S"),
+        "count_in": 1,
+    }
+    assert after["data"] == {
+        "count_in": 0,
+        "count_out": 0,
+        "face_count": 0,
+        "daily_event_count": 0,
+        "event_active": False,
+        "current_event_count_in": 0,
+    }
     assert await reports(Path(settings.database)) == [(1, 0, 1, reset_at)]
-

@@ -72,9 +72,7 @@ class CounterLedger:
         notices: list[Notice] = []
         for crossing in crossings:
             notices += self._counter.crossing(crossing, now)
-        await self._store.save(
-            self._counter.state(), [(now, c) for c in crossings], notices
-        )
+        await self._store.save(self._counter.state(), [(now, c) for c in crossings], notices)
         _log_reports(notices)
         return notices
 
@@ -94,5 +92,11 @@ def _log_reports(notices: Sequence[Notice]) -> None:
     """Daily reports go to the log; they are not part of the feed."""
     for notice in notices:
         if isinstance(notice, DailyReport):
-            log.info("daily report %s: %d in, %d out, %d faces, %d events", notice.day,
-                     notice.count_in, notice.count_out, notice.face_count, notice.event_count)
+            log.info(
+                "daily report %s: %d in, %d out, %d faces, %d events",
+                notice.day,
+                notice.count_in,
+                notice.count_out,
+                notice.face_count,
+                notice.event_count,
+            )

@@ -69,9 +69,7 @@ class CountingPipeline:
         tracks = self._tracker.update(detections)
         crossings = self._counter.update(tracks)
         faces = self._new_faces(frame, tracks)
-        return FrameResult(
-            tracks, crossings, faces, line, detect_s, time.perf_counter() - started
-        )
+        return FrameResult(tracks, crossings, faces, line, detect_s, time.perf_counter() - started)
 
     def _detect(self, frame: np.ndarray, line: CountingLine) -> list[Detection]:
         """People in the whole frame, or only in the band around the line (detector.line_band)."""
@@ -105,8 +103,16 @@ def line_band(line: CountingLine, band: float) -> Box:
     """The part of the frame within `band` of its width (or height) either side of the line."""
     if line.vertical:
         half = band * line.width
-        return Box(max(0.0, line.position - half), 0.0,
-                   min(float(line.width), line.position + half), float(line.height))
+        return Box(
+            max(0.0, line.position - half),
+            0.0,
+            min(float(line.width), line.position + half),
+            float(line.height),
+        )
     half = band * line.height
-    return Box(0.0, max(0.0, line.position - half),
-               float(line.width), min(float(line.height), line.position + half))
+    return Box(
+        0.0,
+        max(0.0, line.position - half),
+        float(line.width),
+        min(float(line.height), line.position + half),
+    )

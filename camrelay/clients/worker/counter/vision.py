@@ -51,9 +51,7 @@ class CounterVision:
     async def draw(self, jpeg: bytes, overlay: Overlay, quality: int) -> bytes | None:
         """The frame with the overlay drawn, as JPEG; None when it is not an image."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._drawing, _draw, jpeg, overlay, self._line, quality
-        )
+        return await loop.run_in_executor(self._drawing, _draw, jpeg, overlay, self._line, quality)
 
     def close(self) -> None:
         """Let each thread finish its frame and end."""

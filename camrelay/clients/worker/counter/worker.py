@@ -50,8 +50,13 @@ def utc_now() -> datetime:
 class CounterWorker:
     """Counts people crossing a line in one camera's stream and serves the counter feed."""
 
-    def __init__(self, settings: CounterSettings, source: StreamSource,
-                 clock: Clock = utc_now, pipeline: CountingPipeline | None = None) -> None:
+    def __init__(
+        self,
+        settings: CounterSettings,
+        source: StreamSource,
+        clock: Clock = utc_now,
+        pipeline: CountingPipeline | None = None,
+    ) -> None:
         self.settings = settings
         self.source = source
         self.clock = clock
