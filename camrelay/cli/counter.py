@@ -70,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     """Serve until stopped; a wrong name or password ends with a message."""
     settings = counter_settings(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # httpx logs request URLs at INFO, and output.raw's carries the session's shash.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         asyncio.run(serve(args, settings))
     except NoSuchUser:
