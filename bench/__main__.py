@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import alarm, core_api, streams
+from bench import alarm, core_api, counter, streams
 
-PARTS = {"core": core_api.main, "streams": streams.main, "alarm": alarm.main}
+PARTS = {
+    "core": core_api.main,
+    "streams": streams.main,
+    "alarm": alarm.main,
+    "counter": counter.main,
+}
 
 
 def main(argv: list[str]) -> int:

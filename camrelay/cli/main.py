@@ -1,4 +1,4 @@
-"""The `camrelay` command: serve, user, demo, push, pull, alarm."""
+"""The `camrelay` command: serve, user, demo, push, pull, alarm, counter."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import alarm, demo, pull, push, serve, users
+from . import alarm, counter, demo, pull, push, serve, users
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     root = argparse.ArgumentParser(prog="camrelay", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    for module in (serve, users, demo, push, pull, alarm):
+    for module in (serve, users, demo, push, pull, alarm, counter):
         module.add_parser(commands)
     return root
 
