@@ -1,5 +1,5 @@
 """`camrelay demo`: the server on its defaults with a demo account, a synthetic camera pushing
-to it, a motion alarm worker watching that camera, and what to try first."""
+to it, a motion alarm and a people counter watching that camera, and what to try first."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ DEMO_ACCOUNT = "demo"
 DEMO_CAMERA = "demo-cam"
 PASSWORD_FILE = "demo-password.txt"
 ALARM_FILE = "demo-alarm.toml"
+COUNTER_FILE = "demo-counter.toml"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,6 +36,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--alarm-port", type=int, default=9876, help="alarm feed (WebSocket)")
     parser.add_argument("--alarm-web-port", type=int, default=9001, help="alarm web page")
+    parser.add_argument("--counter-port", type=int, default=8765, help="counter feed (WebSocket)")
     parser.set_defaults(run=run)
 
 
@@ -87,7 +89,23 @@ def demo_alarm_config(data_dir: Path, port: int, web_port: int) -> Path:
     return path
 
 
-def worker_commands(url: str, alarm_config: Path) -> list[tuple[str, list[str]]]:
+def demo_counter_config(data_dir: Path, port: int) -> Path:
+    """The counter's settings for the demo: its files in the data directory, and a modest
+    analysis rate, since the demo shares the machine with the server, camera and alarm."""
+    path = data_dir / COUNTER_FILE
+    if not path.exists():
+        folder = data_dir.resolve()
+        path.write_text(
+            f'database = "{folder / "demo-counter.sqlite3"}"\n\n'
+            f"[feed]\nport = {port}\n\n[detector]\nfps = 2\n\n"
+            f'[faces]\ndirectory = "{folder / "demo-faces"}"\n'
+        )
+    return path
+
+
+def worker_commands(
+    url: str, alarm_config: Path, counter_config: Path
+) -> list[tuple[str, list[str]]]:
     """(log name, arguments) of the demo camera and the workers watching it."""
     common = ["--server", url, "--user", DEMO_ACCOUNT, "--insecure"]
     return [
@@ -96,10 +114,14 @@ def worker_commands(url: str, alarm_config: Path) -> list[tuple[str, list[str]]]
             "demo-alarm.log",
             ["alarm", *common, "--camera", DEMO_CAMERA, "--config", str(alarm_config)],
         ),
+        (
+            "demo-counter.log",
+            ["counter", *common, "--camera", DEMO_CAMERA, "--config", str(counter_config)],
+        ),
     ]
 
 
-def guide(url: str, password: str, camera: bool, alarm_ports: tuple[int, int]) -> str:
+def guide(url: str, password: str, camera: bool, ports: tuple[int, int, int]) -> str:
     """The lines printed once the demo listens."""
     auth = f'{{"name":"{DEMO_ACCOUNT}","pass":"{password}","device":"my_pc"}}'
     lines = [
@@ -122,9 +144,11 @@ def guide(url: str, password: str, camera: bool, alarm_ports: tuple[int, int]) -
             f"--device {DEMO_CAMERA} --mjpeg demo.mjpeg",
             "",
             f"A motion alarm watches '{DEMO_CAMERA}':",
-            f"  page (live view, state, silence/test): http://127.0.0.1:{alarm_ports[1]}/",
-            f"  feed (status, commands): ws://127.0.0.1:{alarm_ports[0]}/   "
-            f"snapshot: http://127.0.0.1:{alarm_ports[0]}/snapshot",
+            f"  page (live view, state, silence/test): http://127.0.0.1:{ports[1]}/",
+            f"  feed (status, commands): ws://127.0.0.1:{ports[0]}/   "
+            f"snapshot: http://127.0.0.1:{ports[0]}/snapshot",
+            f"A people counter watches '{DEMO_CAMERA}': ws://127.0.0.1:{ports[2]}/ "
+            "(frames, stats, events, faces)",
         ]
     return "\n".join([*lines, "", "Stop with Ctrl-C.", ""])
 
@@ -136,15 +160,16 @@ def run(args: argparse.Namespace) -> int:
     password = demo_password(data_dir)
     children: list[asyncio.subprocess.Process] = []
 
-    alarm_ports = (args.alarm_port, args.alarm_web_port)
+    ports = (args.alarm_port, args.alarm_web_port, args.counter_port)
 
     async def prepare(relay: Relay, url: str) -> None:
         await ensure_demo_account(relay, password)
         if not args.no_camera:
-            alarm_config = demo_alarm_config(data_dir, *alarm_ports)
-            for log_name, command in worker_commands(url, alarm_config):
+            alarm_config = demo_alarm_config(data_dir, ports[0], ports[1])
+            counter_config = demo_counter_config(data_dir, ports[2])
+            for log_name, command in worker_commands(url, alarm_config, counter_config):
                 children.append(await spawn(command, password, data_dir / log_name))
-        print(guide(url, password, not args.no_camera, alarm_ports), flush=True)
+        print(guide(url, password, not args.no_camera, ports), flush=True)
 
     def ready(relay: Relay, urls: list[str]) -> None:
         asyncio.get_running_loop().create_task(prepare(relay, urls[0]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -10,13 +11,14 @@ import sys
 from pathlib import Path
 
 import httpx
+import websockets
 
 from camrelay.clients.relay import RelayClient
 from tests.support.relay_server import free_port
 
 
 async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path) -> None:
-    port, alarm_port, alarm_web = free_port(), free_port(), free_port()
+    port, alarm_port, alarm_web, counter = free_port(), free_port(), free_port(), free_port()
     command = [
         "demo",
         "--data",
@@ -27,6 +29,8 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
         str(alarm_port),
         "--alarm-web-port",
         str(alarm_web),
+        "--counter-port",
+        str(counter),
     ]
     demo = subprocess.Popen(
         [sys.executable, "-m", "camrelay", *command],
@@ -59,8 +63,10 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
                 try:
                     health = await http.get(f"http://127.0.0.1:{alarm_port}/health")
                     page = await http.get(f"http://127.0.0.1:{alarm_web}/")
+                    async with websockets.connect(f"ws://127.0.0.1:{counter}/") as feed:
+                        first = json.loads(await asyncio.wait_for(feed.recv(), 10))
                     break
-                except httpx.TransportError:
+                except (httpx.TransportError, OSError):
                     await asyncio.sleep(0.2)
         assert f"http://127.0.0.1:{alarm_web}/" in text
     finally:
@@ -68,4 +74,5 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
         demo.wait(timeout=30)
     assert all(f.startswith(b"\xff\xd8") for f in frames)
     assert health.status_code == 200 and page.status_code == 200
+    assert first["type"] in ("frame", "stats")
     assert demo.returncode == 0, demo.stdout.read()
