@@ -15,7 +15,7 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from ..settings import Settings
-from . import h2_backpressure, h2_hot_path, h2_late_data, h2_windows
+from . import h2_backpressure, h2_content_length, h2_hot_path, h2_late_data, h2_windows
 from .app import create_app
 from .core.relay import Relay, open_relay
 from .tls import ensure_self_signed
@@ -74,6 +74,7 @@ async def serve(
     h2_windows.install()
     h2_backpressure.install()
     h2_hot_path.install()
+    h2_content_length.install()
     asyncio.constants.SSL_SHUTDOWN_TIMEOUT = SSL_SHUTDOWN_TIMEOUT_S
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()

@@ -77,6 +77,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     throttle = LoginThrottle(clock, sess.login_delay_base_s, sess.login_delay_max_s)
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
     streams = StreamHub(settings.streams.viewer_queue_bytes)
+    sessions.on_end = streams.end_session
     return Relay(
         db, clock, accounts, config, sessions, records, messages, throttle, housekeeping, streams
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiosqlite
@@ -64,6 +65,7 @@ class Sessions:
         self._clock = clock
         self._policy = policy
         self._live: dict[str, Session] = {}
+        self.on_end: Callable[[str], None] = lambda shash: None  # the streams of a session
 
     async def load(self) -> None:
         """Read the sessions that were live when the server last stopped."""
@@ -130,7 +132,7 @@ class Sessions:
 
     async def end(self, session: Session) -> None:
         """End a session now."""
-        self._live.pop(session.shash, None)
+        self._forget(session.shash)
 
         async def delete(conn: aiosqlite.Connection) -> None:
             await conn.execute("DELETE FROM sessions WHERE shash=?", (session.shash,))
@@ -192,7 +194,11 @@ class Sessions:
         stored = {row[0] for row in await self._db.fetchall("SELECT shash FROM sessions")}
         for shash in known:
             if shash not in stored:
-                self._live.pop(shash, None)
+                self._forget(shash)
+
+    def _forget(self, shash: str) -> None:
+        if self._live.pop(shash, None) is not None:
+            self.on_end(shash)
 
     async def _evict_beyond_cap(self, account_id: int) -> None:
         mine = [s for s in self._live.values() if s.account_id == account_id]

@@ -3,7 +3,9 @@
 A producer publishes whole frames (header included, as received). Each reader owns a queue
 bounded in bytes; when it is full the reader loses its own oldest frames and counts them, so a
 slow reader never delays the producer or the other readers. A new producer for a device takes
-over the channel: readers stay attached and the old producer is told it was replaced.
+over the channel: readers stay attached and the old producer is told it was replaced. When a
+session ends (expired, capped, password changed, account deleted) its upload and its readers
+end with it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Reader:
 
     capacity: int
     totals: Counters
+    shash: str = ""
     queue: deque[bytes] = field(default_factory=deque)
     queued_bytes: int = 0
     frames_out: int = 0
@@ -106,14 +109,21 @@ class Channel:
     bytes_in: int = 0
 
 
+REPLACED = "replaced"
+SESSION_ENDED = "session ended"
+
+
 class Producer:
     """The handle of one upload; `publish` frames, `finish` when the upload ends."""
 
-    def __init__(self, hub: StreamHub, channel: Channel, on_replaced: Callable[[], None]) -> None:
+    def __init__(
+        self, hub: StreamHub, channel: Channel, shash: str, on_stop: Callable[[], None]
+    ) -> None:
         self._hub = hub
         self.channel = channel
-        self.replaced = False
-        self._on_replaced = on_replaced
+        self.shash = shash
+        self.stopped = ""  # REPLACED or SESSION_ENDED once told to stop
+        self._on_stop = on_stop
 
     def publish(self, frame: bytes) -> None:
         """Hand one frame to every reader of the channel."""
@@ -126,10 +136,11 @@ class Producer:
         for reader in channel.readers:
             reader.offer(frame)
 
-    def replace(self) -> None:
-        """Another upload took the channel over."""
-        self.replaced = True
-        self._on_replaced()
+    def stop(self, reason: str) -> None:
+        """Tell the upload to end (another took the channel over, or its session ended)."""
+        if not self.stopped:
+            self.stopped = reason
+            self._on_stop()
 
     def finish(self) -> None:
         """The upload ended: the readers end too, unless another producer took over."""
@@ -150,17 +161,19 @@ class StreamHub:
         device: str,
         subproto: str,
         delta: int,
-        on_replaced: Callable[[], None],
+        shash: str,
+        on_stop: Callable[[], None],
     ) -> Producer:
-        """Become the device's producer, replacing the current one if any."""
+        """Become the device's producer, replacing the current one if any; `on_stop` is
+        called when the upload should end."""
         key = (account_id, device)
         channel = self._channels.get(key) or Channel(account_id, device)
         self._channels[key] = channel
         old = channel.producer
         channel.subproto, channel.delta = subproto, delta
-        channel.producer = Producer(self, channel, on_replaced)
+        channel.producer = Producer(self, channel, shash, on_stop)
         if old is not None:
-            old.replace()
+            old.stop(REPLACED)
         return channel.producer
 
     def release(self, producer: Producer) -> None:
@@ -174,12 +187,12 @@ class StreamHub:
         channel.readers = set()
         self._channels.pop((channel.account_id, channel.device), None)
 
-    def attach(self, account_id: int, device: str) -> Reader:
+    def attach(self, account_id: int, device: str, shash: str = "") -> Reader:
         """A new reader of the device's stream; NoChannel if it is not streaming."""
         channel = self._channels.get((account_id, device))
         if channel is None or channel.producer is None:
             raise NoChannel(device)
-        reader = Reader(self.reader_capacity, self.totals)
+        reader = Reader(self.reader_capacity, self.totals, shash)
         channel.readers.add(reader)
         return reader
 
@@ -206,7 +219,16 @@ class StreamHub:
             if channel.producer is not None:
                 producer = channel.producer
                 self.release(producer)
-                producer.replace()
+                producer.stop(REPLACED)
+
+    def end_session(self, shash: str) -> None:
+        """A session ended: stop its upload and end its readers."""
+        for channel in list(self._channels.values()):
+            if channel.producer is not None and channel.producer.shash == shash:
+                channel.producer.stop(SESSION_ENDED)
+            for reader in [r for r in channel.readers if r.shash == shash]:
+                reader.end()
+                channel.readers.discard(reader)
 
     def channels(self) -> list[Channel]:
         """Every live channel (metrics)."""

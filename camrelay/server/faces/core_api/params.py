@@ -3,6 +3,10 @@
 A body that is not JSON answers code 4; JSON that is not an object, 5. Query values are text and
 are converted to what each parameter needs (`?rid=34` is 34). Objects given where text is
 stored (`meta`, `params`) become their compact JSON text.
+
+What is stored must come back out as valid JSON to every device of the account, so input is
+held to strict JSON: no NaN or Infinity (code 4), no lone surrogates and no nesting deeper than
+MAX_DEPTH (code 12). One such message would otherwise break the inbox of whoever receives it.
 """
 
 from __future__ import annotations
@@ -16,12 +20,60 @@ from ...core.errors import JsonFail, JsonParserFail, MalformedRequest
 from ...core.stamps import normalize
 
 MAX_TEXT = 4096
+MAX_DEPTH = 32
 INT64 = 2**63 - 1
 
 
 def compact(value: Any) -> str:
-    """JSON text without spaces, keeping non-ASCII characters as they are."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """JSON text without spaces, keeping non-ASCII characters as they are; MalformedRequest
+    for what could not be read back (NaN, lone surrogates)."""
+    try:
+        return checked_text(
+            json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        )
+    except ValueError as exc:
+        raise MalformedRequest("not representable as JSON") from exc
+
+
+def checked_text(text: str) -> str:
+    """The text if it is valid Unicode (no lone surrogates); MalformedRequest otherwise."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedRequest("text is not valid Unicode") from exc
+    return text
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _depth(document: Any) -> int:
+    """How deeply arrays and objects nest (iteratively: no recursion limit to hit)."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def load_json(text: str | bytes) -> Any:
+    """Strict JSON: ValueError for bad syntax, NaN, Infinity or an out-of-range number;
+    MalformedRequest for nesting deeper than MAX_DEPTH."""
+    document = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    if _depth(document) > MAX_DEPTH:
+        raise MalformedRequest("JSON nested too deeply")
+    return document
 
 
 class Params:
@@ -53,7 +105,7 @@ class Params:
         value = self._values.get(name)
         if name in self._from_query and isinstance(value, str):
             try:
-                return json.loads(value)
+                return load_json(value)
             except ValueError:
                 return value
         return value
@@ -67,7 +119,7 @@ class Params:
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise MalformedRequest(f"{name} must be text")
-        text = value if isinstance(value, str) else compact(value)
+        text = checked_text(value) if isinstance(value, str) else compact(value)
         if len(text) > max_len or "\x00" in text:
             raise MalformedRequest(f"{name} is too long or holds NUL")
         return text
@@ -77,7 +129,7 @@ class Params:
         value = self._values.get(name)
         if value is None:
             return ""
-        text = value if isinstance(value, str) else compact(value)
+        text = checked_text(value) if isinstance(value, str) else compact(value)
         if len(text) > max_len:
             raise MalformedRequest(f"{name} is too long")
         return text
@@ -138,6 +190,6 @@ def to_float(value: Any, name: str) -> float:
 
 def _load_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return load_json(body)
     except (ValueError, RecursionError) as exc:
         raise JsonParserFail() from exc

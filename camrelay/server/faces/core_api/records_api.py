@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from quart import Response
 
-from .answers import ok
+from ...core.errors import MalformedRequest
+from .answers import ok, ok_first
 from .params import to_int
 from .routes import Call, JsonApi
 
@@ -35,7 +36,7 @@ def register(api: JsonApi) -> None:
     async def add_record(call: Call) -> Response:
         meta = call.params.stored_text("meta", MAX_META)
         entry = await records.add(call.session.account_id, call.session.device, meta, call.body)
-        return ok(rid=entry.rid)
+        return ok_first(rid=entry.rid)  # "rid" is an addition: after the documented key
 
     @api.request("getRecordCount")
     async def record_count(call: Call) -> Response:
@@ -56,7 +57,7 @@ def register(api: JsonApi) -> None:
     async def delete_records(call: Call) -> Response:
         listed = call.params.array("records")
         if len(listed) > MAX_IDS:
-            listed = listed[: MAX_IDS + 1]
+            raise MalformedRequest(f"at most {MAX_IDS} ids at once")
         ids = [to_int(value, "records") for value in listed]
-        await records.delete(call.session.account_id, ids[:MAX_IDS])
+        await records.delete(call.session.account_id, ids)
         return ok()

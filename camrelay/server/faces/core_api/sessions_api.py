@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from quart import Response
 
-from ...core.errors import NoSuchUser
 from .answers import ok, ok_first
 from .routes import Call, JsonApi
 
@@ -24,13 +23,9 @@ def register(api: JsonApi) -> None:
         password = call.params.text("pass", max_len=4096)
         device = call.params.text("device", max_len=MAX_DEVICE)
         meta = call.params.stored_text("meta", MAX_META)
-        await relay.throttle.wait(call.address)
-        try:
-            account = await relay.accounts.verify(name, password)
-        except NoSuchUser:
-            relay.throttle.failed(call.address)
-            raise
-        relay.throttle.succeeded(call.address)
+        await relay.throttle.attempt(call.address, name)
+        account = await relay.accounts.verify(name, password)
+        relay.throttle.succeeded(call.address, name)
         session = await relay.sessions.open(account, device, meta, call.address)
         return ok(shash=session.shash)
 

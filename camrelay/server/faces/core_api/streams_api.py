@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 
 from quart import Response, request
 
-from ...core.errors import ErroredStream, MalformedRequest, NoChannel, NoSuchDevice, RelayError
+from ...core.errors import (
+    ErroredStream,
+    MalformedRequest,
+    NoChannel,
+    NoSuchDevice,
+    NoSuchSession,
+    RelayError,
+)
 from ...core.sessions import Session
-from ...core.streams import Producer, Reader
+from ...core.streams import REPLACED, Producer, Reader
 from ...framing import FrameDecoder, FrameError
 from .answers import bad, ok, ok_first
 from .body import BodyDecoder
@@ -17,6 +24,7 @@ from .params import Params, to_int
 from .routes import Call, JsonApi
 
 MAX_DELTA_MS = 86_400_000
+MAX_VIEWER_BODY = 64 << 10
 RAW_METHODS = {"input": ["PUT", "POST"], "output": ["GET", "POST"]}
 
 
@@ -54,7 +62,12 @@ class StreamFace:
         task = asyncio.current_task()
         assert task is not None
         producer = self.hub.start(
-            session.account_id, session.device, subproto, delta, lambda: _cancel(task)
+            session.account_id,
+            session.device,
+            subproto,
+            delta,
+            session.shash,
+            lambda: _cancel(task),
         )
         try:
             await self._relay_upload(producer, session, decoder, delta)
@@ -62,10 +75,11 @@ class StreamFace:
         except (FrameError, ErroredStream, MalformedRequest, TimeoutError):
             return bad(ErroredStream.code)
         except asyncio.CancelledError:
-            if not producer.replaced:
+            if not producer.stopped:
                 raise  # the client went away
             task.uncancel()
-            return ok()  # a newer upload of the same device took over
+            # A newer upload of the same device took over, or the session ended.
+            return ok() if producer.stopped == REPLACED else bad(NoSuchSession.code)
         finally:
             producer.finish()
 
@@ -97,7 +111,7 @@ class StreamFace:
         except RelayError as exc:
             return bad(exc.code)
         response = Response(
-            self._frames(session.account_id, device, reader),
+            self._frames(session.account_id, device, reader, request.body),
             content_type="application/octet-stream",
         )
         response.timeout = None
@@ -105,18 +119,33 @@ class StreamFace:
 
     async def _attach(self, session: Session, device: str) -> Reader:
         try:
-            return self.hub.attach(session.account_id, device)
+            return self.hub.attach(session.account_id, device, session.shash)
         except NoChannel:
             if not await self.api.relay.sessions.known_device(session.account_id, device):
                 raise NoSuchDevice(device) from None
             raise
 
-    async def _frames(self, account_id: int, device: str, reader: Reader) -> AsyncIterator[bytes]:
+    async def _frames(
+        self, account_id: int, device: str, reader: Reader, body: AsyncIterable[bytes]
+    ) -> AsyncIterator[bytes]:
+        drain = asyncio.create_task(_discard(body, reader))
         try:
             async for batch in reader.batches():
                 yield batch
         finally:
+            drain.cancel()
             self.hub.detach(account_id, device, reader)
+
+
+async def _discard(body: AsyncIterable[bytes], reader: Reader) -> None:
+    """A viewer sends nothing; what it sends anyway is dropped, since Quart would buffer it
+    without bound, and a viewer that keeps sending past MAX_VIEWER_BODY is ended."""
+    size = 0
+    async for chunk in body:
+        size += len(chunk)
+        if size > MAX_VIEWER_BODY:
+            reader.end()
+            return
 
 
 def register(api: JsonApi) -> None:
