@@ -36,21 +36,32 @@ class GroupCommit(Generic[T, R]):
         return await future
 
     async def _drain(self) -> None:
+        batch: list[tuple[T, asyncio.Future[R]]] = []
         try:
             while self._pending:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
                 await self._commit(batch)
+        except BaseException as exc:  # cancelled (shutdown): no caller may wait forever
+            for _, future in batch + self._pending:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
+            self._pending.clear()
+            raise
         finally:
             self._draining = False
 
     async def _commit(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             results = await self._flush([item for item, _ in batch])
-        except Exception as exc:  # every caller of the failed batch gets the error
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+        except Exception as exc:
+            if len(batch) > 1:  # one bad item (say, of an account just deleted) fails alone
+                for single in batch:
+                    await self._commit([single])
+                return
+            _, future = batch[0]
+            if not future.done():
+                future.set_exception(exc)
             return
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():

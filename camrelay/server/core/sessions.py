@@ -146,11 +146,13 @@ class Sessions:
         )
         return row is not None
 
-    def online(self, account_id: int) -> list[Session]:
+    async def online(self, account_id: int) -> list[Session]:
         """The newest live session of each device of the account, oldest device first."""
+        values = await self._config.values(account_id)
+        now = self._clock.now()
         newest: dict[str, Session] = {}
         for session in self._live.values():
-            if session.account_id == account_id:
+            if session.account_id == account_id and not self._expired(session, values, now):
                 seen = newest.get(session.device)
                 if seen is None or session.created > seen.created:
                     newest[session.device] = session

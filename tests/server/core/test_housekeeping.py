@@ -34,7 +34,7 @@ async def test_session_expires_after_kind_2_minutes_idle(
         clock.advance(60)
         await relay.sessions.use(busy.shash, "127.0.0.1")
     await relay.housekeeping.sweep()
-    assert [s.device for s in relay.sessions.online(owner.id)] == ["busy"]
+    assert [s.device for s in await relay.sessions.online(owner.id)] == ["busy"]
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(idle.shash, "127.0.0.1")
 
@@ -91,3 +91,13 @@ async def test_sessions_deleted_from_outside_end_on_the_next_sweep(
     await relay.housekeeping.sweep()
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, "127.0.0.1")
+
+
+async def test_an_idle_device_leaves_the_online_list_before_any_sweep(
+    relay: Relay, clock: ManualClock, owner: Account
+) -> None:
+    await relay.config.update(owner.id, [(2, 3)])
+    await relay.sessions.open(owner, "idle", "", "127.0.0.1")
+    clock.advance(3 * 60 + 1)
+    busy = await relay.sessions.open(owner, "busy", "", "127.0.0.1")
+    assert [s.device for s in await relay.sessions.online(owner.id)] == [busy.device]

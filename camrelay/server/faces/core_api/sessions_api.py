@@ -40,5 +40,5 @@ def register(api: JsonApi) -> None:
 
     @api.request("getDevicesOnline")
     async def devices_online(call: Call) -> Response:
-        online = relay.sessions.online(call.session.account_id)
+        online = await relay.sessions.online(call.session.account_id)
         return ok_first(devices=[{"device": s.device, "meta": s.meta} for s in online])
