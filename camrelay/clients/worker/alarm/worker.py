@@ -15,7 +15,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from camrelay.clients.worker.alarm.web_face import page_app
 from camrelay.clients.worker.alarm.ws_face import feed_app
 from camrelay.clients.worker.drop_oldest import DropOldestQueue, Fanout
 from camrelay.clients.worker.feed_server import Audience, FeedServer
+from camrelay.clients.worker.lifecycle import WorkerLifecycle
 from camrelay.clients.worker.recent_frames import RecentFrames
 from camrelay.clients.worker.stream_source import StreamSource
 
@@ -43,11 +44,12 @@ log = logging.getLogger(__name__)
 MIN_SHUTDOWN_DELAY_S = 0.2
 
 
-class AlarmWorker:
+class AlarmWorker(WorkerLifecycle):
     """Watches one camera through the relay and serves the alarm feed and web page."""
 
     def __init__(self, config: AlarmConfig, source: StreamSource,
                  clock: Callable[[], float] = time.time, retry: RetryPolicy | None = None) -> None:
+        super().__init__()
         self.config = config
         self.source = source
         self.clock = clock
@@ -65,11 +67,7 @@ class AlarmWorker:
         self.feed = FeedServer(feed_app(self), host, server.websocket_port)
         self.web = FeedServer(page_app(self), host, server.webserver_port)
         self._analysis: DropOldestQueue[bytes] = DropOldestQueue(1)
-        self._tasks: list[asyncio.Task[None]] = []
         self._alerts: set[asyncio.Task[Any]] = set()
-        self._stop = asyncio.Event()
-        # What ended the worker on its own (a wrong password), re-raised by run().
-        self.failure: BaseException | None = None
 
     def _dispatcher(self, config: AlarmConfig) -> AlertDispatcher:
         """telegram and siren from the settings, plus the relay alerter on our session."""
@@ -87,31 +85,6 @@ class AlarmWorker:
             self._spawn(job())
         log.info("alarm feed on ws://%s:%d, web page on %s",
                  self.feed.host, self.feed.port, self.web.url)
-
-    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(job)
-        task.add_done_callback(self._task_done)
-        self._tasks.append(task)
-
-    async def run(self, on_ready: Callable[[AlarmWorker], None] | None = None) -> None:
-        """Start, call on_ready, serve until a shutdown command or request_stop(), stop."""
-        await self.start()
-        if on_ready is not None:
-            on_ready(self)
-        try:
-            await self._stop.wait()
-        finally:
-            await self.stop()
-        if self.failure is not None:
-            raise self.failure
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        """A task that fails ends the worker: it must not go on half alive, or in silence."""
-        if task.cancelled() or task.exception() is None:
-            return
-        self.failure = task.exception()
-        log.error("worker task failed: %r", self.failure)
-        self._stop.set()
 
     def request_stop(self, delay_s: float = 0.0) -> None:
         """Make run() return after delay_s seconds."""

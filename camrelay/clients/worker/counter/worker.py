@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from camrelay.clients.worker.drop_oldest import DropOldestQueue
 from camrelay.clients.worker.feed_server import Audience, FeedServer
+from camrelay.clients.worker.lifecycle import WorkerLifecycle
 from camrelay.clients.worker.stream_source import StreamSource
 
 from .config import CounterSettings
@@ -47,7 +47,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CounterWorker:
+class CounterWorker(WorkerLifecycle):
     """Counts people crossing a line in one camera's stream and serves the counter feed."""
 
     def __init__(
@@ -57,6 +57,7 @@ class CounterWorker:
         clock: Clock = utc_now,
         pipeline: CountingPipeline | None = None,
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.source = source
         self.clock = clock
@@ -73,11 +74,7 @@ class CounterWorker:
         self._latest: bytes | None = None
         self._overlay = Overlay([], CounterStats(0, 0, 0, 0, False, 0))
         self._analysis: DropOldestQueue[bytes] = DropOldestQueue(1)
-        self._tasks: list[asyncio.Task[None]] = []
         self._uploads: set[asyncio.Task[None]] = set()
-        self._stop = asyncio.Event()
-        # What ended the worker on its own (a wrong password), re-raised by run().
-        self.failure: BaseException | None = None
 
     @property
     def ledger(self) -> CounterLedger:
@@ -94,35 +91,6 @@ class CounterWorker:
         for job in (self._schedule, self._ingest, self._analyse, self._frames, self._stats):
             self._spawn(job())
         log.info("counter feed on ws://%s:%d", self.feed.host, self.feed.port)
-
-    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(job)
-        task.add_done_callback(self._task_done)
-        self._tasks.append(task)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        """A task that fails ends the worker: it must not go on half alive, or in silence."""
-        if task.cancelled() or task.exception() is None:
-            return
-        self.failure = task.exception()
-        log.error("worker task failed: %r", self.failure)
-        self._stop.set()
-
-    async def run(self, on_ready: Callable[[CounterWorker], None] | None = None) -> None:
-        """Start, call on_ready, serve until request_stop() or a failure, stop."""
-        await self.start()
-        if on_ready is not None:
-            on_ready(self)
-        try:
-            await self._stop.wait()
-        finally:
-            await self.stop()
-        if self.failure is not None:
-            raise self.failure
-
-    def request_stop(self) -> None:
-        """Make run() return."""
-        self._stop.set()
 
     async def stop(self) -> None:
         """Cancel the tasks and uploads, close the feed, the threads and the store."""
