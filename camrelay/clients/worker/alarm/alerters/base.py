@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 
 class AlerterError(Exception):
@@ -45,3 +45,33 @@ class Alerter(Protocol):
     async def send(self, event: AlertEvent) -> None:
         """Deliver the event or raise (AlerterError or a transport error)."""
         ...
+
+
+class Toggles(Protocol):
+    """The two switches every alerter's settings section has."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    @property
+    def test_grp(self) -> bool: ...
+
+
+S = TypeVar("S", bound=Toggles)
+
+
+class ConfiguredAlerter(Generic[S]):
+    """An alerter whose `enabled` and `test_grp` are those of its settings section."""
+
+    def __init__(self, settings: S) -> None:
+        self._settings = settings
+
+    @property
+    def enabled(self) -> bool:
+        """As configured."""
+        return self._settings.enabled
+
+    @property
+    def test_grp(self) -> bool:
+        """As configured."""
+        return self._settings.test_grp

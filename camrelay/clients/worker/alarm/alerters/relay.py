@@ -7,33 +7,23 @@ from typing import Any
 
 from camrelay.clients.relay import RelayClient
 from camrelay.clients.worker.alarm.alerter_settings import RelaySettings
-from camrelay.clients.worker.alarm.alerters.base import AlertEvent
+from camrelay.clients.worker.alarm.alerters.base import AlertEvent, ConfiguredAlerter
 from camrelay.clients.worker.recent_frames import RecentFrames, StampedJpeg
 
 ALARM_MESSAGE = "alarm"
 
 
-class RelayAlerter:
+class RelayAlerter(ConfiguredAlerter[RelaySettings]):
     """Stores records and broadcasts through the worker's own relay session."""
 
     name = "relay"
 
     def __init__(self, settings: RelaySettings, client: RelayClient, camera: str,
                  frames: RecentFrames) -> None:
-        self._settings = settings
+        super().__init__(settings)
         self._client = client
         self._camera = camera
         self._frames = frames
-
-    @property
-    def enabled(self) -> bool:
-        """As configured."""
-        return self._settings.enabled
-
-    @property
-    def test_grp(self) -> bool:
-        """As configured."""
-        return self._settings.test_grp
 
     async def send(self, event: AlertEvent) -> None:
         """Store the snapshot and the clip, then broadcast their record ids."""

@@ -8,26 +8,16 @@ from typing import Any
 import asyncssh
 
 from camrelay.clients.worker.alarm.alerter_settings import SirenSettings
-from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent
+from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent, ConfiguredAlerter
 
 
-class SirenAlerter:
+class SirenAlerter(ConfiguredAlerter[SirenSettings]):
     """Sounds a siren on another host by running settings.command there."""
 
     name = "siren"
 
     def __init__(self, settings: SirenSettings) -> None:
-        self._settings = settings
-
-    @property
-    def enabled(self) -> bool:
-        """As configured."""
-        return self._settings.enabled
-
-    @property
-    def test_grp(self) -> bool:
-        """As configured."""
-        return self._settings.test_grp
+        super().__init__(settings)
 
     async def send(self, event: AlertEvent) -> None:
         """Connect, run the command, and raise unless it exits with status 0."""

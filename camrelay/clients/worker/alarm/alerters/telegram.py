@@ -7,12 +7,12 @@ import logging
 import httpx
 
 from camrelay.clients.worker.alarm.alerter_settings import TelegramSettings
-from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent
+from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent, ConfiguredAlerter
 
 log = logging.getLogger(__name__)
 
 
-class TelegramAlerter:
+class TelegramAlerter(ConfiguredAlerter[TelegramSettings]):
     """Messages every configured chat through the Bot API at settings.api_base_url."""
 
     name = "telegram"
@@ -20,18 +20,8 @@ class TelegramAlerter:
     def __init__(
         self, settings: TelegramSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        self._settings = settings
+        super().__init__(settings)
         self._transport = transport
-
-    @property
-    def enabled(self) -> bool:
-        """As configured."""
-        return self._settings.enabled
-
-    @property
-    def test_grp(self) -> bool:
-        """As configured."""
-        return self._settings.test_grp
 
     async def send(self, event: AlertEvent) -> None:
         """Send the text, then the snapshot if there is one, to each chat; raise if any failed."""
