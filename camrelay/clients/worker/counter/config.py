@@ -61,9 +61,15 @@ class TrackerSettings(_Frozen):
     min_iou: float = Field(default=0.2, ge=0.0, le=1.0)
     max_distance: float = Field(default=0.75, gt=0.0, description="centroid gate, in box heights")
     max_missed: int = Field(default=12, ge=0, description="frames a track may go unseen")
+    # Frames come at uneven intervals: the tracker predicts by time (tracker.py).
+    max_unseen_s: float = Field(default=2.5, gt=0.0, description="then a track is dropped")
+    max_speed: float = Field(default=2.0, gt=0.0, description="velocity cap, box heights/s")
+    unknown_speed: float = Field(
+        default=0.5, ge=0.0, description="gate growth of a track seen once, box heights/s"
+    )
     min_hits: int = Field(default=3, ge=1, description="observations before a track is confirmed")
     trail_length: int = Field(default=48, ge=2)
-    velocity_smoothing: float = Field(default=0.5, gt=0.0, le=1.0)
+    velocity_window_s: float = Field(default=1.0, gt=0.0, description="seconds of centres fit")
 
 
 class EventSettings(_Frozen):
@@ -127,6 +133,12 @@ class DetectorSettings(_Frozen):
     # 640x480, 0.25 and 1x2 tiles runs at ~11 frames/s on one core and counts right at 10/s,
     # but not at 5/s; boxes and faces away from the line are then not found).
     line_band: float = Field(default=0.0, ge=0.0, le=1.0)
+    # 1: every analysed frame goes through every tile. n > 1: only every n-th does; the
+    # others go through just the tiles within line_reach of the width (or height) either
+    # side of the line, and tracks elsewhere coast on their velocity until the next full
+    # frame (bench/counter.py: 640x480, 3x2 tiles, 8 and 0.1: ~2.5 tiles a frame).
+    full_every: int = Field(default=1, ge=1)
+    line_reach: float = Field(default=0.1, ge=0.0, le=1.0)
     # HOG's window is 64x128; frames are scaled to this width first.
     hog_width: int = Field(default=1280, ge=128)
 

@@ -25,7 +25,8 @@ HOG stays available (kind="hog") for a machine without the SSDLite wheel.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -40,6 +41,19 @@ class Detector(Protocol):
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
         """Person boxes in frame pixels with scores, strongest first."""
+        ...
+
+
+@runtime_checkable
+class TiledDetector(Detector, Protocol):
+    """A detector that cuts frames into tiles and can search just some of them."""
+
+    def grid(self, width: int, height: int) -> list[Box]:
+        """The tiles of a width x height frame."""
+        ...
+
+    def detect_tiles(self, frame: np.ndarray, chosen: Sequence[Box]) -> list[Detection]:
+        """People in the chosen tiles only."""
         ...
 
 
@@ -76,10 +90,21 @@ class SsdLiteDetector:
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
         """People in the frame."""
+        return self.detect_tiles(frame, self.grid(frame.shape[1], frame.shape[0]))
+
+    def grid(self, width: int, height: int) -> list[Box]:
+        """The tiles a width x height frame is cut into."""
         s = self._settings
-        image = _bgr(frame)
-        height, width = image.shape[:2]
-        grid = tiles(width, height, s.tile_columns, s.tile_rows, s.tile_overlap)
+        return tiles(width, height, s.tile_columns, s.tile_rows, s.tile_overlap)
+
+    def detect_tiles(self, frame: np.ndarray, chosen: Sequence[Box]) -> list[Detection]:
+        """People in just the chosen tiles (of grid())."""
+        return self._run(_bgr(frame), list(chosen))
+
+    def _run(self, image: np.ndarray, grid: list[Box]) -> list[Detection]:
+        """The tiles of grid batched through the network in one forward pass."""
+        if not grid:
+            return []
         crops = [image[int(t.y0) : int(t.y1), int(t.x0) : int(t.x1)] for t in grid]
         size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
         blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, size, (127.5, 127.5, 127.5), swapRB=True)
@@ -89,7 +114,7 @@ class SsdLiteDetector:
         scores: list[float] = []
         for i, tile in enumerate(grid):
             self._collect(tile, [o[i : i + 1] for o in outputs], boxes, scores)
-        return _nms(boxes, scores, s.min_score, s.nms_iou)
+        return _nms(boxes, scores, self._settings.min_score, self._settings.nms_iou)
 
     def _collect(
         self, tile: Box, outputs: list[np.ndarray], boxes: list[Box], scores: list[float]

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .config import InDirection, LineSettings
-from .geometry import Point
+from .geometry import Box, Point
 from .tracker import TrackView
+
+# Pixels from the frame's border within which a box counts as cut by it.
+EDGE_PX = 3.0
 
 
 class Direction(StrEnum):
@@ -75,6 +78,16 @@ class CountingLine:
             return -1
         return 0
 
+    def at_edge(self, box: Box) -> bool:
+        """Whether the box touches the frame's border (the person is only partly in view)."""
+        edge = EDGE_PX
+        return (
+            box.x0 <= edge
+            or box.y0 <= edge
+            or box.x1 >= self.width - edge
+            or box.y1 >= self.height - edge
+        )
+
     def endpoints(self) -> tuple[Point, Point]:
         """The two ends of the line at the frame's edges, for drawing."""
         if self.vertical:
@@ -108,6 +121,10 @@ class LineCounter:
             return None
         side = self.line.side(track.center)
         if side == 0:
+            return None
+        if track.track_id not in self._origin and self.line.at_edge(track.box):
+            # Someone coming into view: a box cut by the frame's edge has its centre in the
+            # wrong place, so it gives no origin (regression: a false IN at the bottom edge).
             return None
         origin = self._origin.setdefault(track.track_id, side)
         if side == origin or not track.confirmed:
