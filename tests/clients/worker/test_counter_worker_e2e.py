@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import importlib.util
+import itertools
 import json
 import re
 import sqlite3
@@ -22,8 +23,11 @@ import pytest
 import websockets
 
 from camrelay.clients.worker.counter.config import CounterSettings
+from camrelay.clients.worker.counter.pipeline import CountingPipeline
 from camrelay.clients.worker.counter.worker import CounterWorker
+from camrelay.clients.worker.stream_source import Backoff, StreamSource
 from tests.clients.worker.counter_e2e_support import (
+    STEP,
     Clip,
     FeedClient,
     load_clip,
@@ -71,6 +75,19 @@ def settings(tmp_path: Path, **sections: dict[str, Any]) -> CounterSettings:
     }
     data.update(sections)
     return CounterSettings.model_validate(data)
+
+
+def clip_worker(
+    config: CounterSettings, server: RelayServer, account: tuple[str, str]
+) -> CounterWorker:
+    """A worker whose frames are stamped with the clip's own time (every STEP-th frame of
+    50 fps: 0.2 s apart), not the wall clock: the lockstep push analyses them as fast as
+    the machine allows, and the pinned track ids need the same timeline on every run."""
+    ticks = itertools.count()
+    pipeline = CountingPipeline(config, clock=lambda: next(ticks) * STEP / 50)
+    client = relay_client(server, account, "counter")
+    source = StreamSource(client, "cam", Backoff(first_s=0.1, max_s=0.5))
+    return CounterWorker(config, source, pipeline=pipeline)
 
 
 def crossings(database: str | Path) -> list[tuple[int, str]]:
@@ -156,7 +173,7 @@ async def test_counts_feed_faces_and_restart_end_to_end(
     clip: Clip, server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     config = settings(tmp_path)
-    worker = new_worker(config, server, account)
+    worker = clip_worker(config, server, account)
     await worker.start()
     try:
         async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/", max_size=None) as ws:
@@ -208,7 +225,7 @@ async def test_a_second_run_counts_the_same(
     clip: Clip, server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     config = settings(tmp_path)
-    worker = new_worker(config, server, account)
+    worker = clip_worker(config, server, account)
     await worker.start()
     try:
         await push_clip(worker, clip, server, account)
