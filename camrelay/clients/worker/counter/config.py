@@ -133,10 +133,12 @@ class DetectorSettings(_Frozen):
     # 640x480, 0.25 and 1x2 tiles runs at ~11 frames/s on one core and counts right at 10/s,
     # but not at 5/s; boxes and faces away from the line are then not found).
     line_band: float = Field(default=0.0, ge=0.0, le=1.0)
-    # 1: every analysed frame goes through every tile. n > 1: only every n-th does; the
-    # others go through just the tiles within line_reach of the width (or height) either
-    # side of the line, and tracks elsewhere coast on their velocity until the next full
-    # frame (bench/counter.py: 640x480, 3x2 tiles, 8 and 0.1: ~2.5 tiles a frame).
+    # 1: every analysed frame goes through every tile. n > 1: the tiles within line_reach
+    # of the width (or height) either side of the line on every frame, each other tile once
+    # every n frames in turn; tracks there coast meanwhile (bench/counter.py, 640x480, 3x2
+    # tiles, one core: 16 gives ~11 analysed frames/s and counts right at 10/s and 5/s).
+    # The price: people away from the line are seen rarely, so they get few confirmed
+    # tracks and faces (the e2e clip: 0 faces instead of 2), hence not the default.
     full_every: int = Field(default=1, ge=1)
     line_reach: float = Field(default=0.1, ge=0.0, le=1.0)
     # HOG's window is 64x128; frames are scaled to this width first.
