@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 
@@ -175,13 +176,35 @@ def run(args: argparse.Namespace) -> int:
         asyncio.get_running_loop().create_task(prepare(relay, urls[0]))
 
     async def main() -> None:
+        stop = asyncio.Event()
+
+        async def stop_all() -> None:
+            # The camera and workers go first, so their connections are closed by the time
+            # the server's graceful shutdown waits for open connections.
+            await stop_children(children)
+            stop.set()
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, lambda: loop.create_task(stop_all()))
         try:
-            await serve(settings, ready)
+            await serve(settings, ready, stop)
         finally:
-            for child in children:
-                with contextlib.suppress(ProcessLookupError):
-                    child.terminate()
-                await child.wait()
+            await stop_children(children)
 
     asyncio.run(main())
     return 0
+
+
+async def stop_children(children: list[asyncio.subprocess.Process], wait_s: float = 5.0) -> None:
+    """Terminate the demo's processes; kill those still running after `wait_s`."""
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            child.terminate()
+    for child in children:
+        try:
+            await asyncio.wait_for(child.wait(), wait_s)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            await child.wait()
