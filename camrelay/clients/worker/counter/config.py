@@ -137,9 +137,11 @@ class DetectorSettings(_Frozen):
     # of the width (or height) either side of the line on every frame, each other tile once
     # every n frames in turn; tracks there coast meanwhile (bench/counter.py, 640x480, 3x2
     # tiles, one core: 16 gives ~11 analysed frames/s and counts right at 10/s and 5/s).
-    # The price: people away from the line are seen rarely, so they get few confirmed
-    # tracks and faces (the e2e clip: 0 faces instead of 2), hence not the default.
-    full_every: int = Field(default=1, ge=1)
+    # The price: people away from the line are searched 16 times less often, so a short
+    # clip gives fewer faces (the e2e clip: 0 instead of 2 with 1); counting, the worker's
+    # purpose, needs the speed: with every tile every frame one core analyses ~4 frames/s,
+    # below the ~5 that fast walkers need to keep their tracks.
+    full_every: int = Field(default=16, ge=1)
     line_reach: float = Field(default=0.1, ge=0.0, le=1.0)
     # HOG's window is 64x128; frames are scaled to this width first.
     hog_width: int = Field(default=1280, ge=128)
