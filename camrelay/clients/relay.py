@@ -14,8 +14,8 @@ A request answered with code 6 (session expired or capped) authorizes again and 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,6 +30,8 @@ from .relay_types import (
     RecordMeta,
     StreamInfo,
 )
+
+T = TypeVar("T")
 
 
 def raise_for_answer(answer: Any) -> dict[str, Any]:
@@ -84,15 +86,20 @@ class RelayClient:
         self.shash = answer["shash"]
         return self.shash
 
-    async def call(self, name: str, **params: Any) -> dict[str, Any]:
-        """Any .json request with the session; authorizes again once on code 6."""
+    async def _with_session(self, request: Callable[[], Awaitable[T]]) -> T:
+        """Run `request` (which reads self.shash) with a session; on code 6 authorize again
+        and run it once more."""
         if not self.shash:
             await self.authorize()
         try:
-            return await self._post(name, {"shash": self.shash, **params})
+            return await request()
         except NoSuchSession:
             await self.authorize()
-            return await self._post(name, {"shash": self.shash, **params})
+            return await request()
+
+    async def call(self, name: str, **params: Any) -> dict[str, Any]:
+        """Any .json request with the session; authorizes again once on code 6."""
+        return await self._with_session(lambda: self._post(name, {"shash": self.shash, **params}))
 
     async def _post(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self._http.post(f"{self.server}/{name}.json", json=body)
@@ -118,19 +125,16 @@ class RelayClient:
 
     async def add_record(self, data: bytes, meta: str = "JPEG") -> int:
         """Store a blob as a record; returns its id."""
-        for attempt in (1, 2):
+
+        async def add() -> int:
             response = await self._http.post(
                 f"{self.server}/addRecord.json",
                 content=data,
                 params={"shash": self.shash, "meta": meta},
             )
-            try:
-                return int(raise_for_answer(response.json())["rid"])
-            except NoSuchSession:
-                if attempt == 2:
-                    raise
-                await self.authorize()
-        raise AssertionError("unreachable")
+            return int(raise_for_answer(response.json())["rid"])
+
+        return await self._with_session(add)
 
     async def records(self, since: str | None = None) -> list[RecordEntry]:
         """One page of records later than `since`, oldest first."""
@@ -151,16 +155,17 @@ class RelayClient:
 
     async def record_data(self, rid: int) -> bytes:
         """A record's blob."""
-        body = {"shash": self.shash, "rid": rid}
-        response = await self._http.post(f"{self.server}/getRecordData.json", json=body)
-        if response.headers.get("content-type") == "application/json":
-            answer = response.json()
-            if isinstance(answer, dict) and answer.get("result") == "BAD":
-                if answer.get("code") == NoSuchSession.code:
-                    await self.authorize()
-                    return await self.record_data(rid)
-                raise_for_answer(answer)
-        return response.content
+
+        async def fetch() -> bytes:
+            body = {"shash": self.shash, "rid": rid}
+            response = await self._http.post(f"{self.server}/getRecordData.json", json=body)
+            if response.headers.get("content-type") == "application/json":
+                answer = response.json()
+                if isinstance(answer, dict) and answer.get("result") == "BAD":
+                    raise_for_answer(answer)
+            return response.content
+
+        return await self._with_session(fetch)
 
     async def delete_records(self, rids: Iterable[int]) -> None:
         """Delete records (a negative id also deletes everything older than the oldest listed)."""

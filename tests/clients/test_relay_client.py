@@ -64,6 +64,10 @@ async def test_errors_are_exceptions_and_code_6_reauthorizes(
         cam.shash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="  # as if the session had expired
         await cam.heartbeat()
         assert cam.shash not in (old, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        cam.shash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="  # the blob requests re-authorize too
+        rid = await cam.add_record(b"after expiry")
+        cam.shash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        assert await cam.record_data(rid) == b"after expiry"
 
 
 async def test_push_and_pull_frames(server: RelayServer, account: tuple[str, str]) -> None:
