@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import importlib.util
 import itertools
 import json
 import re
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -173,13 +175,22 @@ async def check_bad_requests(feed: FeedClient) -> None:
     }
 
 
+@contextlib.asynccontextmanager
+async def running(worker: CounterWorker) -> AsyncIterator[CounterWorker]:
+    """The worker started, then stopped with its relay client closed."""
+    await worker.start()
+    try:
+        yield worker
+    finally:
+        await worker.stop()
+        await worker.source.client.close()
+
+
 async def test_counts_feed_faces_and_restart_end_to_end(
     clip: Clip, server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     config = settings(tmp_path)
-    worker = clip_worker(config, server, account)
-    await worker.start()
-    try:
+    async with running(clip_worker(config, server, account)) as worker:
         async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/", max_size=None) as ws:
             feed = FeedClient(ws)
             reader = asyncio.create_task(feed.read())
@@ -193,9 +204,6 @@ async def test_counts_feed_faces_and_restart_end_to_end(
             finally:
                 reader.cancel()
         await until(lambda: worker.records_stored == len(face_ids), timeout=10)
-    finally:
-        await worker.stop()
-        await worker.source.client.close()
     assert crossings(config.database) == CROSSINGS
     async with relay_client(server, account, "phone") as phone:
         records = [r async for r in phone.all_records()]
@@ -207,9 +215,7 @@ async def check_restart(
     config: CounterSettings, server: RelayServer, account: tuple[str, str], face_ids: list[int]
 ) -> None:
     """A new worker on the same files: the same counts, events and faces at once."""
-    worker = new_worker(config, server, account)
-    await worker.start()
-    try:
+    async with running(new_worker(config, server, account)) as worker:
         async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/") as ws:
             hello = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert hello["type"] == "stats"
@@ -220,22 +226,14 @@ async def check_restart(
         events = await worker.ledger.store.events()
         assert [(e.status.value, e.count_in) for e in events] == [("ended", 1)]
         assert worker.faces.last_id == max(face_ids, default=0)
-    finally:
-        await worker.stop()
-        await worker.source.client.close()
 
 
 async def test_a_second_run_counts_the_same(
     clip: Clip, server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     config = settings(tmp_path)
-    worker = clip_worker(config, server, account)
-    await worker.start()
-    try:
+    async with running(clip_worker(config, server, account)) as worker:
         await push_clip(worker, clip, server, account)
         stats = worker.ledger.stats()
-    finally:
-        await worker.stop()
-        await worker.source.client.close()
     assert (stats.count_in, stats.count_out, stats.face_count) == (2, 1, FACES)
     assert crossings(config.database) == CROSSINGS
