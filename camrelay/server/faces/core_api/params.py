@@ -4,6 +4,10 @@ A body that is not JSON answers code 4; JSON that is not an object, 5. Query val
 are converted to what each parameter needs (`?rid=34` is 34). Objects given where text is
 stored (`meta`, `params`) become their compact JSON text.
 
+Real clients are met where the original server met them: a stamp text starting with `{` is
+the sync stamp REST_SYNC_MSG (C, Go, ESP32 send it as a JSON *string*) or means no stamp, and
+the arrays `msgs`, `records` and `config` may come as the JSON text of an array.
+
 What is stored must come back out as valid JSON to every device of the account, so input is
 held to strict JSON: no NaN or Infinity (code 4), no lone surrogates and no nesting deeper than
 MAX_DEPTH (code 12). One such message would otherwise break the inbox of whoever receives it.
@@ -119,10 +123,9 @@ class Params:
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise MalformedRequest(f"{name} must be text")
-        text = checked_text(value) if isinstance(value, str) else compact(value)
-        if len(text) > max_len or "\x00" in text:
-            raise MalformedRequest(f"{name} is too long or holds NUL")
-        return text
+        return _bounded(
+            checked_text(value) if isinstance(value, str) else compact(value), name, max_len
+        )
 
     def stored_text(self, name: str, max_len: int) -> str:
         """Optional free text that may come as any JSON value (`meta`): objects as JSON text."""
@@ -139,17 +142,23 @@ class Params:
         return to_int(self._values.get(name), name)
 
     def stamp(self, name: str) -> str | None:
-        """An optional stamp, normalized; `{"msg":"sync"}` (real clients) means none."""
+        """An optional stamp, normalized; None (after the sync point) when absent, for the sync
+        stamp `{"msg":"sync"}` as an object or as text, and for any other text starting with
+        `{`, which the original server also reads as "no stamp"."""
         value = self.raw(name)
-        if value is None or value == "" or (isinstance(value, dict) and value.get("msg") == "sync"):
+        if value is None or value == "" or isinstance(value, dict):
             return None
         if not isinstance(value, str):
             raise MalformedRequest(f"{name} must be a stamp")
-        return normalize(value)
+        text = _bounded(checked_text(value), name, MAX_TEXT)
+        return None if text.startswith("{") else normalize(text)
 
     def array(self, name: str) -> list[Any]:
-        """A required non-empty JSON array (query values are JSON text)."""
+        """A required non-empty JSON array, or the JSON text of one (query values, and body
+        values of clients that send `"msgs":"[...]"` as the original server accepts)."""
         value = self.raw(name)
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            value = _json_text(value, name)
         if value is None or value == "" or value == []:
             raise MalformedRequest(f"{name} is required")
         if not isinstance(value, list):
@@ -186,6 +195,21 @@ def to_float(value: Any, name: str) -> float:
     if not math.isfinite(number):
         raise MalformedRequest(f"{name} must be a finite number")
     return number
+
+
+def _bounded(text: str, name: str, max_len: int) -> str:
+    """The text if it is at most `max_len` characters without NUL; MalformedRequest otherwise."""
+    if len(text) > max_len or "\x00" in text:
+        raise MalformedRequest(f"{name} is too long or holds NUL")
+    return text
+
+
+def _json_text(text: str, name: str) -> Any:
+    """A parameter's JSON text, as strictly as a body; MalformedRequest when it is not JSON."""
+    try:
+        return load_json(text)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedRequest(f"{name} is not JSON") from exc
 
 
 def _load_json(body: bytes) -> Any:
