@@ -10,7 +10,6 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from typing import TypeVar
 
 import aiosqlite
