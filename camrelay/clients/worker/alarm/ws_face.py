@@ -49,3 +49,4 @@ def feed_app(worker: AlarmWorker) -> Quart:
         return Response(body, mimetype="application/json")
 
     return app
+
