@@ -68,6 +68,8 @@ class SessionSettings(_Section):
     max_per_account: int = Field(default=256, ge=1)
     login_delay_base_s: float = Field(default=0.5, ge=0)
     login_delay_max_s: float = Field(default=8.0, ge=0)
+    login_max_pending_per_address: int = Field(default=2, ge=1)
+    max_concurrent_password_checks: int = Field(default=2, ge=1, le=64)
 
 
 class StreamSettings(_Section):

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from .core.private_files import private_file, private_folder
+
 CERT_FILE = "cert.pem"
 KEY_FILE = "key.pem"
 
@@ -19,11 +21,11 @@ KEY_FILE = "key.pem"
 def ensure_self_signed(folder: Path) -> tuple[Path, Path]:
     """The certificate and key in `folder`, created (valid ten years) if missing."""
     cert_path, key_path = folder / CERT_FILE, folder / KEY_FILE
+    private_folder(folder, [KEY_FILE])
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
-    folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    key_path.touch(mode=0o600)
+    private_file(key_path)
     key_path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,

@@ -1,10 +1,16 @@
-"""Accounts and their argon2id password hashes."""
+"""Accounts and their argon2id password hashes.
+
+argon2 takes a CPU core for a good fraction of a second: it runs in worker threads, at most
+`max_checks` at a time, so a burst of logins never starves the event loop's other requests.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiosqlite
 from pwdlib import PasswordHash
@@ -12,6 +18,8 @@ from pwdlib import PasswordHash
 from .clock import Clock
 from .db import Database, scalar
 from .errors import MalformedRequest, NoSuchUser
+
+T = TypeVar("T")
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
 MAX_PASSWORD = 1024
@@ -41,10 +49,13 @@ class AccountSummary:
 class Accounts:
     """Creates, lists, changes and checks accounts."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, max_checks: int = 2) -> None:
         self._db = db
         self._clock = clock
         self._hasher = PasswordHash.recommended()
+        self._slots = asyncio.Semaphore(max_checks)
+        self.checks = 0  # passwords verified since start
+        self.waiting = 0  # hash jobs waiting for a slot
         # Verified against when the name is unknown, so both cases cost the same time.
         self._dummy_hash = self._hasher.hash("camrelay-no-such-account")
 
@@ -52,7 +63,7 @@ class Accounts:
         """Create an account; AccountExists if the name is taken."""
         _check_name(name)
         _check_password(password)
-        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
+        pw_hash = await self._argon2(self._hasher.hash, password)
 
         async def insert(conn: aiosqlite.Connection) -> Account:
             if await _account_id(conn, name) is not None:
@@ -68,7 +79,7 @@ class Accounts:
     async def set_password(self, name: str, password: str) -> None:
         """Change the password and end every session of the account."""
         _check_password(password)
-        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
+        pw_hash = await self._argon2(self._hasher.hash, password)
 
         async def update(conn: aiosqlite.Connection) -> None:
             account_id = await _account_id(conn, name)
@@ -115,10 +126,28 @@ class Accounts:
                 "SELECT id, name, pw_hash FROM accounts WHERE name=?", (name,)
             )
         pw_hash = row[2] if row else self._dummy_hash
-        ok = await asyncio.to_thread(self._hasher.verify, password, pw_hash)
+        self.checks += 1
+        ok = await self._argon2(self._hasher.verify, password, pw_hash)
         if row is None or not ok:
             raise NoSuchUser()
         return Account(row[0], row[1])
+
+    async def _argon2(self, work: Callable[..., T], *args: str) -> T:
+        """Run a hash job in a worker thread once one of the few slots is free."""
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        job = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        # The slot is the thread's: a caller cancelled mid-hash cannot stop it running.
+        job.add_done_callback(self._release)
+        return await asyncio.shield(job)
+
+    def _release(self, done: asyncio.Future[T]) -> None:
+        self._slots.release()
+        if not done.cancelled():
+            done.exception()  # retrieved, so an abandoned failure is not reported as lost
 
 
 async def _account_id(conn: aiosqlite.Connection, name: str) -> int | None:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from .errors import DatabaseFail
+from .private_files import private_file, private_folder
 
 T = TypeVar("T")
 Job = Callable[[aiosqlite.Connection], Awaitable[T]]
@@ -67,7 +68,8 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         """Open (creating if needed) and migrate the database file at `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent, [path.name, f"{path.name}-wal", f"{path.name}-shm"])
+        private_file(path)
         writer = await _connect(path)
         reader = await _connect(path)
         db = cls(writer, reader)

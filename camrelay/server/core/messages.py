@@ -1,15 +1,20 @@
 """Messages between the devices of an account, with per-device sync points.
 
 A device receives messages addressed to it and broadcasts (empty target), never its own.
-Each fetch records the newest stamp handed to the device ("given"); a sync moves the device's
-sync point there and deletes the targeted messages it acknowledged. A message the device has
-not been given is never deleted by a sync. Broadcasts live for kind 5 hours, everything for
-at most kind 6 days (housekeeping).
+Handing out a targeted message marks it given; a fetch also records the newest stamp handed to
+the device. A sync (getMsgsAndSync, or addMsgs with "sync") deletes exactly the targeted
+messages the device was given and moves its sync point to that newest stamp. A message the
+device has not been given is never deleted by a sync. A fetch from a stamp returns what is
+stored after it; a fetch without one returns the broadcasts after the sync point and every
+targeted message not yet acknowledged, however old, so a device that once fetched from a late
+stamp still gets the earlier ones on its next plain poll. A broadcast skipped that way stays
+(found from an early stamp) until kind 5 hours; everything lives at most kind 6 days.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -17,6 +22,10 @@ from .db import Database
 from .stamps import StampSource
 
 SYNC = "sync"
+_SELECT = (
+    "SELECT id, msg, sender, params, stamp, target<>'' AND given=0 FROM messages "
+    "WHERE account_id=? AND sender<>? AND "
+)
 
 
 @dataclass(frozen=True)
@@ -75,21 +84,17 @@ class Messages:
     async def fetch(
         self, account_id: int, device: str, after: str | None, sync: bool = False
     ) -> list[Message]:
-        """One page of the device's messages later than `after`, or than its sync point."""
-        if after is None:
-            after = await self._sync_point(account_id, device)
-        rows = await self._db.fetchall(
-            "SELECT msg, sender, params, stamp FROM messages "
-            "WHERE account_id=? AND stamp>? AND sender<>? AND (target='' OR target=?) "
-            "ORDER BY stamp LIMIT ?",
-            (account_id, after, device, device, self._page_size),
-        )
-        messages = [Message(*row) for row in rows]
+        """One page of the device's messages later than `after`; without it, those after its
+        sync point and every targeted one not yet acknowledged."""
+        rows = await self._page(account_id, device, after)
+        messages = [Message(*row[1:5]) for row in rows]
+        fresh = [row[0] for row in rows if row[5]]
         key = (account_id, device)
         newer = bool(messages) and messages[-1].stamp > self._given.get(key, "")
-        if newer or sync:
+        if fresh or newer or sync:
 
             async def record(conn: aiosqlite.Connection) -> None:
+                await _mark_given(conn, fresh)
                 if newer:
                     await _given(conn, account_id, device, messages[-1].stamp)
                 if sync:
@@ -99,6 +104,18 @@ class Messages:
             if newer:
                 self._given[key] = messages[-1].stamp
         return messages
+
+    async def _page(self, account_id: int, device: str, after: str | None) -> list[Any]:
+        """Rows of (id, msg, sender, params, stamp, targeted and not yet given)."""
+        later = _SELECT + "stamp>? AND (target='' OR target=?)"
+        params: tuple[Any, ...] = (account_id, device, after, device)
+        if after is None:
+            point = await self._sync_point(account_id, device)
+            later += " UNION ALL " + _SELECT + "stamp<=? AND target=?"
+            params = (account_id, device, point, device, account_id, device, point, device)
+        return await self._db.fetchall(
+            later + " ORDER BY stamp LIMIT ?", (*params, self._page_size)
+        )
 
     async def sync(self, account_id: int, device: str) -> None:
         """Acknowledge everything the device has been given."""
@@ -133,6 +150,13 @@ async def _given(conn: aiosqlite.Connection, account_id: int, device: str, stamp
     )
 
 
+async def _mark_given(conn: aiosqlite.Connection, ids: list[int]) -> None:
+    for start in range(0, len(ids), 500):  # SQLite caps the parameters of one statement
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        await conn.execute(f"UPDATE messages SET given=1 WHERE id IN ({marks})", chunk)
+
+
 async def _sync(conn: aiosqlite.Connection, account_id: int, device: str) -> None:
     await conn.execute(
         "UPDATE devices SET sync_stamp=MAX(sync_stamp, given_stamp) "
@@ -140,7 +164,8 @@ async def _sync(conn: aiosqlite.Connection, account_id: int, device: str) -> Non
         (account_id, device),
     )
     await conn.execute(
-        "DELETE FROM messages WHERE account_id=? AND target=? AND sender<>? AND stamp<=("
+        "DELETE FROM messages WHERE account_id=? AND target=? AND sender<>? AND given=1 "
+        "AND stamp<=("
         "SELECT sync_stamp FROM devices WHERE account_id=? AND device=?)",
         (account_id, device, device, account_id, device),
     )

@@ -62,9 +62,9 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     db = await Database.open(database_path(settings.server.data_dir))
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
-    accounts = Accounts(db, clock)
-    config = AccountConfig(db)
     sess = settings.sessions
+    accounts = Accounts(db, clock, sess.max_concurrent_password_checks)
+    config = AccountConfig(db)
     sessions = Sessions(
         db,
         config,
@@ -74,7 +74,12 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     await sessions.load()
     records = Records(db, stamps, page)
     messages = Messages(db, stamps, page)
-    throttle = LoginThrottle(clock, sess.login_delay_base_s, sess.login_delay_max_s)
+    throttle = LoginThrottle(
+        clock,
+        sess.login_delay_base_s,
+        sess.login_delay_max_s,
+        max_pending=sess.login_max_pending_per_address,
+    )
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
     streams = StreamHub(settings.streams.viewer_queue_bytes)
     sessions.on_end = streams.end_session

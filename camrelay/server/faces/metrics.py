@@ -35,6 +35,19 @@ def _channel_lines(channel: Channel) -> list[str]:
     ]
 
 
+def _login_lines(relay: Relay) -> list[str]:
+    return [
+        "# TYPE camrelay_login_checks_total counter",
+        f"camrelay_login_checks_total {relay.accounts.checks}",
+        "# TYPE camrelay_login_refused_total counter",
+        f"camrelay_login_refused_total {relay.throttle.refused}",
+        "# TYPE camrelay_login_pending gauge",
+        f"camrelay_login_pending {relay.throttle.pending()}",
+        "# TYPE camrelay_login_checks_waiting gauge",
+        f"camrelay_login_checks_waiting {relay.accounts.waiting}",
+    ]
+
+
 def render(relay: Relay) -> str:
     """Every metric as Prometheus text."""
     hub: StreamHub = relay.streams
@@ -48,6 +61,7 @@ def render(relay: Relay) -> str:
         "# TYPE camrelay_viewers gauge",
         f"camrelay_viewers {sum(len(c.readers) for c in channels)}",
     ]
+    lines += _login_lines(relay)
     for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):
         metric = f"camrelay_{'frames_dropped' if name == 'dropped' else name}_total"
         lines += [f"# TYPE {metric} counter", f"{metric} {getattr(totals, name)}"]

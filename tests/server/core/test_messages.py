@@ -61,3 +61,25 @@ async def test_a_batch_with_sync_stores_the_rest_and_acknowledges(
     await relay.messages.add(owner.id, "phone", [NewMessage("reply", "cam"), NewMessage("sync")])
     assert await relay.messages.fetch(owner.id, "phone", None) == []
     assert [m.msg for m in await relay.messages.fetch(owner.id, "cam", None)] == ["reply"]
+
+
+async def test_a_sync_after_a_late_stamp_keeps_what_was_skipped(
+    relay: Relay, owner: Account
+) -> None:
+    """Issue 9 item 7: a sync deleted every targeted message up to the newest stamp handed
+    out, so messages skipped by a fetch from a later stamp were lost undelivered."""
+    await relay.messages.add(owner.id, "cam", [NewMessage(f"early{i}", "phone") for i in range(5)])
+    await relay.messages.add(owner.id, "cam", [NewMessage("mark")])  # a broadcast to stamp from
+    mark = (await relay.messages.fetch(owner.id, "tablet", None))[-1].stamp
+    await relay.messages.add(owner.id, "cam", [NewMessage("late", "phone")])
+    late = await relay.messages.fetch(owner.id, "phone", mark, sync=True)
+    plain = await relay.messages.fetch(owner.id, "phone", None)
+    early = await relay.messages.fetch(owner.id, "phone", "2000-01-01 00:00:00")
+    again = await relay.messages.fetch(owner.id, "phone", None, sync=True)
+    assert [m.msg for m in late] == ["late"]
+    assert [m.msg for m in plain] == [f"early{i}" for i in range(5)]
+    assert [m.msg for m in early] == [f"early{i}" for i in range(5)] + ["mark"]
+    assert again == plain  # given but not acknowledged: a plain poll hands them out again
+    assert await relay.messages.fetch(owner.id, "phone", None) == []
+    rows = await relay.db.fetchall("SELECT msg FROM messages ORDER BY stamp")
+    assert [row[0] for row in rows] == ["mark"]  # the broadcast lives on for kind 5 hours
