@@ -13,12 +13,13 @@ from camrelay.server.core.relay import Relay
 
 async def test_migrations_set_the_user_version(relay: Relay) -> None:
     row = await relay.db.fetchone("PRAGMA user_version")
-    assert row[0] == migration_scripts()[-1][0] == 1
+    assert row[0] == migration_scripts()[-1][0] == 2
     await relay.db.migrate()  # a second run changes nothing
     tables = {
         r[0] for r in await relay.db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
     }
     assert {"accounts", "sessions", "devices", "records", "messages", "account_config"} <= tables
+    assert "record_usage" in tables
 
 
 async def test_a_cancelled_caller_leaves_its_write_whole_and_the_store_usable(

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import AsyncIterable
 
 from ...core.errors import JsonFail, MalformedRequest
+from .body_budget import Room
 
 _COMPRESSED = ("deflate", "gzip", "x-gzip")
 
@@ -66,17 +67,24 @@ class BodyDecoder:
 
 
 async def read_body(
-    chunks: AsyncIterable[bytes], encoding: str, limit: int, timeout_s: float
+    chunks: AsyncIterable[bytes],
+    encoding: str,
+    limit: int,
+    timeout_s: float,
+    room: Room | None = None,
 ) -> bytes:
-    """The whole decoded body; BodyTooLarge past `limit`, MalformedRequest when too slow."""
+    """The whole decoded body; BodyTooLarge past `limit`, MalformedRequest when too slow,
+    ServerBusy when it grows past what its `room` in the body budget allows."""
     try:
         async with asyncio.timeout(timeout_s):  # no extra task per request, unlike wait_for
-            return await _collect(chunks, BodyDecoder(encoding), limit)
+            return await _collect(chunks, BodyDecoder(encoding), limit, room)
     except TimeoutError as exc:
         raise MalformedRequest("request body too slow") from exc
 
 
-async def _collect(chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int) -> bytes:
+async def _collect(
+    chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int, room: Room | None
+) -> bytes:
     parts = []
     size = 0
     async for chunk in chunks:
@@ -84,5 +92,9 @@ async def _collect(chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: in
         size += len(data)
         if size > limit:
             raise BodyTooLarge(f"body larger than {limit} bytes")
+        if room is not None:
+            room.check(size)
         parts.append(data)
+    if len(parts) == 1:
+        return parts[0]  # no copy of a body that came in one piece
     return b"".join(parts)
