@@ -85,16 +85,12 @@ async def read_body(
 async def _collect(
     chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int, room: Room | None
 ) -> bytes:
-    parts = []
-    size = 0
+    body = bytearray()  # grows in place: no second copy of a large body when it is done
     async for chunk in chunks:
-        data = decoder.decode(chunk, limit - size)
-        size += len(data)
-        if size > limit:
+        data = decoder.decode(chunk, limit - len(body))
+        if len(body) + len(data) > limit:
             raise BodyTooLarge(f"body larger than {limit} bytes")
         if room is not None:
-            room.check(size)
-        parts.append(data)
-    if len(parts) == 1:
-        return parts[0]  # no copy of a body that came in one piece
-    return b"".join(parts)
+            room.check(len(body) + len(data))
+        body += data
+    return body  # bytes-like: stored and parsed as it is
