@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
+from tests.support.record_attacks import add_record_raw, stall_record_reads
 from tests.support.relay_server import RelayServer
-from tests.support.stalled_reads import stall_record_reads
 
 MIB = 1 << 20
 BUSY = {"result": "BAD", "code": 5}
@@ -84,7 +82,9 @@ async def twelve_bodies(server: RelayServer, api: Api) -> None:
     client = await H2Client.connect(server.url)
     before = server.rss_kib()
     try:
-        answers = await asyncio.gather(*(add_record(client, cam, blob) for _ in range(12)))
+        answers = await asyncio.gather(
+            *(add_record_raw(client, cam.shash, blob) for _ in range(12))
+        )
     finally:
         await client.close()
     growth = server.rss_kib() - before
@@ -94,18 +94,6 @@ async def twelve_bodies(server: RelayServer, api: Api) -> None:
     listed = (await cam.call("getRecordCount"))["records"]
     assert sorted(r["rid"] for r in listed) == sorted(a["rid"] for a in stored)
     assert growth < 150 * 1024, f"+{growth} KiB for 12 bodies of 32 MiB"
-
-
-async def add_record(client: H2Client, device: Device, blob: bytes) -> dict[str, object]:
-    """addRecord on a raw connection, which (unlike httpx) reads an answer that comes before
-    the whole body was sent."""
-    path = "/addRecord.json?" + urlencode({"shash": device.shash})
-    stream = await client.request("POST", path, end=False)
-    await client.send_until_answered(stream, blob)
-    response = await client.response(stream, timeout=60)
-    assert response.status == 200, response
-    answer: dict[str, object] = json.loads(response.body)
-    return answer
 
 
 async def test_storage_quota_refuses_the_record_that_would_outgrow_it(device: Device) -> None:

@@ -1,9 +1,11 @@
-"""Issue 9's stalled getRecordData attack: HTTP/2 connections that grant the server no
-flow-control window, each asking several times for one large record."""
+"""Issue 9's attacks on records: getRecordData streams that grant the server no flow-control
+window, and addRecord bodies sent on a raw connection that reads an early answer."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 from urllib.parse import urlencode
 
 from tests.support.h2_client import H2Client
@@ -24,3 +26,15 @@ async def stall_record_reads(
     waits = [r.headers_seen.wait() for c in clients for r in c.responses.values()]
     await asyncio.wait_for(asyncio.gather(*waits), 30)
     return clients
+
+
+async def add_record_raw(client: H2Client, shash: str, blob: bytes) -> dict[str, Any]:
+    """addRecord on a raw connection, which (unlike httpx) reads an answer that comes before
+    the whole body was sent."""
+    path = "/addRecord.json?" + urlencode({"shash": shash})
+    stream = await client.request("POST", path, end=False)
+    await client.send_until_answered(stream, blob)
+    response = await client.response(stream, timeout=60)
+    assert response.status == 200, response
+    answer: dict[str, Any] = json.loads(response.body)
+    return answer
