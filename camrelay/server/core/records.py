@@ -48,7 +48,7 @@ class _NewRecord:
     account_id: int
     device: str
     meta: str
-    data: bytes
+    data: bytes | bytearray
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,9 @@ class Records:
             self._store
         )
 
-    async def add(self, account_id: int, device: str, meta: str, data: bytes) -> RecordEntry:
+    async def add(
+        self, account_id: int, device: str, meta: str, data: bytes | bytearray
+    ) -> RecordEntry:
         """Store a blob; EmptyRequest when there is no data, QuotaExceeded when the account's
         records would outgrow kind 7. Returns once committed."""
         if not data:

@@ -72,8 +72,9 @@ async def read_body(
     limit: int,
     timeout_s: float,
     room: Room | None = None,
-) -> bytes:
-    """The whole decoded body; BodyTooLarge past `limit`, MalformedRequest when too slow,
+) -> bytearray:
+    """The whole decoded body (a bytearray: a large one is not copied once more at its end);
+    BodyTooLarge past `limit`, MalformedRequest when too slow,
     ServerBusy when it grows past what its `room` in the body budget allows."""
     try:
         async with asyncio.timeout(timeout_s):  # no extra task per request, unlike wait_for
@@ -84,7 +85,7 @@ async def read_body(
 
 async def _collect(
     chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int, room: Room | None
-) -> bytes:
+) -> bytearray:
     body = bytearray()  # grows in place: no second copy of a large body when it is done
     async for chunk in chunks:
         data = decoder.decode(chunk, limit - len(body))
@@ -93,4 +94,4 @@ async def _collect(
         if room is not None:
             room.check(len(body) + len(data))
         body += data
-    return body  # bytes-like: stored and parsed as it is
+    return body

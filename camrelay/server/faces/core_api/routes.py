@@ -30,7 +30,7 @@ class Call:
     params: Params
     session: Session
     address: str
-    body: bytes = b""
+    body: bytes | bytearray = b""
     room: Room | None = None  # the body's room in the budget, given back when the call ends
 
 
@@ -94,11 +94,11 @@ class JsonApi:
                 room.close()
                 raise
             return Call(params, session, address, body, room)
-        params = Params.parse(await self._body(self.limits.max_json_bytes), query)
+        params = Params.parse(bytes(await self._body(self.limits.max_json_bytes)), query)
         session = await self.session(params, address) if needs_session else _NO_SESSION
         return Call(params, session, address)
 
-    async def _body(self, limit: int, room: Room | None = None) -> bytes:
+    async def _body(self, limit: int, room: Room | None = None) -> bytearray:
         encoding = request.headers.get("Content-Encoding", "")
         return await read_body(request.body, encoding, limit, BODY_TIMEOUT_S, room)
 
