@@ -29,11 +29,12 @@ class Room:
 
     def check(self, held: int) -> None:
         """Called as the body grows to `held` bytes: ServerBusy when it may not hold them."""
-        if held <= UNRESERVED and (self.granted or time.monotonic() < self.deadline):
+        if self.granted:
+            if held > max(self.size, UNRESERVED) and not self._budget.grow(self, held - self.size):
+                self._budget.refuse(self)
             return
-        if not self.granted:
-            self._budget.refuse(self)
-        elif held > self.size and not self._budget.grow(self, held - self.size):
+        needs_room = self.size > UNRESERVED
+        if held > UNRESERVED or (needs_room and time.monotonic() >= self.deadline):
             self._budget.refuse(self)
 
     def close(self) -> None:
