@@ -58,6 +58,9 @@ class LimitsSettings(_Section):
     max_record_bytes: int = Field(default=32 << 20, ge=1024)
     max_frame_bytes: int = Field(default=1_048_570, ge=1024)
     page_size: int = Field(default=32, ge=1, le=10_000)
+    # Record bodies held in memory at once, server-wide; a body that finds no room answers 5.
+    max_body_bytes_in_flight: int = Field(default=256 << 20, ge=1 << 20)
+    body_wait_s: float = Field(default=5.0, ge=0)
 
 
 class SessionSettings(_Section):
@@ -78,6 +81,13 @@ class StreamSettings(_Section):
     viewer_queue_bytes: int = Field(default=2 << 20, ge=1 << 16)
 
 
+class RecordSettings(_Section):
+    """Media records (getRecordData)."""
+
+    # Large getRecordData answers one session may have open at once; the next answers 5.
+    max_concurrent_reads_per_session: int = Field(default=4, ge=1)
+
+
 class HousekeepingSettings(_Section):
     """The periodic sweeps that config kinds 1-6 drive."""
 
@@ -91,6 +101,7 @@ class Settings(_Section):
     limits: LimitsSettings = LimitsSettings()
     sessions: SessionSettings = SessionSettings()
     streams: StreamSettings = StreamSettings()
+    records: RecordSettings = RecordSettings()
     housekeeping: HousekeepingSettings = HousekeepingSettings()
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import h2.config
 import h2.connection
 import h2.events
+import h2.exceptions
+import h2.settings
 import hyperframe.frame
 
 
@@ -56,12 +58,15 @@ class H2Client:
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def connect(cls, url: str, ack: bool = True) -> H2Client:
+    async def connect(cls, url: str, ack: bool = True, window: int | None = None) -> H2Client:
+        """`window`: the initial window of every stream (0: the server may send no DATA)."""
         parts = urlsplit(url)
         context = unverified_h2_context() if parts.scheme == "https" else None
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port, ssl=context)
         client = cls(reader, writer, parts.netloc, ack)
         client.conn.initiate_connection()
+        if window is not None:
+            client.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window})
         if ack:
             client.conn.increment_flow_control_window(2**30)
         await client._flush()
@@ -109,6 +114,30 @@ class H2Client:
         if end:
             self.conn.end_stream(stream_id)
             await self._flush()
+
+    async def send_until_answered(self, stream_id: int, data: bytes) -> None:
+        """Send a whole body and end it, or stop quietly where the server answered early and
+        reset the stream (what it does with a body it refuses)."""
+        response = self.responses[stream_id]
+        view = memoryview(data)
+        try:
+            while view and not response.ended.is_set():
+                window = min(
+                    self.conn.local_flow_control_window(stream_id),
+                    self.conn.max_outbound_frame_size,
+                )
+                if window <= 0:
+                    self._window.clear()
+                    await asyncio.wait_for(self._window.wait(), 10)
+                    continue
+                self.conn.send_data(stream_id, bytes(view[:window]))
+                view = view[window:]
+                await self._flush()
+            if not response.ended.is_set():
+                self.conn.end_stream(stream_id)
+                await self._flush()
+        except h2.exceptions.StreamClosedError:
+            pass
 
     async def send_late(self, stream_id: int, data: bytes) -> None:
         """Write a DATA frame even though our side knows the stream is closed: what a camera

@@ -86,6 +86,13 @@ class RelayServer:
             time.sleep(0.05)
         raise RuntimeError(f"server did not start:\n{self.log()}")
 
+    def rss_kib(self) -> int:
+        """The server process's resident memory now, in KiB (VmRSS)."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines())
+        return int(fields["VmRSS"].split()[0])
+
     def log(self) -> str:
         """Everything the server printed."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

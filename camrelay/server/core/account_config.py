@@ -1,4 +1,4 @@
-"""Config kinds 1-6 per account: what they mean, their bounds, and the values in force."""
+"""Config kinds 1-8 per account: what they mean, their bounds, and the values in force."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class Kind:
     miv: float
     mav: float
     dv: float
+    whole: bool = False  # only whole numbers (a switch: 0 or 1)
 
 
 RECORDS_DAYS = 1
@@ -27,6 +28,8 @@ SESSION_MAX_REQUESTS = 3
 SESSION_MAX_PER_MINUTE = 4
 BROADCAST_HOURS = 5
 MESSAGES_DAYS = 6
+STORAGE_MIB = 7
+PURGE_OLDEST = 8
 
 KINDS: dict[int, Kind] = {
     k.kind: k
@@ -37,6 +40,9 @@ KINDS: dict[int, Kind] = {
         Kind(SESSION_MAX_PER_MINUTE, "max reqs per min for session", 20, 200, 50),
         Kind(BROADCAST_HOURS, "broadcasts lifetime (hr)", 1, 750, 125),
         Kind(MESSAGES_DAYS, "overall messages lifetime (days)", 1, 120, 30),
+        Kind(STORAGE_MIB, "storage quota (MiB)", 1, 1_048_576, 10_240),
+        # 1: a record over the quota deletes the account's oldest records instead of answering 17.
+        Kind(PURGE_OLDEST, "purge oldest records when over quota", 0, 1, 0, whole=True),
     )
 }
 
@@ -83,7 +89,7 @@ class AccountConfig:
             raise MalformedRequest("config")
         for kind, value in changes:
             spec = KINDS.get(kind)
-            if spec is None or not spec.miv <= value <= spec.mav:
+            if spec is None or not spec.miv <= value <= spec.mav or _fraction(spec, value):
                 raise MalformedRequest(f"config kind {kind}")
         rows = [(account_id, kind, value) for kind, value in changes]
 
@@ -100,3 +106,7 @@ class AccountConfig:
     def forget(self, account_id: int) -> None:
         """Drop the cached values of an account (deleted or changed from outside)."""
         self._cache.pop(account_id, None)
+
+
+def _fraction(spec: Kind, value: float) -> bool:
+    return spec.whole and not float(value).is_integer()

@@ -60,7 +60,10 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 class Database:
     """The store's two connections; open with `Database.open(path)`."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path | None = None
+    ) -> None:
+        self.path = path  # blob readers open connections of their own on it
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
@@ -72,7 +75,7 @@ class Database:
         private_file(path)
         writer = await _connect(path)
         reader = await _connect(path)
-        db = cls(writer, reader)
+        db = cls(writer, reader, path)
         await db.migrate()
         return db
 
@@ -141,6 +144,14 @@ class Database:
 
 
 def _statements(script: str) -> Iterable[str]:
-    """Split a migration script into statements (no semicolons inside our SQL literals)."""
+    """Split a migration script into statements; a trigger's BEGIN ... END is one statement."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
+    statements, pending = [], ""
+    for line in lines:
+        pending += line + "\n"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip().rstrip(";"))
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return [statement for statement in statements if statement]

@@ -97,9 +97,23 @@ class NoSuchDevice(RelayError):
     code = 15
 
 
+class ServerBusy(JsonFail):
+    """The server declines for now: too many large answers of one session, or too many request
+    bodies in flight (code 5, "other handled server errors"; never 6, which would make a client
+    log in again, nor 2, which would report a fault)."""
+
+
+class QuotaExceeded(RelayError):
+    """Storing the record would take the account over its storage quota, kind 7 (code 17)."""
+
+    code = 17
+
+
 def error_for(code: int) -> RelayError:
     """The error of a JSON_BAD code (clients raise what the server answered)."""
-    kinds = {cls.code: cls for cls in _all_errors()}
+    kinds: dict[int, type[RelayError]] = {}
+    for cls in _all_errors():  # the most general class of a code wins (JsonFail, not ServerBusy)
+        kinds.setdefault(cls.code, cls)
     kind = kinds.get(code, RelayError)
     error = kind(f"code {code}")
     error.code = code
@@ -109,8 +123,8 @@ def error_for(code: int) -> RelayError:
 def _all_errors() -> list[type[RelayError]]:
     found: list[type[RelayError]] = []
     pending = list(RelayError.__subclasses__())
-    while pending:
-        cls = pending.pop()
+    while pending:  # breadth first: a base class comes before its subclasses
+        cls = pending.pop(0)
         found.append(cls)
         pending.extend(cls.__subclasses__())
     return found

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from .account_config import PURGE_OLDEST, STORAGE_MIB, AccountConfig
+from .blob_reads import PIECE, BlobAnswer, BlobReads
 from .db import Database, scalar
-from .errors import EmptyRequest, MalformedRequest, NoDataReturned, NoSuchRecord
+from .errors import EmptyRequest, MalformedRequest, NoDataReturned, NoSuchRecord, QuotaExceeded
 from .group_commit import GroupCommit
+from .read_slots import ReadSlots
 from .stamps import StampSource
 
 
@@ -31,33 +34,75 @@ class RecordMeta:
 
 
 @dataclass(frozen=True)
+class RecordData:
+    """What getRecordData answers: the blob whole when it fits one piece, else a stream."""
+
+    meta: str
+    size: int
+    whole: bytes = b""
+    stream: BlobAnswer | None = None
+
+
+@dataclass(frozen=True)
 class _NewRecord:
     account_id: int
     device: str
     meta: str
-    data: bytes
+    data: bytes | bytearray
+
+
+@dataclass(frozen=True)
+class _Quota:
+    limit: int  # bytes
+    purge: bool  # delete the oldest records to make room instead of refusing
 
 
 class Records:
     """Stores, lists, reads and deletes the records of an account."""
 
-    def __init__(self, db: Database, stamps: StampSource, page_size: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        stamps: StampSource,
+        page_size: int,
+        config: AccountConfig,
+        reads_per_session: int,
+    ) -> None:
         self._db = db
         self._stamps = stamps
         self._page_size = page_size
-        self._writes: GroupCommit[_NewRecord, RecordEntry] = GroupCommit(self._store)
+        self._config = config
+        assert db.path is not None
+        self.blobs = BlobReads(db.path)
+        self.read_slots = ReadSlots(reads_per_session)
+        self._writes: GroupCommit[_NewRecord, RecordEntry | QuotaExceeded] = GroupCommit(
+            self._store
+        )
 
-    async def add(self, account_id: int, device: str, meta: str, data: bytes) -> RecordEntry:
-        """Store a blob; EmptyRequest when there is no data. Returns once committed."""
+    async def add(
+        self, account_id: int, device: str, meta: str, data: bytes | bytearray
+    ) -> RecordEntry:
+        """Store a blob; EmptyRequest when there is no data, QuotaExceeded when the account's
+        records would outgrow kind 7. Returns once committed."""
         if not data:
             raise EmptyRequest("record data")
-        return await self._writes.submit(_NewRecord(account_id, device, meta, data))
+        stored = await self._writes.submit(_NewRecord(account_id, device, meta, data))
+        if isinstance(stored, QuotaExceeded):
+            raise stored
+        return stored
 
-    async def _store(self, batch: list[_NewRecord]) -> list[RecordEntry]:
-        async def insert(conn: aiosqlite.Connection) -> list[RecordEntry]:
+    async def _store(self, batch: list[_NewRecord]) -> list[RecordEntry | QuotaExceeded]:
+        quotas = {a: await self._quota(a) for a in {r.account_id for r in batch}}
+
+        async def insert(conn: aiosqlite.Connection) -> list[RecordEntry | QuotaExceeded]:
+            # Checked inside the write transaction, batch included: two records that together
+            # exceed the quota are never both stored.
+            used = await _usage(conn, list(quotas))
+            fits = [await _make_room(conn, r, quotas[r.account_id], used) for r in batch]
             rows = [
                 (r.account_id, r.device, r.meta, self._stamps.next(), len(r.data), r.data)
-                for r in batch
+                for r, ok in zip(batch, fits, strict=True)
+                if ok
             ]
             await conn.executemany(
                 "INSERT INTO records(account_id, device, meta, stamp, size, data) "
@@ -66,9 +111,21 @@ class Records:
             )
             # AUTOINCREMENT under one write transaction hands out consecutive ids.
             first = await scalar(conn, "SELECT last_insert_rowid()") - len(rows) + 1
-            return [RecordEntry(first + i, row[1], row[3]) for i, row in enumerate(rows)]
+            entries = iter(RecordEntry(first + i, row[1], row[3]) for i, row in enumerate(rows))
+            return [next(entries) if ok else QuotaExceeded() for ok in fits]
 
         return await self._db.write(insert)
+
+    async def _quota(self, account_id: int) -> _Quota:
+        values = await self._config.values(account_id)
+        return _Quota(int(values[STORAGE_MIB] * (1 << 20)), values[PURGE_OLDEST] >= 1)
+
+    async def usage(self, account_id: int) -> int:
+        """Bytes of records the account stores."""
+        row = await self._db.fetchone(
+            "SELECT bytes FROM record_usage WHERE account_id=?", (account_id,)
+        )
+        return int(row[0]) if row else 0
 
     async def since(self, account_id: int, after: str | None) -> list[RecordEntry]:
         """One page of records later than `after` (a normalized stamp), oldest first."""
@@ -89,16 +146,24 @@ class Records:
             raise NoSuchRecord()
         return RecordMeta(*row)
 
-    async def data(self, account_id: int, rid: int) -> tuple[bytes, str]:
-        """The blob and meta text of one record of the account."""
+    async def data(self, account_id: int, rid: int, holder: str) -> RecordData:
+        """The blob of one record of the account, with its meta text: whole when it fits one
+        piece, else a stream that takes one of `holder`'s read slots (ServerBusy without)."""
         row = await self._db.fetchone(
-            "SELECT data, meta FROM records WHERE id=? AND account_id=?", (rid, account_id)
+            "SELECT meta, size, CASE WHEN size<=? THEN data END FROM records "
+            "WHERE id=? AND account_id=?",
+            (PIECE, rid, account_id),
         )
         if row is None:
             raise NoSuchRecord()
-        if not row[0]:
+        meta, size, whole = row
+        if not size:
             raise NoDataReturned()
-        return bytes(row[0]), row[1]
+        if whole is not None:
+            return RecordData(meta, size, bytes(whole))
+        self.read_slots.take(holder)
+        stream = await self.blobs.open(rid, size, lambda: self.read_slots.give(holder))
+        return RecordData(meta, size, stream=stream)
 
     async def delete(self, account_id: int, rids: list[int]) -> int:
         """Delete the listed records of the account; a negative id also deletes every record
@@ -146,3 +211,50 @@ async def _delete_older_than_listed(
         "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, oldest)
     )
     return int(cursor.rowcount)
+
+
+async def _usage(conn: aiosqlite.Connection, accounts: list[int]) -> dict[int, int]:
+    marks = ",".join("?" * len(accounts))
+    cursor = await conn.execute(
+        f"SELECT account_id, bytes FROM record_usage WHERE account_id IN ({marks})", accounts
+    )
+    found = {account: int(used) for account, used in await cursor.fetchall()}
+    return {account: found.get(account, 0) for account in accounts}
+
+
+async def _make_room(
+    conn: aiosqlite.Connection, record: _NewRecord, quota: _Quota, used: dict[int, int]
+) -> bool:
+    """Whether the record fits the account's quota, after deleting its oldest records when the
+    account asks for that (kind 8); counts it in `used` when it does."""
+    size, account = len(record.data), record.account_id
+    excess = used[account] + size - quota.limit
+    if excess > 0 and quota.purge and size <= quota.limit:
+        used[account] -= await _purge_oldest(conn, account, excess)
+        excess = used[account] + size - quota.limit
+    if excess > 0:
+        return False
+    used[account] += size
+    return True
+
+
+async def _purge_oldest(conn: aiosqlite.Connection, account_id: int, wanted: int) -> int:
+    """Delete the account's oldest records until `wanted` bytes are freed; the bytes freed."""
+    cursor = await conn.execute(
+        "SELECT id, size FROM records WHERE account_id=? ORDER BY stamp", (account_id,)
+    )
+    doomed, freed = [], 0
+    while freed < wanted:
+        rows = await cursor.fetchmany(256)
+        if not rows:
+            break
+        for rid, size in rows:
+            if freed >= wanted:
+                break
+            doomed.append(rid)
+            freed += size
+    await cursor.close()
+    for start in range(0, len(doomed), 500):
+        part = doomed[start : start + 500]
+        await conn.execute(f"DELETE FROM records WHERE id IN ({','.join('?' * len(part))})", part)
+    return freed

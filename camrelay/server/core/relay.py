@@ -39,6 +39,7 @@ class Relay:
     async def close(self) -> None:
         """Flush what is only in memory and close the store."""
         await self.sessions.flush()
+        self.records.blobs.close()
         await self.db.close()
 
 
@@ -72,7 +73,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         SessionPolicy(sess.bind_to_address, sess.enforce_request_caps, sess.max_per_account),
     )
     await sessions.load()
-    records = Records(db, stamps, page)
+    records = Records(db, stamps, page, config, settings.records.max_concurrent_reads_per_session)
     messages = Messages(db, stamps, page)
     throttle = LoginThrottle(
         clock,

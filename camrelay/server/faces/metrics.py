@@ -60,6 +60,10 @@ def render(relay: Relay) -> str:
         f"camrelay_streams {len(channels)}",
         "# TYPE camrelay_viewers gauge",
         f"camrelay_viewers {sum(len(c.readers) for c in channels)}",
+        "# TYPE camrelay_record_answers_streaming gauge",
+        f"camrelay_record_answers_streaming {relay.records.read_slots.in_use}",
+        "# TYPE camrelay_record_answers_refused_total counter",
+        f"camrelay_record_answers_refused_total {relay.records.read_slots.refused}",
     ]
     lines += _login_lines(relay)
     for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):

@@ -19,6 +19,7 @@ async def test_migrations_set_the_user_version(relay: Relay) -> None:
         r[0] for r in await relay.db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
     }
     assert {"accounts", "sessions", "devices", "records", "messages", "account_config"} <= tables
+    assert "record_usage" in tables
 
 
 async def test_a_cancelled_caller_leaves_its_write_whole_and_the_store_usable(

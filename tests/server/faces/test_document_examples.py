@@ -16,7 +16,9 @@ CONFIG_TEXT = (
     '{"kind":3,"descr":"max requests for session","miv":200,"mav":10000,"dv":1500,"fv":1500},'
     '{"kind":4,"descr":"max reqs per min for session","miv":20,"mav":200,"dv":50,"fv":50},'
     '{"kind":5,"descr":"broadcasts lifetime (hr)","miv":1,"mav":750,"dv":125,"fv":125},'
-    '{"kind":6,"descr":"overall messages lifetime (days)","miv":1,"mav":120,"dv":30,"fv":30}'
+    '{"kind":6,"descr":"overall messages lifetime (days)","miv":1,"mav":120,"dv":30,"fv":30},'
+    '{"kind":7,"descr":"storage quota (MiB)","miv":1,"mav":1048576,"dv":10240,"fv":10240},'
+    '{"kind":8,"descr":"purge oldest records when over quota","miv":0,"mav":1,"dv":0,"fv":0}'
     '],"result":"OK"}'
 )
 
@@ -31,7 +33,7 @@ async def test_authorize_answers_a_28_character_shash(api: Api, account: tuple[s
     assert re.fullmatch(r'\{"shash":"[A-Za-z0-9+/]{27}=","result":"OK"\}', response.text)
 
 
-async def test_get_config_lists_six_kinds_in_document_form(device: Device) -> None:
+async def test_get_config_lists_eight_kinds_in_document_form(device: Device) -> None:
     response = await device.api.http.post(
         f"{device.api.url}/getConfig.json", content=f'{{"shash":"{device.shash}"}}'
     )
@@ -42,7 +44,7 @@ async def test_set_config_changes_values(device: Device) -> None:
     answer = await device.call("setConfig", config=[{"kind": 1, "fv": 1.0}, {"kind": 4, "fv": 100}])
     assert answer == {"result": "OK"}
     config = (await device.call("getConfig"))["config"]
-    assert [entry["fv"] for entry in config] == [1, 10, 1500, 100, 125, 30]
+    assert [entry["fv"] for entry in config] == [1, 10, 1500, 100, 125, 30, 10240, 0]
 
 
 async def test_heart_bit_and_server_time(device: Device) -> None:

@@ -18,7 +18,7 @@ async def test_query_string_forms(api: Api, account: tuple[str, str]) -> None:
     config = json.dumps([{"kind": 1, "fv": 2}, {"kind": 4, "fv": 100}])
     assert await query(cam, "setConfig", config=config) == {"result": "OK"}
     kinds = (await query(cam, "getConfig"))["config"]
-    assert [k["fv"] for k in kinds] == [2, 10, 1500, 100, 125, 30]  # type: ignore[index]
+    assert [k["fv"] for k in kinds] == [2, 10, 1500, 100, 125, 30, 10240, 0]  # type: ignore[index]
     rid = (await cam.add_record(b"blob"))["rid"]
     meta = await query(phone, "getRecordMeta", rid=str(rid))
     assert meta["device"] == "cam"

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import AsyncIterable
 
 from ...core.errors import JsonFail, MalformedRequest
+from .body_budget import Room
 
 _COMPRESSED = ("deflate", "gzip", "x-gzip")
 
@@ -66,23 +67,31 @@ class BodyDecoder:
 
 
 async def read_body(
-    chunks: AsyncIterable[bytes], encoding: str, limit: int, timeout_s: float
-) -> bytes:
-    """The whole decoded body; BodyTooLarge past `limit`, MalformedRequest when too slow."""
+    chunks: AsyncIterable[bytes],
+    encoding: str,
+    limit: int,
+    timeout_s: float,
+    room: Room | None = None,
+) -> bytearray:
+    """The whole decoded body (a bytearray: a large one is not copied once more at its end);
+    BodyTooLarge past `limit`, MalformedRequest when too slow,
+    ServerBusy when it grows past what its `room` in the body budget allows."""
     try:
         async with asyncio.timeout(timeout_s):  # no extra task per request, unlike wait_for
-            return await _collect(chunks, BodyDecoder(encoding), limit)
+            return await _collect(chunks, BodyDecoder(encoding), limit, room)
     except TimeoutError as exc:
         raise MalformedRequest("request body too slow") from exc
 
 
-async def _collect(chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int) -> bytes:
-    parts = []
-    size = 0
+async def _collect(
+    chunks: AsyncIterable[bytes], decoder: BodyDecoder, limit: int, room: Room | None
+) -> bytearray:
+    body = bytearray()  # grows in place: no second copy of a large body when it is done
     async for chunk in chunks:
-        data = decoder.decode(chunk, limit - size)
-        size += len(data)
-        if size > limit:
+        data = decoder.decode(chunk, limit - len(body))
+        if len(body) + len(data) > limit:
             raise BodyTooLarge(f"body larger than {limit} bytes")
-        parts.append(data)
-    return b"".join(parts)
+        if room is not None:
+            room.check(len(body) + len(data))
+        body += data
+    return body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from quart import Response
 
 from ...core.errors import MalformedRequest
@@ -50,8 +52,21 @@ def register(api: JsonApi) -> None:
 
     @api.request("getRecordData")
     async def record_data(call: Call) -> Response:
-        data, meta = await records.data(call.session.account_id, call.params.integer("rid"))
-        return Response(data, status=200, content_type=content_type(meta))
+        found = await records.data(
+            call.session.account_id, call.params.integer("rid"), call.session.shash
+        )
+        if found.stream is None:
+            return Response(found.whole, status=200, content_type=content_type(found.meta))
+        stream = found.stream
+        # Quart closes the pieces only once it starts sending them; a client that resets the
+        # stream before that still ends this task, which gives the connection and slot back.
+        task = asyncio.current_task()
+        assert task is not None
+        task.add_done_callback(lambda _: stream.close())
+        response = Response(stream.pieces(), status=200, content_type=content_type(found.meta))
+        response.headers["Content-Length"] = str(found.size)
+        response.timeout = None  # a slow reader holds one piece, not the record
+        return response
 
     @api.request("deleteRecords")
     async def delete_records(call: Call) -> Response:

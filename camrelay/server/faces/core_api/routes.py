@@ -16,6 +16,7 @@ from ...core.relay import Relay
 from ...core.sessions import Session
 from .answers import bad
 from .body import read_body
+from .body_budget import BodyBudget, Room
 from .params import Params
 
 log = logging.getLogger("camrelay.api")
@@ -29,7 +30,8 @@ class Call:
     params: Params
     session: Session
     address: str
-    body: bytes = b""
+    body: bytes | bytearray = b""
+    room: Room | None = None  # the body's room in the budget, given back when the call ends
 
 
 Handler = Callable[[Call], Awaitable[Response]]
@@ -41,6 +43,7 @@ class JsonApi:
     def __init__(self, relay: Relay, limits: LimitsSettings) -> None:
         self.relay = relay
         self.limits = limits
+        self.bodies = BodyBudget(limits.max_body_bytes_in_flight, limits.body_wait_s)
         self.blueprint = Blueprint("core_api", __name__)
 
     def request(
@@ -61,8 +64,10 @@ class JsonApi:
         return register
 
     async def _serve(self, handler: Handler, needs_session: bool, raw_body: bool) -> Response:
+        call: Call | None = None
         try:
-            return await handler(await self._call(needs_session, raw_body))
+            call = await self._call(needs_session, raw_body)
+            return await handler(call)
         except RelayError as exc:
             return bad(exc.code)
         except sqlite3.Error:
@@ -71,6 +76,9 @@ class JsonApi:
         except Exception:
             log.exception("internal error in %s", request.path)
             return bad(2)
+        finally:
+            if call is not None and call.room is not None:
+                call.room.close()
 
     async def _call(self, needs_session: bool, raw_body: bool) -> Call:
         query = request.args.to_dict()
@@ -79,15 +87,29 @@ class JsonApi:
             # The session is checked before a large blob is read.
             params = Params.parse(b"", query)
             session = await self.session(params, address) if needs_session else _NO_SESSION
-            body = await self._body(self.limits.max_record_bytes)
-            return Call(params, session, address, body)
-        params = Params.parse(await self._body(self.limits.max_json_bytes), query)
+            room = self.bodies.room(self._expected_size(self.limits.max_record_bytes))
+            try:
+                body = await self._body(self.limits.max_record_bytes, room)
+            except BaseException:
+                room.close()
+                raise
+            return Call(params, session, address, body, room)
+        params = Params.parse(bytes(await self._body(self.limits.max_json_bytes)), query)
         session = await self.session(params, address) if needs_session else _NO_SESSION
         return Call(params, session, address)
 
-    async def _body(self, limit: int) -> bytes:
+    async def _body(self, limit: int, room: Room | None = None) -> bytearray:
         encoding = request.headers.get("Content-Encoding", "")
-        return await read_body(request.body, encoding, limit, BODY_TIMEOUT_S)
+        return await read_body(request.body, encoding, limit, BODY_TIMEOUT_S, room)
+
+    def _expected_size(self, limit: int) -> int:
+        """The decoded size a body announces (its Content-Length when not compressed), at most
+        `limit`; `limit` when it announces nothing it can be held to."""
+        length = request.headers.get("Content-Length", "")
+        encoded = request.headers.get("Content-Encoding", "").strip().lower()
+        if not length.isdigit() or encoded not in ("", "identity"):
+            return limit
+        return min(int(length), limit)
 
     async def session(self, params: Params, address: str) -> Session:
         # Base64 never holds a space: an unencoded '+' in a query string arrives as one.
