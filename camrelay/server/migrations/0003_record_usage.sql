@@ -1,4 +1,4 @@
--- camrelay schema, version 2: the bytes of records each account stores, kept by triggers, so the
+-- camrelay schema, version 3: the bytes of records each account stores, kept by triggers, so the
 -- storage quota (config kind 7) is checked without summing every record of the account.
 CREATE TABLE record_usage (
     account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
