@@ -36,7 +36,8 @@ log_level = "info"
 def start(server: RelayServer, user: str, password: str, config: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "CAMRELAY_PASSWORD": password}
     command = [sys.executable, "-c", RUN_ALARM, "alarm", "--server", server.url, "--camera",
-               "cam", "--user", user, "--insecure", "--config", str(config)]
+               "cam", "--user", user, "--insecure", "--config", str(config),
+               "--data", str(config.parent / "data")]
     return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -49,8 +50,10 @@ async def test_serves_and_stops_on_shutdown(
     process = start(server, *account, config)
     try:
         assert process.stdout is not None
+        files_line = await asyncio.to_thread(process.stdout.readline)
         feed_line = await asyncio.to_thread(process.stdout.readline)
         page_line = await asyncio.to_thread(process.stdout.readline)
+        assert files_line == f"camrelay alarm: files in {tmp_path / 'data'}\n"
         assert feed_line.startswith("camrelay alarm: feed on ws://127.0.0.1:")
         assert page_line.startswith("camrelay alarm: page on http://127.0.0.1:")
         feed = feed_line.split("ws://", 1)[1].strip()
