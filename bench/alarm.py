@@ -8,7 +8,6 @@ import asyncio
 import os
 import statistics
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,8 +15,9 @@ import numpy as np
 from camrelay.clients.worker.alarm.config import AlarmConfig, ProcessingSettings, apply_update
 from camrelay.clients.worker.alarm.motion import MotionDetector, decode_jpeg
 from camrelay.clients.worker.alarm.vision import MotionVision
+from tests.support.footage import footage_path
 
-FOOTAGE = Path(__file__).resolve().parents[1].parent / "shared/data/pedestrians-1280x720.avi"
+FOOTAGE = footage_path()  # CAMRELAY_TEST_FOOTAGE, or ../shared/data beside the repository
 FRAMES = int(os.environ.get("BENCH_ALARM_FRAMES", "600"))
 SIZE = (640, 480)
 TARGET_FPS = 30

@@ -18,15 +18,15 @@ import random
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from camrelay.clients.worker.counter.config import CounterSettings
 from camrelay.clients.worker.counter.pipeline import CountingPipeline
+from tests.support.footage import footage_path
 
-VIDEO = Path(__file__).resolve().parents[1].parent / "shared/data/pedestrians-1280x720.avi"
+VIDEO = footage_path()  # CAMRELAY_TEST_FOOTAGE, or ../shared/data beside the repository
 TIMED_STEP = int(os.environ.get("BENCH_COUNTER_STEP", "4"))
 LIVE_STEP = 10  # 50 fps / 10 = the worker's default 5 analysed frames a second
 TARGET_FPS = 10.0

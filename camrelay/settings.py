@@ -36,6 +36,8 @@ class ServerSettings(_Section):
     certfile: str = ""
     keyfile: str = ""
     access_log: bool = True
+    # "-": the terminal, among the other log lines; else a file (relative: in data_dir).
+    access_log_file: str = "-"
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
     h2_max_concurrent_streams: int = Field(default=256, ge=1, le=10_000)
     keep_alive_timeout_s: float = Field(default=300.0, gt=0)

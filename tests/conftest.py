@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.support.api import Api, Device
+from tests.support.footage import real_footage, write_video
 from tests.support.relay_server import RelayServer
 
 _names = itertools.count(1)
@@ -54,3 +55,15 @@ async def device(api: Api, account: tuple[str, str]) -> Device:
 def data_dir(tmp_path: Path) -> Path:
     """A data directory for a server of the test's own."""
     return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def footage_file() -> Path:
+    """The real pedestrian clip; skips the test when it is absent (fails on CI)."""
+    return real_footage()
+
+
+@pytest.fixture(scope="session")
+def video_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small video made for the run, for tests that need a video file but not real footage."""
+    return write_video(tmp_path_factory.mktemp("video") / "moving-square.avi")

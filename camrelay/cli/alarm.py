@@ -7,7 +7,10 @@ import sys
 
 from ..clients.worker.alarm.config import AlarmConfig, ConfigError, apply_update, load_config
 from ..clients.worker.alarm.worker import AlarmWorker
-from .worker_command import add_worker_options, run_worker
+from .worker_command import add_worker_options, run_worker, worker_data
+
+# Where config_update writes the settings when no --config is given, in the data directory.
+SAVED_CONFIG = "alarm.toml"
 
 # The document's log levels, as Python's.
 LOG_LEVELS = {
@@ -33,16 +36,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def alarm_config(args: argparse.Namespace) -> AlarmConfig:
-    """Defaults or the --config file, which then is where config_update writes back."""
-    if args.config is None:
-        return AlarmConfig()
+    """The --config file, which then is where config_update writes back; without one, the
+    data directory's alarm.toml (what config_update wrote there before), else the defaults."""
+    path = args.config
+    if path is None:
+        path = worker_data(args, "alarm") / SAVED_CONFIG
+        if not path.exists():
+            return apply_update(AlarmConfig(), {"flags": {"config_path": str(path)}})
     try:
-        config = load_config(args.config)
-        return apply_update(config, {"flags": {"config_path": str(args.config)}})
+        config = load_config(path)
+        return apply_update(config, {"flags": {"config_path": str(path)}})
     except FileNotFoundError:
-        sys.exit(f"camrelay alarm: no such file {args.config}")
+        sys.exit(f"camrelay alarm: no such file {path}")
     except ConfigError as exc:
-        sys.exit(f"camrelay alarm: bad settings in {args.config}: {exc}")
+        sys.exit(f"camrelay alarm: bad settings in {path}: {exc}")
 
 
 def announce(worker: AlarmWorker) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from ..clients.worker.counter.config import CounterSettings, SettingsError, load_settings
 from ..clients.worker.counter.worker import CounterWorker
-from .worker_command import add_worker_options, run_worker
+from .worker_command import add_worker_options, inside, run_worker, worker_data
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,17 +23,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def counter_settings(args: argparse.Namespace) -> CounterSettings:
-    """Defaults, the --config file, CAMRELAY_COUNTER_* variables, then --port."""
+    """Defaults, the --config file, CAMRELAY_COUNTER_* variables, then --port; relative file
+    paths (the database, the faces directory) lie in the worker's data directory."""
     try:
         settings = load_settings(args.config, os.environ)
     except SettingsError as exc:
         sys.exit(f"camrelay counter: bad settings: {exc}")
-    if args.port is None:
-        return settings
-    if not 0 <= args.port <= 65535:
-        sys.exit(f"camrelay counter: --port {args.port} is not a TCP port")
-    feed = settings.feed.model_copy(update={"port": args.port})
-    return settings.model_copy(update={"feed": feed})
+    folder = worker_data(args, "counter")
+    directory = inside(folder, settings.faces.directory)
+    faces = settings.faces.model_copy(update={"directory": directory})
+    update: dict[str, Any] = {"database": inside(folder, settings.database), "faces": faces}
+    if args.port is not None:
+        if not 0 <= args.port <= 65535:
+            sys.exit(f"camrelay counter: --port {args.port} is not a TCP port")
+        update["feed"] = settings.feed.model_copy(update={"port": args.port})
+    return settings.model_copy(update=update)
 
 
 def announce(worker: CounterWorker) -> None:

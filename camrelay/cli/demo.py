@@ -10,19 +10,23 @@ import os
 import secrets
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 from ..clients.worker.alarm.config import AlarmConfig, apply_update, dump_config
 from ..server.core.accounts import AccountExists
 from ..server.core.relay import Relay
+from ..server.request_count import RequestCount
 from ..server.serving import serve
-from .serve import add_common, settings_from
+from .demo_summary import summarise
+from .serve import add_access_log, add_common, settings_from
 
 DEMO_ACCOUNT = "demo"
 DEMO_CAMERA = "demo-cam"
 PASSWORD_FILE = "demo-password.txt"
 ALARM_FILE = "demo-alarm.toml"
 COUNTER_FILE = "demo-counter.toml"
+ACCESS_LOG = "access.log"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,6 +42,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--alarm-port", type=int, default=9876, help="alarm feed (WebSocket)")
     parser.add_argument("--alarm-web-port", type=int, default=9001, help="alarm web page")
     parser.add_argument("--counter-port", type=int, default=8765, help="counter feed (WebSocket)")
+    add_access_log(parser, ACCESS_LOG)
+    parser.set_defaults(access_log=ACCESS_LOG)
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="the server's log lines shown here (default warning)",
+    )
+    parser.add_argument(
+        "--summary-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="print cameras, viewers, frames/s and requests/s every SECONDS (0: never)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -63,6 +82,7 @@ async def spawn(args: list[str], password: str, log_path: Path) -> asyncio.subpr
     """A `camrelay` command as its own process (vision stays off the server's event loop),
     logging to the data directory."""
     env = {**os.environ, "CAMRELAY_PASSWORD": password}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "camrelay", *args, env=env, stdout=log, stderr=log
@@ -91,39 +111,31 @@ def demo_alarm_config(data_dir: Path, port: int, web_port: int) -> Path:
 
 
 def demo_counter_config(data_dir: Path, port: int) -> Path:
-    """The counter's settings for the demo: its files in the data directory, and a modest
-    analysis rate, since the demo shares the machine with the server, camera and alarm."""
+    """The counter's settings for the demo: a modest analysis rate, since the demo shares the
+    machine with the server, camera and alarm (its files go in its own data directory)."""
     path = data_dir / COUNTER_FILE
     if not path.exists():
-        folder = data_dir.resolve()
-        path.write_text(
-            f'database = "{folder / "demo-counter.sqlite3"}"\n\n'
-            f"[feed]\nport = {port}\n\n[detector]\nfps = 2\n\n"
-            f'[faces]\ndirectory = "{folder / "demo-faces"}"\n'
-        )
+        path.write_text(f"[feed]\nport = {port}\n\n[detector]\nfps = 2\n")
     return path
 
 
 def worker_commands(
-    url: str, alarm_config: Path, counter_config: Path
-) -> list[tuple[str, list[str]]]:
-    """(log name, arguments) of the demo camera and the workers watching it."""
+    data_dir: Path, url: str, alarm_config: Path, counter_config: Path
+) -> list[tuple[Path, list[str]]]:
+    """(log file, arguments) of the demo camera and the workers watching it; each worker
+    keeps its files and log in data/KIND-demo-cam/."""
     common = ["--server", url, "--user", DEMO_ACCOUNT, "--insecure"]
-    return [
-        ("demo-camera.log", ["push", *common, "--device", DEMO_CAMERA, "--fps", "10"]),
-        (
-            "demo-alarm.log",
-            ["alarm", *common, "--camera", DEMO_CAMERA, "--config", str(alarm_config)],
-        ),
-        (
-            "demo-counter.log",
-            ["counter", *common, "--camera", DEMO_CAMERA, "--config", str(counter_config)],
-        ),
-    ]
+    camera = ["push", *common, "--device", DEMO_CAMERA, "--fps", "10"]
+    commands = [(data_dir / "demo-camera.log", camera)]
+    for kind, config in (("alarm", alarm_config), ("counter", counter_config)):
+        folder = data_dir / f"{kind}-{DEMO_CAMERA}"
+        command = [kind, *common, "--camera", DEMO_CAMERA, "--config", str(config)]
+        commands.append((folder / f"{kind}.log", [*command, "--data", str(folder)]))
+    return commands
 
 
-def guide(url: str, password: str, camera: bool, ports: tuple[int, int, int]) -> str:
-    """The lines printed once the demo listens."""
+def guide(url: str, password: str, camera: bool, ports: tuple[int, int, int], note: str) -> str:
+    """The lines printed once the demo listens; `note` says what the terminal shows next."""
     auth = f'{{"name":"{DEMO_ACCOUNT}","pass":"{password}","device":"my_pc"}}'
     lines = [
         "",
@@ -151,15 +163,29 @@ def guide(url: str, password: str, camera: bool, ports: tuple[int, int, int]) ->
             f"A people counter watches '{DEMO_CAMERA}': ws://127.0.0.1:{ports[2]}/ "
             "(frames, stats, events, faces)",
         ]
-    return "\n".join([*lines, "", "Stop with Ctrl-C.", ""])
+    return "\n".join([*lines, "", note, "Stop with Ctrl-C.", ""])
+
+
+def quiet_note(data_dir: Path, access_log: str, every_s: float) -> str:
+    """What the terminal shows from now on, and where the rest goes."""
+    where = "here" if access_log == "-" else str(data_dir / access_log)
+    summary = f"a summary every {every_s:g} s, " if every_s > 0 else ""
+    return (
+        f"From now on here: {summary}warnings and errors.\n"
+        f"Access log: {where}. Camera and worker logs: {data_dir}/"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve the demo until interrupted."""
-    settings = settings_from(args, listen=args.listen)
+    settings = settings_from(
+        args, listen=args.listen, access_log_file=args.access_log, log_level=args.log_level
+    )
     data_dir = Path(settings.server.data_dir)
     password = demo_password(data_dir)
     children: list[asyncio.subprocess.Process] = []
+    requests = RequestCount()
+    background: list[asyncio.Task[None]] = []
 
     ports = (args.alarm_port, args.alarm_web_port, args.counter_port)
 
@@ -168,9 +194,15 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_camera:
             alarm_config = demo_alarm_config(data_dir, ports[0], ports[1])
             counter_config = demo_counter_config(data_dir, ports[2])
-            for log_name, command in worker_commands(url, alarm_config, counter_config):
-                children.append(await spawn(command, password, data_dir / log_name))
-        print(guide(url, password, not args.no_camera, ports), flush=True)
+            for log_path, command in worker_commands(data_dir, url, alarm_config, counter_config):
+                children.append(await spawn(command, password, log_path))
+        note = quiet_note(data_dir, args.access_log, args.summary_every)
+        print(guide(url, password, not args.no_camera, ports, note), flush=True)
+        if args.summary_every > 0:
+            write = partial(print, flush=True)
+            background.append(
+                asyncio.create_task(summarise(relay, requests, args.summary_every, write))
+            )
 
     def ready(relay: Relay, urls: list[str]) -> None:
         asyncio.get_running_loop().create_task(prepare(relay, urls[0]))
@@ -181,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
         async def stop_all() -> None:
             # The camera and workers go first, so their connections are closed by the time
             # the server's graceful shutdown waits for open connections.
+            for task in background:
+                task.cancel()
             await stop_children(children)
             stop.set()
 
@@ -188,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, lambda: loop.create_task(stop_all()))
         try:
-            await serve(settings, ready, stop)
+            await serve(settings, ready, stop, requests)
         finally:
             await stop_children(children)
 

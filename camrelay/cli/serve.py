@@ -37,7 +37,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_common(parser)
     parser.add_argument("--listen", help="TLS HOST:PORT (HTTP/2 and HTTP/1.1)")
     parser.add_argument("--h2c-listen", help="cleartext h2c HOST:PORT (prior knowledge)")
+    add_access_log(parser, "- (the terminal; [server] access_log_file)")
     parser.set_defaults(run=run)
+
+
+def add_access_log(parser: argparse.ArgumentParser, default: str) -> None:
+    """--access-log FILE|-."""
+    parser.add_argument(
+        "--access-log",
+        metavar="FILE|-",
+        help=f"one line per request into FILE (relative: in the data directory), "
+        f"- for the terminal (default {default})",
+    )
 
 
 def announce(relay: Relay, urls: list[str]) -> None:
@@ -48,6 +59,8 @@ def announce(relay: Relay, urls: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
-    settings = settings_from(args, listen=args.listen, h2c_listen=args.h2c_listen)
+    settings = settings_from(
+        args, listen=args.listen, h2c_listen=args.h2c_listen, access_log_file=args.access_log
+    )
     asyncio.run(serve(settings, announce))
     return 0

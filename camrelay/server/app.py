@@ -8,15 +8,18 @@ from ..settings import Settings
 from .core.relay import Relay
 from .faces.core_api import core_api
 from .faces.metrics import metrics_face
+from .request_count import RequestCount
 
 
-def create_app(relay: Relay, settings: Settings) -> Quart:
-    """A Quart app serving every face of the relay."""
+def create_app(relay: Relay, settings: Settings, requests: RequestCount | None = None) -> Quart:
+    """A Quart app serving every face of the relay; `requests` counts what it serves."""
     app = Quart("camrelay")
+    requests = requests or RequestCount()
+    requests.install(app)
     # Each route caps its own body size and time; the raw streams have neither limit.
     app.config["MAX_CONTENT_LENGTH"] = None
     app.config["BODY_TIMEOUT"] = None
     app.config["RESPONSE_TIMEOUT"] = None
     app.register_blueprint(core_api(relay, settings.limits))
-    app.register_blueprint(metrics_face(relay))
+    app.register_blueprint(metrics_face(relay, requests))
     return app

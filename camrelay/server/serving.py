@@ -16,8 +16,10 @@ from hypercorn.utils import wrap_app
 
 from ..settings import Settings
 from . import h2_backpressure, h2_content_length, h2_hot_path, h2_late_data, h2_windows
+from .access_log import access_logger
 from .app import create_app
 from .core.relay import Relay, open_relay
+from .request_count import RequestCount
 from .tls import ensure_self_signed
 
 # The path without the query string: a shash or password in a query must never be logged.
@@ -45,7 +47,7 @@ def hypercorn_config(settings: Settings) -> HypercornConfig:
     config.keep_alive_timeout = server.keep_alive_timeout_s
     config.h2_max_concurrent_streams = server.h2_max_concurrent_streams
     # Loggers, not "-": records go through the root handler once, not twice.
-    config.accesslog = logging.getLogger("hypercorn.access") if server.access_log else None
+    config.accesslog = access_logger(server) if server.access_log else None
     config.access_log_format = ACCESS_LOG_FORMAT
     config.errorlog = logging.getLogger("hypercorn.error")
     config.loglevel = server.log_level.upper()
@@ -67,8 +69,10 @@ async def serve(
     settings: Settings,
     on_ready: Callable[[Relay, list[str]], None] | None = None,
     stop: asyncio.Event | None = None,
+    requests: RequestCount | None = None,
 ) -> None:
-    """Open the relay, listen, call `on_ready(relay, urls)`, serve until `stop` or a signal."""
+    """Open the relay, listen, call `on_ready(relay, urls)`, serve until `stop` or a signal;
+    `requests` counts the requests served (for a caller that reports them)."""
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
     h2_late_data.install()
     h2_windows.install()
@@ -92,7 +96,9 @@ async def serve(
     try:
         if on_ready:
             on_ready(relay, describe(sockets))
-        app = wrap_app(create_app(relay, settings), config.wsgi_max_body_size, None)
+        app = wrap_app(
+            create_app(relay, settings, requests or RequestCount()), config.wsgi_max_body_size, None
+        )
         try:
             await worker_serve(app, config, sockets=sockets, shutdown_trigger=shutdown)
         except (OSError, ExceptionGroup) as exc:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tests.support.api import Api, post_raw
+from tests.support.api import Api, Device, post_raw
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 
 def camrelay(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -43,6 +44,12 @@ def test_user_commands_walk(data_dir: Path) -> None:
     assert b"new pass" not in raw and b"$argon2id$" in raw
 
 
+async def ended(device: Device) -> dict[str, Any] | None:
+    """heartBit's answer once it is no longer OK (the session ended), else None."""
+    answer = await device.call("heartBit")
+    return None if answer == {"result": "OK"} else answer
+
+
 async def test_passwd_and_del_end_sessions_of_a_running_server(data_dir: Path) -> None:
     server = RelayServer(data_dir, env={"CAMRELAY_HOUSEKEEPING_INTERVAL_S": "0.2"}).start()
     data = ["--data", str(data_dir)]
@@ -51,13 +58,11 @@ async def test_passwd_and_del_end_sessions_of_a_running_server(data_dir: Path) -
         api = Api(http, server.url)
         device = await api.login("carol", "old", "phone")
         camrelay("user", "passwd", "carol", *data, stdin="new\n")
-        await asyncio.sleep(1.0)
-        after_passwd = await device.call("heartBit")
+        after_passwd = await until(lambda: ended(device), what="the session ends")
         old_login = await post_raw(api, "authorize", b'{"name":"carol","pass":"old","device":"p"}')
         device = await api.login("carol", "new", "phone")
         camrelay("user", "del", "carol", *data)
-        await asyncio.sleep(1.0)
-        after_del = await device.call("heartBit")
+        after_del = await until(lambda: ended(device), what="the session ends")
     server.stop()
     assert after_passwd == {"result": "BAD", "code": 6}
     assert old_login == {"result": "BAD", "code": 7}

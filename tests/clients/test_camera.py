@@ -20,8 +20,7 @@ from camrelay.clients.relay import RelayClient
 from camrelay.clients.sources import CaptureSource, SyntheticSource, open_source
 from camrelay.clients.viewer import watch
 from tests.support.relay_server import RelayServer, free_port
-
-VIDEO = Path(__file__).parents[2].parent / "shared" / "data" / "pedestrians-1280x720.avi"
+from tests.support.until import until
 
 
 def decode(jpeg: bytes) -> np.ndarray:
@@ -42,11 +41,10 @@ async def camera(server: RelayServer, account: tuple[str, str]) -> AsyncIterator
 
 
 async def wait_streaming(client: RelayClient, device: str = "cam") -> None:
-    for _ in range(300):
-        if any(s.device == device for s in await client.streams()):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{device} never streamed")
+    async def listed() -> bool:
+        return any(s.device == device for s in await client.streams())
+
+    await until(listed, what=f"{device} streams")
 
 
 async def test_viewers_get_live_jpegs(
@@ -77,11 +75,12 @@ async def test_device_messages_are_answered(
         ):
             await phone.send(msg, target="cam", params=params)
         replies = []
-        for _ in range(100):
-            replies += await phone.messages_and_sync()
-            if len(replies) >= 5:
-                break
-            await asyncio.sleep(0.1)
+
+        async def five_replies() -> bool:
+            replies.extend(await phone.messages_and_sync())
+            return len(replies) >= 5
+
+        await until(five_replies, every=0.1)
         by_name = {m.msg: m for m in replies}
         assert [m.msg for m in replies] == ["pong", "ok", "error", "status", "snapshot"]
         assert all(m.device == "cam" for m in replies)
@@ -109,7 +108,7 @@ async def test_pusher_reconnects_after_the_server_comes_back(data_dir: Path) -> 
         async with RelayClient(server.url, "owner", "pw", "watcher", verify=False) as watcher:
             await wait_streaming(watcher)
         server.kill()
-        await asyncio.sleep(0.5)
+        await until(lambda: pusher.stats.reconnects >= 1, what="the pusher saw the server go")
         server.start()
         async with RelayClient(server.url, "owner", "pw", "watcher", verify=False) as watcher:
             await wait_streaming(watcher)  # within the first backoff steps
@@ -121,9 +120,9 @@ async def test_pusher_reconnects_after_the_server_comes_back(data_dir: Path) -> 
     assert pusher.stats.reconnects >= 1
 
 
-def test_a_video_file_loops_as_a_camera() -> None:
-    source = CaptureSource(str(VIDEO), loop=True, size=(320, 180))
-    frames = [source.read() for _ in range(400)]  # the clip has about 340
+def test_a_video_file_loops_as_a_camera(video_file: Path) -> None:
+    source = CaptureSource(str(video_file), loop=True, size=(320, 180))
+    frames = [source.read() for _ in range(150)]  # the file has 60
     source.close()
     assert frames[-1].shape == (180, 320, 3)
     assert isinstance(open_source("synthetic", (64, 48)), SyntheticSource)

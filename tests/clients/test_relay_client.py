@@ -17,7 +17,9 @@ from camrelay.server.core.errors import (
     NoSuchRecord,
     NoSuchUser,
 )
+from tests.support.metrics import stream_viewers
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 
 def client(server: RelayServer, account: tuple[str, str], device: str) -> RelayClient:
@@ -72,23 +74,29 @@ async def test_errors_are_exceptions_and_code_6_reauthorizes(
 
 async def test_push_and_pull_frames(server: RelayServer, account: tuple[str, str]) -> None:
     payloads = [os.urandom(n) for n in (0, 10, 40_000, 100_000)] * 5
-    started = asyncio.Event()
+    viewing = asyncio.Event()
 
     async def frames():  # type: ignore[no-untyped-def]
-        started.set()
-        await asyncio.sleep(0.5)  # the viewer attaches meanwhile
+        await viewing.wait()  # the first frame goes out once the viewer is attached
         for payload in payloads:
             yield payload
 
+    async def pull() -> list[bytes]:
+        return [frame async for frame in viewer.pull("cam")]
+
     async with client(server, account, "cam") as cam, client(server, account, "viewer") as viewer:
         upload = asyncio.create_task(cam.push(frames(), subproto="RAW_BIN", delta=0))
-        await started.wait()
-        for _ in range(100):
-            if await viewer.streams():
-                break
-            await asyncio.sleep(0.01)
-        assert await viewer.streams() == [StreamInfo("cam", "RAW_BIN", 0)]
-        got = [frame async for frame in viewer.pull("cam")]
+        streams = await until(viewer.streams, what="getStreams lists cam")
+        assert streams == [StreamInfo("cam", "RAW_BIN", 0)]
+        before = await stream_viewers(server.url, "cam")
+        pulling = asyncio.create_task(pull())
+
+        async def attached() -> bool:
+            return await stream_viewers(server.url, "cam") > before
+
+        await until(attached, what="the viewer is attached")
+        viewing.set()
+        got = await asyncio.wait_for(pulling, 20)
         await upload
         assert got == payloads
         with pytest.raises(NoChannel):
@@ -101,7 +109,8 @@ async def test_push_reports_the_servers_error(
 ) -> None:
     async def stalling():  # type: ignore[no-untyped-def]
         yield b"first"
-        await asyncio.sleep(1.0)  # longer than 3 x delta
+        # The stall is what is tested: the server ends an upload silent for over 3 x delta.
+        await asyncio.sleep(1.0)
         yield b"late"
 
     async with client(server, account, "cam") as cam:

@@ -9,6 +9,7 @@ from quart import Blueprint, Response, request
 from ..core.errors import RelayError
 from ..core.relay import Relay
 from ..core.streams import Channel, StreamHub
+from ..request_count import RequestCount
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -48,7 +49,7 @@ def _login_lines(relay: Relay) -> list[str]:
     ]
 
 
-def render(relay: Relay) -> str:
+def render(relay: Relay, requests: RequestCount | None = None) -> str:
     """Every metric as Prometheus text."""
     hub: StreamHub = relay.streams
     channels = hub.channels()
@@ -69,12 +70,17 @@ def render(relay: Relay) -> str:
     for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):
         metric = f"camrelay_{'frames_dropped' if name == 'dropped' else name}_total"
         lines += [f"# TYPE {metric} counter", f"{metric} {getattr(totals, name)}"]
+    if requests is not None:
+        lines += [
+            "# TYPE camrelay_requests_total counter",
+            f"camrelay_requests_total {requests.total}",
+        ]
     for channel in channels:
         lines += _channel_lines(channel)
     return "\n".join(lines) + "\n"
 
 
-def metrics_face(relay: Relay) -> Blueprint:
+def metrics_face(relay: Relay, requests: RequestCount | None = None) -> Blueprint:
     """The blueprint serving /metrics."""
     blueprint = Blueprint("metrics", __name__)
 
@@ -85,6 +91,6 @@ def metrics_face(relay: Relay) -> Blueprint:
                 await relay.sessions.use(request.args.get("shash", ""), request.remote_addr or "")
             except RelayError:
                 return Response("metrics need a session or a local client\n", status=403)
-        return Response(render(relay), content_type=CONTENT_TYPE)
+        return Response(render(relay, requests), content_type=CONTENT_TYPE)
 
     return blueprint

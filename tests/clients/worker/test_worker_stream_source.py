@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import cv2
@@ -18,6 +18,7 @@ from camrelay.clients.worker.drop_oldest import DropOldestQueue
 from camrelay.clients.worker.stream_source import Backoff, StreamSource
 from camrelay.server.core.errors import NoSuchUser
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 FAST = Backoff(first_s=0.05, factor=2.0, max_s=0.2)
 
@@ -53,11 +54,6 @@ class Collector:
         async for payload in self.source.payloads():
             self.got.append(payload)
 
-    async def until(self, condition: Callable[[], bool], timeout: float = 20) -> None:
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.02)
-
     async def stop(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
@@ -69,17 +65,17 @@ async def test_waits_for_the_stream_then_reattaches_when_it_ends(
     async with client(server, account, "worker") as worker, client(server, account, "cam") as cam:
         source = StreamSource(worker, "cam", FAST)
         reader = Collector(source)
-        await asyncio.sleep(0.5)  # the source is retrying: the camera has not streamed yet
+        await until(lambda: source.stats.last_error, what="the source tried and is retrying")
         assert (reader.got, source.stats.attaches) == ([], 0)
         assert source.stats.last_error in ("NoSuchDevice: code 15", "NoChannel: code 13")
         # The first payloads may go by before the source attaches; the upload then ends.
         await cam.push(paced([b"one"] * 40, 0.02, done()))
-        await reader.until(lambda: not source.stats.attached)
+        await until(lambda: not source.stats.attached)
         assert set(reader.got) == {b"one"} and source.stats.attaches == 1
         assert source.stats.last_error == "the stream ended"
         hold = asyncio.Event()
         push = asyncio.create_task(cam.push(repeat(b"two", 0.02, hold)))
-        await reader.until(lambda: reader.got[-1] == b"two")
+        await until(lambda: reader.got[-1] == b"two")
         assert source.stats.attaches == 2 and source.stats.attached
         hold.set()
         await push
@@ -110,7 +106,7 @@ async def test_reattaches_after_the_server_restarts(tmp_path: Path) -> None:
             reader = Collector(source)
             async with client(relay, account, "cam") as cam:
                 push = asyncio.create_task(cam.push(repeat(b"before", 0.02, asyncio.Event())))
-                await reader.until(lambda: b"before" in reader.got)
+                await until(lambda: b"before" in reader.got)
                 relay.stop()  # ends the upload and the viewer's response with it
                 await asyncio.gather(push, return_exceptions=True)
             relay.start()
@@ -118,7 +114,7 @@ async def test_reattaches_after_the_server_restarts(tmp_path: Path) -> None:
             async with client(relay, account, "cam") as cam:
                 hold = asyncio.Event()
                 push = asyncio.create_task(cam.push(repeat(b"after", 0.02, hold)))
-                await reader.until(lambda: reader.got[-1] == b"after", timeout=30)
+                await until(lambda: reader.got[-1] == b"after", timeout=30)
                 assert source.stats.attaches == 2
                 hold.set()
                 await push

@@ -13,7 +13,9 @@ import pytest
 from camrelay.server.framing import encode_frame
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
+from tests.support.metrics import stream_viewers
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 
 def q(who: Device, **extra: str) -> str:
@@ -22,11 +24,11 @@ def q(who: Device, **extra: str) -> str:
 
 async def streaming(device: Device, name: str = "cam") -> None:
     """Wait until getStreams lists the device."""
-    for _ in range(200):
-        if any(d["device"] == name for d in (await device.call("getStreams"))["devices"]):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("stream never appeared")
+
+    async def listed() -> bool:
+        return any(d["device"] == name for d in (await device.call("getStreams"))["devices"])
+
+    await until(listed, timeout=5, every=0.01, what=f"getStreams lists {name}")
 
 
 async def start_upload(client: H2Client, cam: Device, **extra: str) -> int:
@@ -101,6 +103,7 @@ async def test_curl_upload_and_download_as_documented(
         stdout=asyncio.subprocess.PIPE,
     )
     await streaming(viewer)
+    before = await stream_viewers(server.url, "cam")
     out = tmp_path / "view.raw"
     reader = await asyncio.create_subprocess_exec(
         "curl",
@@ -116,7 +119,11 @@ async def test_curl_upload_and_download_as_documented(
         f"{server.url}/output.raw?{q(viewer, device='cam')}",
         stdout=asyncio.subprocess.PIPE,
     )
-    await asyncio.sleep(0.5)  # the viewer is attached
+
+    async def attached() -> bool:
+        return await stream_viewers(server.url, "cam") > before
+
+    await until(attached, what="curl's viewer is attached")
     assert feeder.stdin is not None
     feeder.stdin.write(frames)
     feeder.stdin.close()
@@ -143,10 +150,7 @@ async def test_a_stuck_viewer_does_not_delay_the_others(
         await client.send(upload, frame)
         await asyncio.sleep(0.005)
     expected = b"".join(frames)
-    for _ in range(500):
-        if len(watching.responses[fast].body) >= len(expected):
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: len(watching.responses[fast].body) >= len(expected), timeout=10)
     async with httpx.AsyncClient(verify=False) as http:
         metrics = (await http.get(f"{server.url}/metrics")).text
     await client.send(upload, b"", end=True)
@@ -187,7 +191,7 @@ async def test_a_new_upload_replaces_the_old_and_viewers_stay(
     cam, viewer = pair
     client, first, watcher = await live_stream(server, cam, viewer)
     await client.send(first, encode_frame(b"from the first"))
-    await asyncio.sleep(0.1)
+    await until(lambda: bytes(client.responses[watcher].body) == encode_frame(b"from the first"))
     second = await start_upload(client, cam, subproto="RAW_JPEG2")
     replaced = await client.response(first)
     await client.send(second, encode_frame(b"from the second"), end=True)
@@ -258,9 +262,6 @@ async def test_endless_content_length_and_deflate_body(
     frames = b"".join(encode_frame(b"x" * 5000 + bytes([i])) for i in range(20))
     packed = zlib.compressobj()
     await client.send(upload, packed.compress(frames) + packed.flush(zlib.Z_SYNC_FLUSH))
-    for _ in range(100):
-        if len(client.responses[watcher].body) >= len(frames):
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: len(client.responses[watcher].body) >= len(frames), timeout=2)
     await client.close()
     assert bytes(client.responses[watcher].body) == frames

@@ -23,7 +23,6 @@ from camrelay.clients.worker.alarm.motion import MotionDetector, MotionResult
 from camrelay.clients.worker.alarm.state import AlarmStateMachine
 from camrelay.clients.worker.alarm.status import AlarmState
 
-FOOTAGE = Path(__file__).parents[4].parent / "shared/data/pedestrians-1280x720.avi"
 T0 = 1_700_000_000.0
 CROWD = {"pixel_threshold_hi": 150_000}  # about two thirds of a 640x360 frame
 
@@ -39,10 +38,8 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs() -> Runs:
-    if not FOOTAGE.exists():
-        pytest.skip(f"{FOOTAGE} is not there")
-    capture = cv2.VideoCapture(str(FOOTAGE))
+def runs(footage_file: Path) -> Runs:
+    capture = cv2.VideoCapture(str(footage_file))
     fps = capture.get(cv2.CAP_PROP_FPS)
     step = round(fps / AlarmConfig().processing.fps)
     crowd = apply_update(AlarmConfig(), {"processing": CROWD}).processing

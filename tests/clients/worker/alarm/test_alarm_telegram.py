@@ -16,6 +16,7 @@ from quart import Quart, request
 from camrelay.clients.worker.alarm.alerter_settings import TelegramSettings
 from camrelay.clients.worker.alarm.alerters.base import AlerterError, AlertEvent
 from camrelay.clients.worker.alarm.alerters.telegram import TelegramAlerter
+from tests.support.until import until
 
 TOKEN = "1234567890:test-token"
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-bytes\x00\x01\x02\xff\xd9"
@@ -77,16 +78,17 @@ async def bot_api() -> AsyncIterator[FakeBotApi]:
 
 async def _until_listening(host: str, port: int) -> None:
     """The socket is bound before Hypercorn accepts on it: wait for the first accept."""
-    for _ in range(200):
+
+    async def accepts() -> bool:
         try:
             _, writer = await asyncio.open_connection(host, port)
         except OSError:
-            await asyncio.sleep(0.01)
-            continue
+            return False
         writer.close()
         await writer.wait_closed()
-        return
-    raise RuntimeError("fake Bot API did not start")
+        return True
+
+    await until(accepts, timeout=5, every=0.01, what="the fake Bot API accepts")
 
 
 def alerter(

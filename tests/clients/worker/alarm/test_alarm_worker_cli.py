@@ -49,6 +49,8 @@ def start(server: RelayServer, user: str, password: str, config: Path) -> subpro
         "--insecure",
         "--config",
         str(config),
+        "--data",
+        str(config.parent / "data"),
     ]
     return subprocess.Popen(
         command,
@@ -68,8 +70,10 @@ async def test_serves_and_stops_on_shutdown(
     process = start(server, *account, config)
     try:
         assert process.stdout is not None
+        files_line = await asyncio.to_thread(process.stdout.readline)
         feed_line = await asyncio.to_thread(process.stdout.readline)
         page_line = await asyncio.to_thread(process.stdout.readline)
+        assert files_line == f"camrelay alarm: files in {tmp_path / 'data'}\n"
         assert feed_line.startswith("camrelay alarm: feed on ws://127.0.0.1:")
         assert page_line.startswith("camrelay alarm: page on http://127.0.0.1:")
         feed = feed_line.split("ws://", 1)[1].strip()

