@@ -103,7 +103,7 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
             async def streaming() -> bool:
                 return [s.device for s in await viewer.streams()] == ["demo-cam"]
 
-            await until(streaming, every=0.1, what="demo-cam streams")
+            await until(streaming, timeout=60, every=0.1, what="demo-cam streams")
             frames = []
             async for frame in viewer.pull("demo-cam"):
                 frames.append(frame)
@@ -124,7 +124,7 @@ async def test_demo_prints_a_working_account_and_streams_a_camera(tmp_path: Path
             # The workers start slowly on a busy machine.
             health, page, first = await until(workers_answer, timeout=60, every=0.2)
         assert f"http://127.0.0.1:{alarm_web}/" in text
-        await until(lambda: terminal.shown(r"cameras 1  viewers [1-9]"), timeout=30)
+        await until(lambda: terminal.shown(r"cameras 1  viewers [1-9]"), timeout=60)
     finally:
         rest = terminal.stop()
     assert all(f.startswith(b"\xff\xd8") for f in frames)
