@@ -16,6 +16,7 @@ import httpx
 
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
+from bench.verdict import judged
 from tests.support.api import Api, metric
 from tests.support.h2_client import H2Client
 from tests.support.relay_server import RelayServer
@@ -130,13 +131,22 @@ def main() -> None:
         f"  bystander heartBit before: p50 {percentile(quiet, 0.5):.1f} ms,"
         f" p99 {percentile(quiet, 0.99):.1f} ms (the machine's own noise)"
     )
+    p99 = percentile(beats, 0.99)
     print(
-        f"  bystander heartBit: {len(beats)} answered, p50 {percentile(beats, 0.5):.1f} ms,"
-        f" p99 {percentile(beats, 0.99):.1f} ms   (target p99 < 50 ms)"
+        judged(
+            f"bystander heartBit: {len(beats)} answered, p50 {percentile(beats, 0.5):.1f} ms,"
+            f" p99 {p99:.1f} ms",
+            "p99 < 50 ms",
+            p99 < 50,
+        )
     )
+    intended = figures.intended_checks()
     print(
-        f"  attacker: {figures.guesses / figures.seconds:.0f} guesses/s sent, "
-        f"{figures.checks} password checks = {figures.checks / figures.seconds:.2f}/s"
-        f"   (target <= {figures.intended_checks()}, one per slow-down step)"
+        judged(
+            f"attacker: {figures.guesses / figures.seconds:.0f} guesses/s sent, "
+            f"{figures.checks} password checks = {figures.checks / figures.seconds:.2f}/s",
+            f"<= {intended} checks, one per slow-down step",
+            figures.checks <= intended,
+        )
     )
     print(f"  owner's login from another address meanwhile: {figures.owner_login_s:.2f} s")

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bench.verdict import judged
 from tests.support.api import Api
 from tests.support.h2_client import H2Client
 from tests.support.record_attacks import add_record_raw, stall_record_reads
@@ -90,16 +91,23 @@ def main() -> None:
         root = Path(folder)
         growth, streams = run_on_own_server(root / "reads", {}, stalled_reads_growth_kib)
         print(
-            f"  {streams} stalled getRecordData streams on a {RECORD_BYTES // MIB} MiB record:"
-            f" +{growth / 1024:.1f} MiB, {growth / streams:.0f} KiB per stream"
-            "   (target: a few hundred KiB per stream; was ~53 MB)"
+            judged(
+                f"{streams} stalled getRecordData streams on a {RECORD_BYTES // MIB} MiB record:"
+                f" +{growth / 1024:.1f} MiB, {growth / streams:.0f} KiB per stream",
+                "< 512 KiB per stream; was ~53 MB",
+                growth / streams < 512,
+            )
         )
         env = {"CAMRELAY_LIMITS_MAX_BODY_BYTES_IN_FLIGHT": str(BODY_BUDGET)}
         growth, stored, busy = run_on_own_server(root / "bodies", env, large_bodies)
         print(
-            f"  {BODIES} concurrent {BODY_BYTES // MIB} MiB addRecord bodies, budget"
-            f" {BODY_BUDGET // MIB} MiB: +{growth / 1024:.0f} MiB, {stored} stored, {busy} code 5"
-            "   (target < 150 MB; was +655 MB)"
+            judged(
+                f"{BODIES} concurrent {BODY_BYTES // MIB} MiB addRecord bodies, budget"
+                f" {BODY_BUDGET // MIB} MiB: +{growth / 1024:.0f} MiB, {stored} stored,"
+                f" {busy} code 5",
+                "< 150 MiB; was +655 MB",
+                growth / 1024 < 150,
+            )
         )
 
 
