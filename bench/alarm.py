@@ -34,8 +34,7 @@ def jpegs_640x480() -> list[bytes]:
         frames.append(_encode(cv2.resize(frame, SIZE, interpolation=cv2.INTER_AREA)))
     if not frames:
         rng = np.random.default_rng(4)
-        frames = [_encode(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), np.uint8))
-                  for _ in range(60)]
+        frames = [_encode(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), np.uint8)) for _ in range(60)]
     return frames
 
 
@@ -81,5 +80,8 @@ def main() -> None:
     fps = asyncio.run(vision_fps(jpegs))
     verdict = "keeps up" if fps >= TARGET_FPS else "falls behind"
     print(f"  per frame                    p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
-    print(f"  one worker (vision thread)   {fps:8.0f} frames/s  ({verdict} with a "
-          f"{TARGET_FPS} fps 640x480 stream at full rate)", flush=True)
+    print(
+        f"  one worker (vision thread)   {fps:8.0f} frames/s  ({verdict} with a "
+        f"{TARGET_FPS} fps 640x480 stream at full rate)",
+        flush=True,
+    )

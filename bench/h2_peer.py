@@ -29,7 +29,6 @@ READING_MAX_FRAME = 1 << 20
 Sink = Callable[[bytes, int], None]  # (data, arrival time in monotonic ns)
 
 
-
 def cheap_frame_repr() -> None:
     """h2 formats repr(frame) for a trace log on every frame it receives, even with logging
     off, and hyperframe hex-encodes the whole DATA payload before cutting it to 20 characters:
@@ -57,7 +56,8 @@ class H2Peer(asyncio.Protocol):
     def __init__(self, authority: str, scheme: str, reading: bool = True) -> None:
         self.authority, self.scheme, self.reading = authority, scheme, reading
         self.conn = h2.connection.H2Connection(
-            h2.config.H2Configuration(client_side=True, header_encoding=None))
+            h2.config.H2Configuration(client_side=True, header_encoding=None)
+        )
         self.streams: dict[int, StreamState] = {}
         self.transport: asyncio.Transport | None = None
         self.closed = asyncio.Event()
@@ -73,8 +73,9 @@ class H2Peer(asyncio.Protocol):
         cheap_frame_repr()
         loop = asyncio.get_running_loop()
         peer = cls(parts.netloc, parts.scheme, reading)
-        await loop.create_connection(lambda: peer, parts.hostname or "127.0.0.1", parts.port or 443,
-                                     ssl=context)
+        await loop.create_connection(
+            lambda: peer, parts.hostname or "127.0.0.1", parts.port or 443, ssl=context
+        )
         return peer
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -154,8 +155,12 @@ class H2Peer(asyncio.Protocol):
         """Send request headers; with end=False the body stays open for send()."""
         stream_id = self.conn.get_next_available_stream_id()
         self.streams[stream_id] = StreamState(sink=sink)
-        headers = [(":method", method), (":path", path), (":scheme", self.scheme),
-                   (":authority", self.authority)]
+        headers = [
+            (":method", method),
+            (":path", path),
+            (":scheme", self.scheme),
+            (":authority", self.authority),
+        ]
         self.conn.send_headers(stream_id, headers, end_stream=end)
         self._flush()
         return stream_id
@@ -167,8 +172,9 @@ class H2Peer(asyncio.Protocol):
         while view:
             if self.closed.is_set():
                 raise ConnectionError("connection closed")
-            window = min(self.conn.local_flow_control_window(stream_id),
-                         self.conn.max_outbound_frame_size)
+            window = min(
+                self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size
+            )
             if window <= 0:
                 self._window.clear()
                 await self._window.wait()
@@ -177,8 +183,10 @@ class H2Peer(asyncio.Protocol):
                 piece = min(window, len(view), self.conn.max_outbound_frame_size)
                 self.conn.send_data(stream_id, view[:piece].tobytes())
                 view = view[piece:]
-                window = min(self.conn.local_flow_control_window(stream_id),
-                             self.conn.max_outbound_frame_size)
+                window = min(
+                    self.conn.local_flow_control_window(stream_id),
+                    self.conn.max_outbound_frame_size,
+                )
             self._flush()
         await self._writable.wait()
 

@@ -65,8 +65,10 @@ def run_h2load(
     if failed:
         other = Counter(row[1] for row in rows if row[1] != "200")
         # h2load logs status 0 for requests still in flight when the run's time is up.
-        print(f"    (non-200 as h2load logged them, 0 = in flight at the end: {dict(other)})",
-              flush=True)
+        print(
+            f"    (non-200 as h2load logged them, 0 = in flight at the end: {dict(other)})",
+            flush=True,
+        )
     return LoadResult(
         len(rows),
         failed,

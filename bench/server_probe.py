@@ -16,7 +16,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     """utime + stime of every thread of the process, in seconds."""
     text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2:].split()  # after the command name, which may hold spaces
+    fields = text[text.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
@@ -84,5 +84,5 @@ async def metric_values(url: str, name: str) -> dict[str, float]:
     for line in text.splitlines():
         if line.startswith(name + "{") or line.startswith(name + " "):
             key, _, value = line.rpartition(" ")
-            values[key[len(name):]] = float(value)
+            values[key[len(name) :]] = float(value)
     return values

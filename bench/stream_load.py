@@ -47,8 +47,13 @@ def jpeg_payload(target: int = 40_000, width: int = 640, height: int = 480) -> t
 
 def stamped_frame(jpeg: bytes, seq: int) -> bytes:
     """One wire frame: header, then the JPEG with its first 16 bytes replaced by time and seq."""
-    return b"".join((frame_header(len(jpeg)), STAMP.pack(time.monotonic_ns(), seq),
-                     memoryview(jpeg)[STAMP.size:]))
+    return b"".join(
+        (
+            frame_header(len(jpeg)),
+            STAMP.pack(time.monotonic_ns(), seq),
+            memoryview(jpeg)[STAMP.size :],
+        )
+    )
 
 
 @dataclass(eq=False)
@@ -79,7 +84,7 @@ class ViewerSink:
                     self._complete(now)
                 continue
             need = PREFIX - len(self._head)
-            self._head += data[position:position + need]
+            self._head += data[position : position + need]
             position += need
             if len(self._head) == PREFIX:
                 self._start_frame(now)
@@ -151,8 +156,9 @@ class Upload:
         return bytes(state.body).decode(errors="replace")
 
 
-async def open_viewer(peer: H2Peer, shash: str, device: str, warm: int = 0,
-                      attempts: int = 200) -> tuple[int, ViewerSink]:
+async def open_viewer(
+    peer: H2Peer, shash: str, device: str, warm: int = 0, attempts: int = 200
+) -> tuple[int, ViewerSink]:
     """Start output.raw for `device` (retrying while the stream is not there yet)."""
     query = httpx.QueryParams({"shash": shash, "device": device})
     for _ in range(attempts):
@@ -167,8 +173,9 @@ async def open_viewer(peer: H2Peer, shash: str, device: str, warm: int = 0,
     raise RuntimeError(f"output.raw for {device} never started")
 
 
-async def viewers_on_peers(peers: list[H2Peer], count: int, shash: str, device: str,
-                           warm: int) -> list[tuple[H2Peer, int, ViewerSink]]:
+async def viewers_on_peers(
+    peers: list[H2Peer], count: int, shash: str, device: str, warm: int
+) -> list[tuple[H2Peer, int, ViewerSink]]:
     """`count` viewers spread round-robin over `peers`."""
     opened = []
     for index in range(count):

@@ -97,14 +97,19 @@ async def login(server: RelayServer, devices: list[str]) -> dict[str, str]:
     shashes = {}
     async with httpx.AsyncClient(http2=True, verify=False, timeout=30) as http:
         for device in devices:
-            answer = (await http.post(f"{server.url}/authorize.json", json={
-                "name": USER, "pass": PASSWORD, "device": device})).json()
+            answer = (
+                await http.post(
+                    f"{server.url}/authorize.json",
+                    json={"name": USER, "pass": PASSWORD, "device": device},
+                )
+            ).json()
             shashes[device] = answer["shash"]
     return shashes
 
 
-async def run_plan(server: RelayServer, plan: Plan, jpeg: bytes, url: str = "",
-                   trace_rss: bool = False) -> Outcome:
+async def run_plan(
+    server: RelayServer, plan: Plan, jpeg: bytes, url: str = "", trace_rss: bool = False
+) -> Outcome:
     """Attach everything, stream for plan.seconds, end the streams, gather the figures."""
     url = url or server.url
     pid = server.process.pid  # type: ignore[union-attr]
@@ -128,8 +133,15 @@ async def run_plan(server: RelayServer, plan: Plan, jpeg: bytes, url: str = "",
     return outcome
 
 
-async def _stream(plan: Plan, jpeg: bytes, pid: int, url: str, uploads: list[Upload],
-                  viewers: list[tuple[int, H2Peer, int, ViewerSink]], trace_rss: bool) -> Outcome:
+async def _stream(
+    plan: Plan,
+    jpeg: bytes,
+    pid: int,
+    url: str,
+    uploads: list[Upload],
+    viewers: list[tuple[int, H2Peer, int, ViewerSink]],
+    trace_rss: bool,
+) -> Outcome:
     cpu = CpuWindow(pid)
     trace: list[float] = []
     reset_peak_rss(pid)
@@ -147,11 +159,19 @@ async def _stream(plan: Plan, jpeg: bytes, pid: int, url: str, uploads: list[Upl
     if sampler is not None:
         sampler.cancel()
     rss, peak = memory_mib(pid)
-    return Outcome(sent=[u.sent for u in uploads],
-                   received=[(camera, sink.frames) for camera, _, _, sink in viewers],
-                   sinks=[sink for *_, sink in viewers], cpu=cpu, wall=cpu.wall,
-                   rss_mib=rss, peak_mib=peak, dropped=sum(dropped.values()), unended=unended,
-                   rss_trace=trace, late=sum(u.late for u in uploads))
+    return Outcome(
+        sent=[u.sent for u in uploads],
+        received=[(camera, sink.frames) for camera, _, _, sink in viewers],
+        sinks=[sink for *_, sink in viewers],
+        cpu=cpu,
+        wall=cpu.wall,
+        rss_mib=rss,
+        peak_mib=peak,
+        dropped=sum(dropped.values()),
+        unended=unended,
+        rss_trace=trace,
+        late=sum(u.late for u in uploads),
+    )
 
 
 async def _sample_rss(pid: int, trace: list[float]) -> None:
@@ -165,8 +185,9 @@ def scenario(root: Path, name: str, plan: Plan, jpeg: bytes, trace_rss: bool = F
     return repeated(root, name, plan, jpeg, 1, trace_rss)[0]
 
 
-def repeated(root: Path, name: str, plan: Plan, jpeg: bytes, runs: int,
-             trace_rss: bool = False) -> list[Outcome]:
+def repeated(
+    root: Path, name: str, plan: Plan, jpeg: bytes, runs: int, trace_rss: bool = False
+) -> list[Outcome]:
     """`runs` runs of one plan, one after the other on a fresh server."""
 
     async def all_runs(server: RelayServer) -> list[Outcome]:
@@ -186,8 +207,10 @@ def flood_runs(root: Path, jpeg: bytes) -> dict[str, list[Outcome]]:
     plan = Plan(seconds=FLOOD_SECONDS, flood=True)
 
     async def runs(server: RelayServer) -> dict[str, list[Outcome]]:
-        return {scheme: [await run_plan(server, plan, jpeg, url) for _ in range(FLOOD_RUNS)]
-                for scheme, url in (("TLS", server.url), ("h2c", server.h2c_url))}
+        return {
+            scheme: [await run_plan(server, plan, jpeg, url) for _ in range(FLOOD_RUNS)]
+            for scheme, url in (("TLS", server.url), ("h2c", server.h2c_url))
+        }
 
     with relay_server(root, "flood") as server:
         return asyncio.run(runs(server))
@@ -200,19 +223,26 @@ def row(label: str, outcome: Outcome, target: str = "", runs: list[Outcome] | No
         target += f"   runs p99 {p99s} ms, lost {'/'.join(str(sum(o.losses)) for o in runs)}"
     losses = outcome.losses
     lost = f"{sum(losses)}/{max(losses)}/{sum(1 for n in losses if n)}"
-    print(f"  {label:<22} {sum(outcome.sent):>6} {lost:>12} {outcome.latency_ms(0.5):>7.2f}"
-          f" {outcome.latency_ms(0.99):>7.2f} {outcome.latency_ms(1.0):>7.1f}"
-          f" {100 * outcome.cpu.server_share:>6.0f} {100 * outcome.cpu.self_share:>6.0f}"
-          f" {100 * outcome.cpu.other_share:>6.0f}"
-          f" {outcome.peak_mib:>7.0f}   {target}", flush=True)
+    print(
+        f"  {label:<22} {sum(outcome.sent):>6} {lost:>12} {outcome.latency_ms(0.5):>7.2f}"
+        f" {outcome.latency_ms(0.99):>7.2f} {outcome.latency_ms(1.0):>7.1f}"
+        f" {100 * outcome.cpu.server_share:>6.0f} {100 * outcome.cpu.self_share:>6.0f}"
+        f" {100 * outcome.cpu.other_share:>6.0f}"
+        f" {outcome.peak_mib:>7.0f}   {target}",
+        flush=True,
+    )
     if outcome.unended or outcome.late:
-        print(f"  {'':<22} ({outcome.unended} viewers had not ended 15 s after the producer;"
-              f" {outcome.late} frames sent over one interval late)")
+        print(
+            f"  {'':<22} ({outcome.unended} viewers had not ended 15 s after the producer;"
+            f" {outcome.late} frames sent over one interval late)"
+        )
 
 
 def header() -> None:
-    print(f"  {'scenario':<22} {'sent':>6} {'lost t/w/n':>12} {'p50 ms':>7} {'p99 ms':>7}"
-          f" {'max ms':>7} {'srvCPU':>6} {'genCPU':>6} {'othCPU':>6} {'peakRSS':>7}   target")
+    print(
+        f"  {'scenario':<22} {'sent':>6} {'lost t/w/n':>12} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'max ms':>7} {'srvCPU':>6} {'genCPU':>6} {'othCPU':>6} {'peakRSS':>7}   target"
+    )
 
 
 def report_flood(runs: dict[str, list[Outcome]]) -> None:
@@ -220,37 +250,52 @@ def report_flood(runs: dict[str, list[Outcome]]) -> None:
         ordered = sorted(outcomes, key=lambda o: o.relayed_mb_s)
         best = ordered[len(ordered) // 2]
         rates = "/".join(f"{o.relayed_mb_s:.0f}" for o in outcomes)
-        print(f"  {scheme:<4} {best.relayed_mb_s:6.1f} MB/s  {best.relayed_fps:6.0f} frames/s"
-              f"  (sent {best.sent[0] / best.wall:.0f} frames/s, lost {sum(best.losses)},"
-              f" server CPU {100 * best.cpu.server_share:.0f} %,"
-              f" generator CPU {100 * best.cpu.self_share:.0f} %,"
-              f" other {100 * best.cpu.other_share:.0f} %)   runs {rates} MB/s"
-              f"   target >= 100 MB/s", flush=True)
+        print(
+            f"  {scheme:<4} {best.relayed_mb_s:6.1f} MB/s  {best.relayed_fps:6.0f} frames/s"
+            f"  (sent {best.sent[0] / best.wall:.0f} frames/s, lost {sum(best.losses)},"
+            f" server CPU {100 * best.cpu.server_share:.0f} %,"
+            f" generator CPU {100 * best.cpu.self_share:.0f} %,"
+            f" other {100 * best.cpu.other_share:.0f} %)   runs {rates} MB/s"
+            f"   target >= 100 MB/s",
+            flush=True,
+        )
 
 
 def report_stuck(outcome: Outcome) -> None:
     trace = outcome.rss_trace or [outcome.rss_mib]
     base = trace[0]
     settled = trace[min(5, len(trace) - 1)]
-    print(f"  RSS {base:.0f} MiB before the frames, {settled:.0f} after 5 s, {max(trace):.0f} max,"
-          f" {outcome.rss_mib:.0f} at the end (peak {outcome.peak_mib:.0f}): growth"
-          f" {outcome.rss_mib - base:+.1f} MiB ({outcome.rss_mib - settled:+.1f} after 5 s)"
-          f"   target < 50 MiB", flush=True)
-    print(f"  the stuck viewer lost {outcome.dropped:.0f} of {outcome.sent[0]} frames (metrics);"
-          f" the fast viewer lost {sum(outcome.losses)},"
-          f" p99 {outcome.latency_ms(0.99):.2f} ms", flush=True)
+    print(
+        f"  RSS {base:.0f} MiB before the frames, {settled:.0f} after 5 s, {max(trace):.0f} max,"
+        f" {outcome.rss_mib:.0f} at the end (peak {outcome.peak_mib:.0f}): growth"
+        f" {outcome.rss_mib - base:+.1f} MiB ({outcome.rss_mib - settled:+.1f} after 5 s)"
+        f"   target < 50 MiB",
+        flush=True,
+    )
+    print(
+        f"  the stuck viewer lost {outcome.dropped:.0f} of {outcome.sent[0]} frames (metrics);"
+        f" the fast viewer lost {sum(outcome.losses)},"
+        f" p99 {outcome.latency_ms(0.99):.2f} ms",
+        flush=True,
+    )
 
 
 def main() -> None:
     jpeg, what = jpeg_payload()
-    print(f"\n== live streams (input.raw -> output.raw over TLS, {SECONDS:.0f} s per run;"
-          f" 10 and 100 viewers: median by p99 of {LATENCY_RUNS} runs)")
+    print(
+        f"\n== live streams (input.raw -> output.raw over TLS, {SECONDS:.0f} s per run;"
+        f" 10 and 100 viewers: median by p99 of {LATENCY_RUNS} runs)"
+    )
     print(f"  payload: {what}; its first 16 bytes carry the send time and sequence number")
-    print("  viewers: one h2 connection each up to 10, then 10 connections shared round-robin;"
-          " each camera its own connection; stuck viewers on their own connection")
-    print("  latency from the 2nd second on; lost t/w/n = total / worst viewer / viewers with"
-          " loss; CPU in % of one core (srv = server, gen = this load generator, oth = the rest"
-          " of the machine); peak RSS = the server's VmHWM, reset when the frames start")
+    print(
+        "  viewers: one h2 connection each up to 10, then 10 connections shared round-robin;"
+        " each camera its own connection; stuck viewers on their own connection"
+    )
+    print(
+        "  latency from the 2nd second on; lost t/w/n = total / worst viewer / viewers with"
+        " loss; CPU in % of one core (srv = server, gen = this load generator, oth = the rest"
+        " of the machine); peak RSS = the server's VmHWM, reset when the frames start"
+    )
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         header()
@@ -263,10 +308,14 @@ def main() -> None:
         row("50 cams x 10 fps", scenario(root, "cams50", fifty, jpeg), "no loss")
         slow = scenario(root, "slow", Plan(viewers=10, viewer_connections=10, stuck=1), jpeg)
         row("10 fast + 1 stuck", slow, "no loss for the fast ones")
-        print(f"  {'':<22} the stuck viewer's drops (camrelay_stream_frames_dropped):"
-              f" {slow.dropped:.0f} of {slow.sent[0]} frames")
-        print(f"\n  unthrottled one stream, 1 viewer, {FLOOD_RUNS} runs of {FLOOD_SECONDS:.0f} s"
-              " (median by MB/s):")
+        print(
+            f"  {'':<22} the stuck viewer's drops (camrelay_stream_frames_dropped):"
+            f" {slow.dropped:.0f} of {slow.sent[0]} frames"
+        )
+        print(
+            f"\n  unthrottled one stream, 1 viewer, {FLOOD_RUNS} runs of {FLOOD_SECONDS:.0f} s"
+            " (median by MB/s):"
+        )
         report_flood(flood_runs(root, jpeg))
         print(f"\n  stuck viewer beside a fast one on a 30 fps stream for {STUCK_SECONDS:.0f} s:")
         long_plan = Plan(viewers=1, stuck=1, seconds=STUCK_SECONDS)

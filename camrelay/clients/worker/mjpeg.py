@@ -14,8 +14,9 @@ MIMETYPE = f"multipart/x-mixed-replace; boundary={BOUNDARY}"
 
 def mjpeg_part(jpeg: bytes) -> bytes:
     """One part of the multipart body: boundary, headers, the JPEG."""
-    head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-            f"Content-Length: {len(jpeg)}\r\n\r\n").encode("ascii")
+    head = (
+        f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+    ).encode("ascii")
     return head + jpeg + b"\r\n"
 
 

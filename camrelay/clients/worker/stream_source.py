@@ -75,8 +75,13 @@ class DecodedFrame:
 class StreamSource:
     """One camera's live stream through a relay, attached again whenever it goes away."""
 
-    def __init__(self, client: RelayClient, camera: str, backoff: Backoff | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        client: RelayClient,
+        camera: str,
+        backoff: Backoff | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self.client = client
         self.camera = camera
         self.stats = SourceStats()
@@ -105,8 +110,12 @@ class StreamSource:
                 self.stats.attached = False
             failures += 1
             delay = self._backoff.delay(failures)
-            log.info("stream %s: %s; attaching again in %.1f s",
-                     self.camera, self.stats.last_error, delay)
+            log.info(
+                "stream %s: %s; attaching again in %.1f s",
+                self.camera,
+                self.stats.last_error,
+                delay,
+            )
             await self._sleep(delay)
 
     async def _attach(self) -> AsyncGenerator[bytes, None]:
@@ -132,8 +141,11 @@ class StreamSource:
         finally:
             queue.close()
 
-    async def frames(self, executor: ThreadPoolExecutor | None = None,
-                     queue: DropOldestQueue[bytes] | None = None) -> AsyncIterator[DecodedFrame]:
+    async def frames(
+        self,
+        executor: ThreadPoolExecutor | None = None,
+        queue: DropOldestQueue[bytes] | None = None,
+    ) -> AsyncIterator[DecodedFrame]:
         """The newest payload decoded, each time the consumer asks for the next one.
 
         Decoding runs in `executor` (a thread), never on the event loop; payloads that
@@ -153,8 +165,11 @@ class StreamSource:
                 received_at = time.time()
                 image = await loop.run_in_executor(executor, decode_image, jpeg)
                 if image is None:
-                    log.warning("stream %s: a %d-byte payload is not an image; skipped",
-                                self.camera, len(jpeg))
+                    log.warning(
+                        "stream %s: a %d-byte payload is not an image; skipped",
+                        self.camera,
+                        len(jpeg),
+                    )
                     continue
                 yield DecodedFrame(jpeg, image, received_at)
         finally:

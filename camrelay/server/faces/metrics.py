@@ -9,6 +9,7 @@ from quart import Blueprint, Response, request
 from ..core.errors import RelayError
 from ..core.relay import Relay
 from ..core.streams import Channel, StreamHub
+from ..tcp_peer_close import live_connections
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -47,6 +48,12 @@ def render(relay: Relay) -> str:
         f"camrelay_streams {len(channels)}",
         "# TYPE camrelay_viewers gauge",
         f"camrelay_viewers {sum(len(c.readers) for c in channels)}",
+        "# TYPE camrelay_connections_open gauge",
+        f"camrelay_connections_open {relay.connections.open}",
+        "# TYPE camrelay_connection_tasks gauge",
+        f"camrelay_connection_tasks {live_connections()}",
+        "# TYPE camrelay_connections_refused_total counter",
+        f"camrelay_connections_refused_total {relay.connections.refused}",
     ]
     for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):
         metric = f"camrelay_{'frames_dropped' if name == 'dropped' else name}_total"

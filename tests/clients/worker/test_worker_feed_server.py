@@ -46,9 +46,11 @@ async def test_broadcasts_reach_everyone_and_replies_only_the_sender() -> None:
     ws_url = f"ws://127.0.0.1:{server.port}"
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get("/health")).text == "OK"
-        async with websockets.connect(ws_url + "/") as one, \
-                websockets.connect(ws_url + "/") as two, \
-                websockets.connect(ws_url + "/video") as viewer:
+        async with (
+            websockets.connect(ws_url + "/") as one,
+            websockets.connect(ws_url + "/") as two,
+            websockets.connect(ws_url + "/video") as viewer,
+        ):
             await until(lambda: len(audience) == 2 and len(video) == 1)
             audience.broadcast({"state": "on"})
             video.broadcast(b"\xff\xd8binary")

@@ -66,8 +66,7 @@ class Collector:
 async def test_waits_for_the_stream_then_reattaches_when_it_ends(
     server: RelayServer, account: tuple[str, str]
 ) -> None:
-    async with client(server, account, "worker") as worker, \
-            client(server, account, "cam") as cam:
+    async with client(server, account, "worker") as worker, client(server, account, "cam") as cam:
         source = StreamSource(worker, "cam", FAST)
         reader = Collector(source)
         await asyncio.sleep(0.5)  # the source is retrying: the camera has not streamed yet
@@ -147,8 +146,7 @@ async def test_a_slow_consumer_gets_the_newest_frame_and_drops_are_counted(
     server: RelayServer, account: tuple[str, str]
 ) -> None:
     jpegs = [grey_jpeg(level) for level in range(10, 250, 8)]  # 30 distinct frames
-    async with client(server, account, "worker") as worker, \
-            client(server, account, "cam") as cam:
+    async with client(server, account, "worker") as worker, client(server, account, "cam") as cam:
         source = StreamSource(worker, "cam", FAST)
         queue: DropOldestQueue[bytes] = DropOldestQueue(1)
         frames = source.frames(queue=queue)

@@ -47,8 +47,13 @@ MIN_SHUTDOWN_DELAY_S = 0.2
 class AlarmWorker(WorkerLifecycle):
     """Watches one camera through the relay and serves the alarm feed and web page."""
 
-    def __init__(self, config: AlarmConfig, source: StreamSource,
-                 clock: Callable[[], float] = time.time, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        config: AlarmConfig,
+        source: StreamSource,
+        clock: Callable[[], float] = time.time,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         super().__init__()
         self.config = config
         self.source = source
@@ -71,8 +76,9 @@ class AlarmWorker(WorkerLifecycle):
 
     def _dispatcher(self, config: AlarmConfig) -> AlertDispatcher:
         """telegram and siren from the settings, plus the relay alerter on our session."""
-        relay = RelayAlerter(config.alerters.relay, self.source.client, self.source.camera,
-                             self.frames)
+        relay = RelayAlerter(
+            config.alerters.relay, self.source.client, self.source.camera, self.frames
+        )
         return AlertDispatcher(build_alerters(config.alerters, extra=[relay]), self._retry)
 
     async def start(self) -> None:
@@ -83,8 +89,9 @@ class AlarmWorker(WorkerLifecycle):
         await self.web.start()
         for job in (self._ingest, self._analyse, self._heartbeat, self._broadcast_metrics):
             self._spawn(job())
-        log.info("alarm feed on ws://%s:%d, web page on %s",
-                 self.feed.host, self.feed.port, self.web.url)
+        log.info(
+            "alarm feed on ws://%s:%d, web page on %s", self.feed.host, self.feed.port, self.web.url
+        )
 
     def request_stop(self, delay_s: float = 0.0) -> None:
         """Make run() return after delay_s seconds."""
@@ -159,8 +166,9 @@ class AlarmWorker(WorkerLifecycle):
 
     def _alert(self, event: AlertEvent) -> None:
         """Deliver an alert in the background, with the latest frame attached."""
-        task = asyncio.create_task(self.dispatcher.dispatch(replace(event,
-                                                                    snapshot_jpeg=self.snapshot())))
+        task = asyncio.create_task(
+            self.dispatcher.dispatch(replace(event, snapshot_jpeg=self.snapshot()))
+        )
         self._alerts.add(task)
         task.add_done_callback(self._alerts.discard)
 
@@ -211,4 +219,3 @@ def write_config(path: Path, config: AlarmConfig) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(dump_config(config), encoding="utf-8")
     os.replace(temporary, path)
-

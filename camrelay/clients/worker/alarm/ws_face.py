@@ -49,4 +49,3 @@ def feed_app(worker: AlarmWorker) -> Quart:
         return Response(body, mimetype="application/json")
 
     return app
-

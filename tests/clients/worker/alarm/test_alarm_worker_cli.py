@@ -35,10 +35,29 @@ log_level = "info"
 
 def start(server: RelayServer, user: str, password: str, config: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "CAMRELAY_PASSWORD": password}
-    command = [sys.executable, "-c", RUN_ALARM, "alarm", "--server", server.url, "--camera",
-               "cam", "--user", user, "--insecure", "--config", str(config)]
-    return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "-c",
+        RUN_ALARM,
+        "alarm",
+        "--server",
+        server.url,
+        "--camera",
+        "cam",
+        "--user",
+        user,
+        "--insecure",
+        "--config",
+        str(config),
+    ]
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 async def test_serves_and_stops_on_shutdown(

@@ -23,24 +23,38 @@ BAD_COMMANDS = [
     ("not json", "message is not valid JSON"),
     ("[1]", 'a command is an object: {"command": …, "data": {…}}'),
     ({"data": {}}, "command: Field required"),
-    ({"command": "dance"},
-     "unknown command 'dance'; known: silence, test, config_update, shutdown"),
+    (
+        {"command": "dance"},
+        "unknown command 'dance'; known: silence, test, config_update, shutdown",
+    ),
     ({"command": "silence", "data": [1]}, "data: Input should be a valid dictionary"),
     ({"command": "silence", "data": {}}, "silence: silenceFor: Field required"),
-    ({"command": "silence", "data": {"silenceFor": -1}},
-     "silence: silenceFor: Input should be greater than or equal to 0"),
-    ({"command": "silence", "data": {"silenceFor": "x"}},
-     "silence: silenceFor: Input should be a valid number, unable to parse string as a number"),
-    ({"command": "silence", "data": {"silenceFor": 60}},
-     "cannot silence: the alarm is off (outside its schedule)"),
-    ({"command": "test", "data": {"excluded": "telegram"}},
-     "test: excluded: Input should be a valid list"),
+    (
+        {"command": "silence", "data": {"silenceFor": -1}},
+        "silence: silenceFor: Input should be greater than or equal to 0",
+    ),
+    (
+        {"command": "silence", "data": {"silenceFor": "x"}},
+        "silence: silenceFor: Input should be a valid number, unable to parse string as a number",
+    ),
+    (
+        {"command": "silence", "data": {"silenceFor": 60}},
+        "cannot silence: the alarm is off (outside its schedule)",
+    ),
+    (
+        {"command": "test", "data": {"excluded": "telegram"}},
+        "test: excluded: Input should be a valid list",
+    ),
     ({"command": "config_update", "data": {}}, "config_update: config: Field required"),
-    ({"command": "config_update", "data": {"config": {"processing": {"gauss_ksize": 4}}}},
-     "processing.gauss_ksize: gauss_ksize must be odd and positive, got 4"),
+    (
+        {"command": "config_update", "data": {"config": {"processing": {"gauss_ksize": 4}}}},
+        "processing.gauss_ksize: gauss_ksize must be odd and positive, got 4",
+    ),
     ({"command": "config_update", "data": {"config": {"nope": 1}}}, "nope: unknown setting"),
-    ({"command": "shutdown", "data": {"shutdownIn": "soon"}},
-     "shutdown: shutdownIn: Input should be a valid number, unable to parse string as a number"),
+    (
+        {"command": "shutdown", "data": {"shutdownIn": "soon"}},
+        "shutdown: shutdownIn: Input should be a valid number, unable to parse string as a number",
+    ),
 ]
 
 
@@ -48,9 +62,12 @@ def off_now(tmp_path: Path) -> AlarmConfig:
     """A window that opens in two hours (UTC): the alarm is off."""
     start = datetime.now(UTC) + timedelta(hours=2)
     end = start + timedelta(hours=1)
-    return worker_config(tmp_path, server={"timezone": "UTC"}, flags={"test": False},
-                         alerting={"start_time": start.strftime("%H:%M"),
-                                   "end_time": end.strftime("%H:%M")})
+    return worker_config(
+        tmp_path,
+        server={"timezone": "UTC"},
+        flags={"test": False},
+        alerting={"start_time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M")},
+    )
 
 
 async def ask(ws: Any, command: object) -> dict[str, Any]:
@@ -77,8 +94,10 @@ async def test_bad_commands_answer_an_error_and_change_nothing(
     feed = f"127.0.0.1:{worker.feed.port}"
     config_file = Path(worker.config.flags.config_path)
     try:
-        async with httpx.AsyncClient(base_url=f"http://{feed}") as http, \
-                websockets.connect(f"ws://{feed}/") as ws:
+        async with (
+            httpx.AsyncClient(base_url=f"http://{feed}") as http,
+            websockets.connect(f"ws://{feed}/") as ws,
+        ):
             assert (await next_json(ws))["state"] == "off"
             before = (await http.get("/config")).json()
             for command, error in BAD_COMMANDS:
@@ -100,8 +119,10 @@ async def test_config_update_applies_and_writes_the_file_back(
     config_file = Path(worker.config.flags.config_path)
     update = {"processing": {"fps": 5, "gauss_ksize": 21}, "alerting": {"alert_time_s": 30}}
     try:
-        async with httpx.AsyncClient(base_url=f"http://{feed}") as http, \
-                websockets.connect(f"ws://{feed}/") as ws:
+        async with (
+            httpx.AsyncClient(base_url=f"http://{feed}") as http,
+            websockets.connect(f"ws://{feed}/") as ws,
+        ):
             await next_json(ws)
             reply = await ask(ws, {"command": "config_update", "data": {"config": update}})
             assert reply == {"status": "OK"}

@@ -30,9 +30,17 @@ from tests.support.relay_server import RelayServer
 
 FOOTAGE = Path(__file__).parents[4].parent / "shared/data/pedestrians-1280x720.avi"
 PUSH_FPS = 25.0
-METRICS_TYPES = {"timeStamp": float, "sysCpuPercent": float, "sysMemPercent": float,
-                 "capCpuPercent": float, "capMemPercent": float, "socketConnections": int,
-                 "loopAvgS": float, "loopMaxS": float, "loopMinS": float}
+METRICS_TYPES = {
+    "timeStamp": float,
+    "sysCpuPercent": float,
+    "sysMemPercent": float,
+    "capCpuPercent": float,
+    "capMemPercent": float,
+    "socketConnections": int,
+    "loopAvgS": float,
+    "loopMaxS": float,
+    "loopMinS": float,
+}
 FAST_RETRY = RetryPolicy(attempts=2, first_delay_s=0.1, attempt_timeout_s=10)
 
 
@@ -60,8 +68,11 @@ def worker_config(tmp_path: Path, **sections: dict[str, Any]) -> AlarmConfig:
         "flags": {"config_path": str(tmp_path / "alarm.toml"), "test": True},
         "processing": {"fps": 2, "pixel_threshold_hi": 150_000},
         "alerting": {"alert_time_s": 2, "min_movement_s": 1, "alarm_hysteresis_s": 600},
-        "alerters": {"telegram": {"enabled": False}, "siren": {"enabled": False},
-                     "relay": {"clip_s": 2.0, "clip_fps": 5.0}},
+        "alerters": {
+            "telegram": {"enabled": False},
+            "siren": {"enabled": False},
+            "relay": {"clip_s": 2.0, "clip_fps": 5.0},
+        },
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}
@@ -73,8 +84,9 @@ def relay_client(server: RelayServer, account: tuple[str, str], device: str) -> 
 
 
 def new_worker(config: AlarmConfig, server: RelayServer, account: tuple[str, str]) -> AlarmWorker:
-    source = StreamSource(relay_client(server, account, "alarm"), "cam",
-                          Backoff(first_s=0.1, max_s=0.5))
+    source = StreamSource(
+        relay_client(server, account, "alarm"), "cam", Backoff(first_s=0.1, max_s=0.5)
+    )
     return AlarmWorker(config, source, retry=FAST_RETRY)
 
 
@@ -111,25 +123,44 @@ def is_jpeg_of(data: bytes, shape: tuple[int, int, int]) -> bool:
 
 
 async def test_the_alarm_goes_off_on_real_footage_end_to_end(
-    server: RelayServer, account: tuple[str, str], footage: list[bytes], bot_api: FakeBotApi,
-    siren_host: FakeSirenHost, tmp_path: Path,
+    server: RelayServer,
+    account: tuple[str, str],
+    footage: list[bytes],
+    bot_api: FakeBotApi,
+    siren_host: FakeSirenHost,
+    tmp_path: Path,
 ) -> None:
-    config = worker_config(tmp_path, alerters={
-        "telegram": {"api_key": TOKEN, "chat_ids": ["11111111"], "api_base_url": bot_api.base_url},
-        "siren": {"ssh_host": "127.0.0.1", "ssh_port": siren_host.port, "ssh_user": "pi",
-                  "ssh_key_path": str(siren_host.key_path), "command": COMMAND,
-                  "ssh_known_hosts_path": str(siren_host.known_hosts_path)},
-        "relay": {"clip_s": 2.0, "clip_fps": 5.0},
-    })
+    config = worker_config(
+        tmp_path,
+        alerters={
+            "telegram": {
+                "api_key": TOKEN,
+                "chat_ids": ["11111111"],
+                "api_base_url": bot_api.base_url,
+            },
+            "siren": {
+                "ssh_host": "127.0.0.1",
+                "ssh_port": siren_host.port,
+                "ssh_user": "pi",
+                "ssh_key_path": str(siren_host.key_path),
+                "command": COMMAND,
+                "ssh_known_hosts_path": str(siren_host.known_hosts_path),
+            },
+            "relay": {"clip_s": 2.0, "clip_fps": 5.0},
+        },
+    )
     worker = new_worker(config, server, account)
     await worker.start()
     feed = f"ws://127.0.0.1:{worker.feed.port}"
     stop_camera = asyncio.Event()
-    async with relay_client(server, account, "cam") as cam, \
-            relay_client(server, account, "phone") as phone, \
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{worker.feed.port}") as http, \
-            websockets.connect(feed + "/") as root, websockets.connect(feed + "/") as other, \
-            websockets.connect(feed + "/metrics") as metrics:
+    async with (
+        relay_client(server, account, "cam") as cam,
+        relay_client(server, account, "phone") as phone,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{worker.feed.port}") as http,
+        websockets.connect(feed + "/") as root,
+        websockets.connect(feed + "/") as other,
+        websockets.connect(feed + "/metrics") as metrics,
+    ):
         try:
             first = await next_json(root)
             assert list(first) == ["timeStamp", "state", "initialAlarm", "silencedTill"]
@@ -179,8 +210,15 @@ async def check_http_faces(http: httpx.AsyncClient, worker: AlarmWorker) -> None
     assert (await http.get("/snapshot")).content != snapshot.content  # refreshed
     answer = await http.get("/config")
     assert answer.json() == config_document(worker.config)
-    assert list(answer.json()) == ["server", "camera", "flags", "processing", "alerting",
-                                   "alerters", "monitoring"]
+    assert list(answer.json()) == [
+        "server",
+        "camera",
+        "flags",
+        "processing",
+        "alerting",
+        "alerters",
+        "monitoring",
+    ]
 
 
 async def check_page(worker: AlarmWorker) -> None:

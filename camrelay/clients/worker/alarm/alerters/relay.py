@@ -18,8 +18,9 @@ class RelayAlerter(ConfiguredAlerter[RelaySettings]):
 
     name = "relay"
 
-    def __init__(self, settings: RelaySettings, client: RelayClient, camera: str,
-                 frames: RecentFrames) -> None:
+    def __init__(
+        self, settings: RelaySettings, client: RelayClient, camera: str, frames: RecentFrames
+    ) -> None:
         super().__init__(settings)
         self._client = client
         self._camera = camera
@@ -40,8 +41,9 @@ class RelayAlerter(ConfiguredAlerter[RelaySettings]):
         settings = self._settings
         if settings.clip_s <= 0:
             return []
-        frames = [f for f in self._frames.since(at - settings.clip_s, 1 / settings.clip_fps)
-                  if f.at <= at]
+        frames = [
+            f for f in self._frames.since(at - settings.clip_s, 1 / settings.clip_fps) if f.at <= at
+        ]
         # Keep the frames nearest the alarm when the clip is too large.
         while frames and sum(len(f.jpeg) for f in frames) > settings.clip_max_bytes:
             frames.pop(0)

@@ -1,0 +1,52 @@
+"""Hostile HTTP/2 peers for the transport tests and the bench: connection churn, idle
+connections, a rapid-reset loop, and the server's own figures read from outside."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from urllib.parse import urlsplit
+
+import h2.config
+import h2.connection
+
+from tests.support.h2_client import unverified_h2_context
+
+
+def _preface() -> bytes:
+    """The client connection preface and an empty SETTINGS frame."""
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    return conn.data_to_send()
+
+
+async def open_tls(url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TLS connection offering h2 to the server of `url`."""
+    parts = urlsplit(url)
+    context: ssl.SSLContext | None = unverified_h2_context() if parts.scheme == "https" else None
+    return await asyncio.open_connection(parts.hostname, parts.port, ssl=context)
+
+
+async def connect_and_close(url: str) -> None:
+    """TLS handshake, HTTP/2 preface, close: the cheapest connection a client can make."""
+    _, writer = await open_tls(url)
+    writer.write(_preface())
+    await writer.drain()
+    writer.transport.abort()  # an attacker waits for no close_notify
+
+
+async def churn(url: str, count: int, parallel: int = 16) -> int:
+    """`count` connect-preface-close rounds, `parallel` at a time; returns how many failed."""
+    failed = 0
+    pending = iter(range(count))
+
+    async def worker() -> None:
+        nonlocal failed
+        for _ in pending:
+            try:
+                await connect_and_close(url)
+            except (OSError, ssl.SSLError):
+                failed += 1
+
+    await asyncio.gather(*(worker() for _ in range(parallel)))
+    return failed
