@@ -20,6 +20,7 @@ from . import (
     h2_content_length,
     h2_hot_path,
     h2_late_data,
+    h2_stream_reset,
     h2_windows,
     tcp_peer_close,
 )
@@ -80,6 +81,7 @@ async def serve(
     """Open the relay, listen, call `on_ready(relay, urls)`, serve until `stop` or a signal."""
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
     h2_late_data.install()
+    h2_stream_reset.install()
     h2_windows.install()
     h2_backpressure.install()
     h2_hot_path.install()

