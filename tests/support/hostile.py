@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import h2.config
@@ -74,3 +75,27 @@ async def rapid_reset(url: str, streams: int, path: str = "/getServerTime.json")
         pass
     finally:
         writer.transport.abort()
+
+
+async def hold_tls(url: str, source: str = "127.0.0.1") -> asyncio.StreamWriter:
+    """A TLS connection from `source` that sends the preface and then idles."""
+    parts = urlsplit(url)
+    _, writer = await asyncio.open_connection(
+        parts.hostname,
+        parts.port,
+        ssl=unverified_h2_context(),
+        local_addr=(source, 0),
+    )
+    writer.write(_preface())
+    await writer.drain()
+    return writer
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float) -> bool:
+    """Poll `condition` every 0.1 s until it holds (True) or `timeout` passes (False)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
