@@ -5,9 +5,11 @@
   the buffer is closed at the reset, so the send task drops both on its next turn.
 - Past 1,000 streams in the priority tree (a client opening and resetting streams faster than
   they are answered), the priority library raises TooManyStreamsError out of Hypercorn: the
-  connection dies with a 30-line traceback in the log, one per attacking connection. Here it
-  is the protocol abuse it is: GOAWAY(ENHANCE_YOUR_CALM), the connection closed, and one
-  warning line at most every 10 s.
+  connection dies with a 30-line traceback in the log, one per attacking connection. And
+  every reset stream has already cost a request's work. Here a client that resets more than
+  RESETS_PER_S streams a second (a burst of as many allowed), or reaches that limit anyway, is
+  treated as the protocol abuse it is: GOAWAY(ENHANCE_YOUR_CALM), the connection closed, the
+  rest of what it sent ignored, and one warning line at most every 10 s.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import priority
 from hypercorn.events import Closed
 from hypercorn.protocol.h2 import H2Protocol
 
+from .core.frame_rate import FrameRate
 from .throttled_log import ThrottledLog
+
+RESETS_PER_S = 100
 
 _flood_log = ThrottledLog(logging.getLogger("camrelay.h2"))
 _installed: list[bool] = []
@@ -40,14 +45,38 @@ async def _drop_send_buffer(protocol: H2Protocol, stream_id: int) -> None:
     await protocol.has_data.set()
 
 
+def _resets(protocol: H2Protocol) -> FrameRate:
+    """The connection's budget of client resets."""
+    budget = getattr(protocol, "_camrelay_resets", None)
+    if budget is None:
+        budget = FrameRate(RESETS_PER_S)
+        protocol._camrelay_resets = budget  # type: ignore[attr-defined]
+    return budget
+
+
+async def _go_away(protocol: H2Protocol, why: str) -> None:
+    """GOAWAY(ENHANCE_YOUR_CALM), close, ignore the rest; one warning line per 10 s."""
+    protocol._camrelay_flooded = True  # type: ignore[attr-defined]
+    _flood_log.warning(
+        "HTTP/2 client %s %s (rapid reset?): GOAWAY and closed",
+        (protocol.client or ("?",))[0],
+        why,
+    )
+    protocol.connection.close_connection(h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
+    await protocol._flush()
+    await protocol.send(Closed())
+
+
 def _patch_handle_events(original: Callable[[Any, list[Any]], Awaitable[None]]) -> Any:
     async def handle_events(self: H2Protocol, events: list[h2.events.Event]) -> None:
         for event in events:
             if getattr(self, "_camrelay_flooded", False):
                 return  # after our GOAWAY: the rest of the flood is ignored
             await original(self, [event])
-            if isinstance(event, h2.events.StreamReset):
+            if isinstance(event, h2.events.StreamReset) and event.remote_reset:
                 await _drop_send_buffer(self, event.stream_id)
+                if not _resets(self).take():
+                    await _go_away(self, f"reset over {RESETS_PER_S} streams a second")
 
     return handle_events
 
@@ -59,15 +88,7 @@ def _patch_create_stream(original: Callable[[Any, Any], Awaitable[None]]) -> Any
         except priority.TooManyStreamsError:
             self.streams.pop(request.stream_id, None)
             self.stream_buffers.pop(request.stream_id, None)
-            self._camrelay_flooded = True  # type: ignore[attr-defined]
-            _flood_log.warning(
-                "HTTP/2 client %s opened over 1000 streams at once (rapid reset?):"
-                " GOAWAY and closed",
-                (self.client or ("?",))[0],
-            )
-            self.connection.close_connection(h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
-            await self._flush()
-            await self.send(Closed())
+            await _go_away(self, "opened over 1000 streams at once")
 
     return create_stream
 

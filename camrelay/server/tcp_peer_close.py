@@ -8,10 +8,14 @@ timeout, and a loop of connect-and-close grows the server by gigabytes with no l
 stream that ends after the close reports the connection idle again and restarts the timer.
 Here the idle task is stopped as soon as reading ends and is never restarted after that, so the
 task ends within moments of the peer's close. The live tasks are counted for /metrics.
+Closing also lets through only the errors Hypercorn expects: a TLS peer that goes on sending
+after the server's close_notify (a client cut off with GOAWAY) raised SSLError out of the task
+with a traceback in the log; that connection is simply gone.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -58,6 +62,16 @@ def _patch_protocol_send(original: Callable[[TCPServer, Event], Awaitable[None]]
     return protocol_send
 
 
+def _patch_close(original: Callable[[TCPServer], Awaitable[None]]) -> Any:
+    async def close(self: TCPServer) -> None:
+        try:
+            await original(self)
+        except (ssl.SSLError, OSError):
+            pass  # the peer broke the TLS close: nothing left to do with the connection
+
+    return close
+
+
 def install() -> None:
     """Patch TCPServer once per process."""
     if _installed:
@@ -65,4 +79,5 @@ def install() -> None:
     _installed.append(True)
     TCPServer.run = _patch_run(TCPServer.run)  # type: ignore[method-assign]
     TCPServer._read_data = _patch_read_data(TCPServer._read_data)  # type: ignore[method-assign]
+    TCPServer._close = _patch_close(TCPServer._close)  # type: ignore[method-assign]
     TCPServer.protocol_send = _patch_protocol_send(TCPServer.protocol_send)  # type: ignore[method-assign]

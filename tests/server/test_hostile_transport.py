@@ -133,20 +133,19 @@ async def test_a_rapid_reset_flood_gets_goaway_and_one_log_line(own_server: Rela
     log = server.log()
     assert answer.status_code == 200
     assert "Traceback" not in log
-    floods = [line for line in log.splitlines() if "opened over 1000 streams" in line]
+    floods = [line for line in log.splitlines() if "(rapid reset?)" in line]
     assert 1 <= len(floods) < attacks  # one line per 10 s at most
 
 
-async def test_cancelled_requests_never_add_up_on_one_connection(
+async def test_a_client_cancelling_a_burst_of_requests_keeps_its_connection(
     server: RelayServer, device: Device
 ) -> None:
     client = await H2Client.connect(server.url)
     try:
-        for round_ in range(12):  # 1,200 cancelled streams: above the priority tree's 1,000
-            for _ in range(100):
-                await client.reset(await client.request("GET", "/getServerTime.json"))
-            beat = await client.get("/heartBit.json", json.dumps({"shash": device.shash}).encode())
-            assert json.loads(beat.body) == {"result": "OK"}, round_
+        for _ in range(80):  # below the 100 resets a second that end a connection
+            await client.reset(await client.request("GET", "/getServerTime.json"))
+        beat = await client.get("/heartBit.json", json.dumps({"shash": device.shash}).encode())
     finally:
         await client.close()
+    assert json.loads(beat.body) == {"result": "OK"}
     assert client.terminated is None

