@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import alarm, core_api, counter, streams
+from bench import alarm, core_api, counter, hostile, streams
 
 PARTS = {
     "core": core_api.main,
     "streams": streams.main,
     "alarm": alarm.main,
     "counter": counter.main,
+    "hostile": hostile.main,
 }
 
 

@@ -41,6 +41,8 @@ class ServerSettings(_Section):
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
     h2_max_concurrent_streams: int = Field(default=256, ge=1, le=10_000)
     keep_alive_timeout_s: float = Field(default=300.0, gt=0)
+    max_connections: int = Field(default=4096, ge=1)
+    max_connections_per_address: int = Field(default=256, ge=1)
 
     @field_validator("listen")
     @classmethod
@@ -81,6 +83,7 @@ class StreamSettings(_Section):
     """Live streams (input.raw / output.raw)."""
 
     viewer_queue_bytes: int = Field(default=2 << 20, ge=1 << 16)
+    max_frames_per_s: int = Field(default=1000, ge=1)
 
 
 class RecordSettings(_Section):

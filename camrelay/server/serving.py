@@ -15,10 +15,20 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from ..settings import Settings
-from . import h2_backpressure, h2_content_length, h2_hot_path, h2_late_data, h2_windows
+from . import (
+    h2_backpressure,
+    h2_content_length,
+    h2_hot_path,
+    h2_late_data,
+    h2_stream_reset,
+    h2_windows,
+    tcp_peer_close,
+)
 from .access_log import access_logger
 from .app import create_app
 from .core.relay import Relay, open_relay
+from .listener import gated
+from .memory_trim import trim_after_closes
 from .request_count import RequestCount
 from .tls import ensure_self_signed
 
@@ -75,18 +85,21 @@ async def serve(
     `requests` counts the requests served (for a caller that reports them)."""
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
     h2_late_data.install()
+    h2_stream_reset.install()
     h2_windows.install()
     h2_backpressure.install()
     h2_hot_path.install()
     h2_content_length.install()
+    tcp_peer_close.install()
     asyncio.constants.SSL_SHUTDOWN_TIMEOUT = SSL_SHUTDOWN_TIMEOUT_S
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)
-    sockets = config.create_sockets()
+    sockets = gated(config.create_sockets(), relay.connections)
     for sock in sockets.secure_sockets + sockets.insecure_sockets:
         sock.listen(config.backlog)  # so clients may connect as soon as on_ready announces
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
+    trimmer = asyncio.create_task(trim_after_closes(lambda: relay.connections.closed))
 
     async def shutdown() -> None:
         await stop.wait()
@@ -109,6 +122,7 @@ async def serve(
             logging.getLogger("camrelay").warning("while shutting down: %r", exc)
     finally:
         sweeper.cancel()
+        trimmer.cancel()
         await relay.close()
 
 

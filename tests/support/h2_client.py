@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
@@ -145,6 +146,11 @@ class H2Client:
         frame = hyperframe.frame.DataFrame(stream_id, data=data)
         self.writer.write(frame.serialize())
         await self.writer.drain()
+
+    async def reset(self, stream_id: int) -> None:
+        """RST_STREAM(CANCEL): the client gave up on the request."""
+        self.conn.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+        await self._flush()
 
     async def response(self, stream_id: int, timeout: float = 10) -> H2Response:
         """Wait until the stream ends or is reset."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...settings import Settings
 from .account_config import AccountConfig
 from .accounts import Accounts
 from .clock import Clock, SystemClock
+from .connections import ConnectionGate
 from .db import Database
 from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
@@ -35,6 +36,7 @@ class Relay:
     throttle: LoginThrottle
     housekeeping: Housekeeping
     streams: StreamHub
+    connections: ConnectionGate = field(default_factory=ConnectionGate)
 
     async def close(self) -> None:
         """Flush what is only in memory and close the store."""
@@ -82,8 +84,21 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         max_pending=sess.login_max_pending_per_address,
     )
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
-    streams = StreamHub(settings.streams.viewer_queue_bytes)
+    streams = StreamHub(settings.streams.viewer_queue_bytes, settings.streams.max_frames_per_s)
     sessions.on_end = streams.end_session
+    gate = ConnectionGate(
+        settings.server.max_connections, settings.server.max_connections_per_address
+    )
     return Relay(
-        db, clock, accounts, config, sessions, records, messages, throttle, housekeeping, streams
+        db,
+        clock,
+        accounts,
+        config,
+        sessions,
+        records,
+        messages,
+        throttle,
+        housekeeping,
+        streams,
+        gate,
     )

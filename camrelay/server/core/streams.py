@@ -150,8 +150,9 @@ class Producer:
 class StreamHub:
     """Every live stream of the server, keyed by (account, device)."""
 
-    def __init__(self, reader_capacity: int) -> None:
+    def __init__(self, reader_capacity: int, max_frames_per_s: int = 1000) -> None:
         self.reader_capacity = reader_capacity
+        self.max_frames_per_s = max_frames_per_s  # per producer, kept by the upload's face
         self._channels: dict[tuple[int, str], Channel] = {}
         self.totals = Counters()
 

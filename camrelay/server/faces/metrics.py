@@ -10,6 +10,7 @@ from ..core.errors import RelayError
 from ..core.relay import Relay
 from ..core.streams import Channel, StreamHub
 from ..request_count import RequestCount
+from ..tcp_peer_close import live_connections
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -65,6 +66,12 @@ def render(relay: Relay, requests: RequestCount | None = None) -> str:
         f"camrelay_record_answers_streaming {relay.records.read_slots.in_use}",
         "# TYPE camrelay_record_answers_refused_total counter",
         f"camrelay_record_answers_refused_total {relay.records.read_slots.refused}",
+        "# TYPE camrelay_connections_open gauge",
+        f"camrelay_connections_open {relay.connections.open}",
+        "# TYPE camrelay_connection_tasks gauge",
+        f"camrelay_connection_tasks {live_connections()}",
+        "# TYPE camrelay_connections_refused_total counter",
+        f"camrelay_connections_refused_total {relay.connections.refused}",
     ]
     lines += _login_lines(relay)
     for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):

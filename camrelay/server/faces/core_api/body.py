@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Iterator
 
 from ...core.errors import JsonFail, MalformedRequest
 from .body_budget import Room
@@ -53,17 +53,21 @@ class BodyDecoder:
         except zlib.error as exc:
             raise MalformedRequest("bad compressed body") from exc
 
-    def pieces(self, chunk: bytes, piece: int = 1 << 20) -> list[bytes]:
+    def pieces(self, chunk: bytes, piece: int = 1 << 20) -> Iterator[bytes]:
         """All decoded bytes of a chunk of an endless body, in pieces of at most `piece`
-        bytes, so a small chunk that inflates hugely never sits in memory at once."""
-        out = [self.decode(chunk, piece - 1)]
+        bytes, each inflated only when asked for, so a small chunk that inflates hugely never
+        sits in memory at once and the caller can stop or pause between pieces."""
+        if not self._compressed:
+            for start in range(0, len(chunk), piece):
+                yield chunk[start : start + piece] if len(chunk) > piece else chunk
+            return
+        yield self.decode(chunk, piece - 1)
         while self._inflate is not None and self._inflate.unconsumed_tail:
             tail = self._inflate.unconsumed_tail
             try:
-                out.append(self._inflate.decompress(tail, piece))
+                yield self._inflate.decompress(tail, piece)
             except zlib.error as exc:
                 raise MalformedRequest("bad compressed body") from exc
-        return out
 
 
 async def read_body(

@@ -15,6 +15,7 @@ from ...core.errors import (
     NoSuchSession,
     RelayError,
 )
+from ...core.frame_rate import FrameRate
 from ...core.sessions import Session
 from ...core.streams import REPLACED, Producer, Reader
 from ...framing import FrameDecoder, FrameError
@@ -26,6 +27,9 @@ from .routes import Call, JsonApi
 MAX_DELTA_MS = 86_400_000
 MAX_VIEWER_BODY = 64 << 10
 RAW_METHODS = {"input": ["PUT", "POST"], "output": ["GET", "POST"]}
+# Decoded upload bytes parsed between two turns of the event loop: at most ~11,000 empty
+# frames, a few milliseconds, however small the frames or however far a chunk inflates.
+UPLOAD_SLICE = 64 << 10
 
 
 def delta_of(params: Params) -> int:
@@ -87,16 +91,20 @@ class StreamFace:
         self, producer: Producer, session: Session, body: BodyDecoder, delta: int
     ) -> None:
         frames = FrameDecoder(self.max_frame)
+        rate = FrameRate(self.hub.max_frames_per_s)
         sessions = self.api.relay.sessions
         stall = 3 * delta / 1000 if delta else None
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(stall) as deadline:
             async for chunk in request.body:
-                for piece in body.pieces(chunk):
+                for piece in body.pieces(chunk, UPLOAD_SLICE):
                     for frame in frames.feed(piece):
+                        if not rate.take():
+                            raise ErroredStream("over streams.max_frames_per_s")
                         producer.publish(frame.wire)
                     if frames.error is not None:
                         raise frames.error
+                    await asyncio.sleep(0)  # bystanders get their turn
                 sessions.keep_alive(session)
                 if stall is not None:
                     deadline.reschedule(loop.time() + stall)
