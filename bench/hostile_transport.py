@@ -5,6 +5,7 @@ input.raw. A fresh `camrelay serve` subprocess for each."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -15,13 +16,14 @@ import httpx
 
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
-from bench.verdict import judged
 from bench.server_probe import memory_mib, metric_values
+from bench.verdict import judged
 from camrelay.server.framing import encode_frame
 from tests.support.api import Api
 from tests.support.h2_client import H2Client
-from tests.support.hostile import churn, until
+from tests.support.hostile import churn
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 CHURN = int(os.environ.get("BENCH_CHURN", "1500"))
 BOMB_FRAMES = 8_000_000
@@ -43,7 +45,8 @@ async def churn_figures(server: RelayServer) -> tuple[float, float, float, float
     async def ended() -> bool:
         return (await metric_values(server.url, "camrelay_connection_tasks"))[""] <= idle
 
-    await until(ended, timeout=60)
+    with contextlib.suppress(AssertionError):  # a slow settle shows in the figure
+        await until(ended, timeout=60)
     settle = time.monotonic() - churned
     await asyncio.sleep(5)
     return before, memory_mib(pid)[0], rate, settle

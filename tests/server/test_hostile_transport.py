@@ -17,8 +17,9 @@ from bench.server_probe import memory_mib, metric_values
 from camrelay.server.framing import encode_frame
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
-from tests.support.hostile import churn, hold_tls, rapid_reset, until
+from tests.support.hostile import churn, hold_tls, rapid_reset
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 CHURN = 300  # ~300 KB each stayed for keep_alive_timeout (300 s) before the fix
 OTHER_ADDRESS = "127.0.0.2"
@@ -50,9 +51,9 @@ async def test_closed_connections_end_and_give_their_memory_back(own_server: Rel
         return memory_mib(server.process.pid)[0] < start_rss + 50  # type: ignore[union-attr]
 
     # Before the fix the tasks stayed for 300 s; the trimmer runs every 2 s.
-    assert await until(tasks_ended, timeout=10)
+    await until(tasks_ended, timeout=10, what="connection tasks back to idle")
     assert await metric(server, "camrelay_connections_open") <= idle_tasks
-    assert await until(memory_back, timeout=10), memory_mib(server.process.pid)
+    await until(memory_back, timeout=10, what=f"RSS back: {memory_mib(server.process.pid)}")
 
 
 async def heartbit_from(url: str, account: tuple[str, str], source: str) -> dict[str, str]:
@@ -90,7 +91,7 @@ async def test_a_connection_over_the_cap_is_closed_at_accept(
     async def refused_counted() -> bool:
         return await metric(server, "camrelay_connections_refused_total") == 1
 
-    assert await until(refused_counted, timeout=10)
+    await until(refused_counted, timeout=10, what="the refusal counted")
     refusals = [line for line in server.log().splitlines() if "connection refused" in line]
     assert len(refusals) == 1 and cap in refusals[0]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import h2.config
@@ -92,13 +91,3 @@ async def hold_tls(url: str, source: str = "127.0.0.1") -> asyncio.StreamWriter:
     writer.write(_preface())
     await writer.drain()
     return writer
-
-
-async def until(condition: Callable[[], Awaitable[bool]], timeout: float) -> bool:
-    """Poll `condition` every 0.1 s until it holds (True) or `timeout` passes (False)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.1)
-    return True
