@@ -12,9 +12,9 @@ import time
 import cv2
 import numpy as np
 
-from camrelay.clients.worker.alarm.config import AlarmConfig, ProcessingSettings, apply_update
-from camrelay.clients.worker.alarm.motion import MotionDetector, decode_jpeg
-from camrelay.clients.worker.alarm.vision import MotionVision
+from camrelay.workers.alarm.changed_pixels import MotionDetector, decode_jpeg
+from camrelay.workers.alarm.config import AlarmConfig, ProcessingSettings, apply_update
+from camrelay.workers.alarm.vision import MotionVision
 from tests.support.footage import footage_path
 
 FOOTAGE = footage_path()  # CAMRELAY_TEST_FOOTAGE, or ../shared/data beside the repository

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from camrelay.clients.worker.counter.config import CounterSettings
-from camrelay.clients.worker.counter.pipeline import CountingPipeline
+from camrelay.workers.counter.config import CounterSettings
+from camrelay.workers.counter.pipeline import CountingPipeline
 from tests.support.footage import footage_path
 
 VIDEO = footage_path()  # CAMRELAY_TEST_FOOTAGE, or ../shared/data beside the repository

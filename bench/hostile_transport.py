@@ -18,7 +18,7 @@ from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
 from bench.server_probe import memory_mib, metric_values
 from bench.verdict import judged
-from camrelay.server.framing import encode_frame
+from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api
 from tests.support.h2_client import H2Client
 from tests.support.hostile import churn

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.h2_peer import H2Peer
-from camrelay.server.framing import HEADER_SIZE, frame_header
+from camrelay.protocol.framing import HEADER_SIZE, frame_header
 
 STAMP = struct.Struct("<QQ")
 PREFIX = HEADER_SIZE + STAMP.size  # frame header + stamp: all a viewer needs to parse

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..clients.worker.alarm.config import AlarmConfig, ConfigError, apply_update, load_config
-from ..clients.worker.alarm.worker import AlarmWorker
+from camrelay.workers.alarm.config import AlarmConfig, ConfigError, apply_update, load_config
+from camrelay.workers.alarm.worker import AlarmWorker
+
+from .main import COMMANDS
 from .worker_command import add_worker_options, run_worker, worker_data
 
 # Where config_update writes the settings when no --config is given, in the data directory.
@@ -26,7 +28,7 @@ LOG_LEVELS = {
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `alarm`."""
-    parser = commands.add_parser("alarm", help="run the motion alarm worker on a camera")
+    parser = commands.add_parser("alarm", help=COMMANDS["alarm"][1])
     add_worker_options(
         parser,
         "alarm",

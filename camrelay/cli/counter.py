@@ -7,14 +7,16 @@ import os
 import sys
 from typing import Any
 
-from ..clients.worker.counter.config import CounterSettings, SettingsError, load_settings
-from ..clients.worker.counter.worker import CounterWorker
+from camrelay.workers.counter.config import CounterSettings, SettingsError, load_settings
+from camrelay.workers.counter.worker import CounterWorker
+
+from .main import COMMANDS
 from .worker_command import add_worker_options, inside, run_worker, worker_data
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `counter`."""
-    parser = commands.add_parser("counter", help="run the people counter worker on a camera")
+    parser = commands.add_parser("counter", help=COMMANDS["counter"][1])
     add_worker_options(parser, "counter", "counter TOML settings (see counter.example.toml)")
     parser.add_argument(
         "--port", type=int, default=None, help="WebSocket feed port (default [feed] port, 8765)"

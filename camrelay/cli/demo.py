@@ -13,12 +13,14 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from ..clients.worker.alarm.config import AlarmConfig, apply_update, dump_config
+from camrelay.workers.alarm.config import AlarmConfig, apply_update, dump_config
+
 from ..server.core.accounts import AccountExists
 from ..server.core.relay import Relay
 from ..server.request_count import RequestCount
 from ..server.serving import serve
 from .demo_summary import summarise
+from .main import COMMANDS
 from .serve import add_access_log, add_common, settings_from
 
 DEMO_ACCOUNT = "demo"
@@ -31,7 +33,7 @@ ACCESS_LOG = "access.log"
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `demo`."""
-    parser = commands.add_parser("demo", help="run the server with a demo account and camera")
+    parser = commands.add_parser("demo", help=COMMANDS["demo"][1])
     add_common(parser)
     parser.add_argument("--listen", help="TLS HOST:PORT (default 127.0.0.1:8080)")
     parser.add_argument(

@@ -1,26 +1,50 @@
-"""The `camrelay` command: serve, user, demo, push, pull, alarm, counter."""
+"""The `camrelay` command: serve, user, demo, push, pull, alarm, counter.
+
+Only the chosen subcommand's module is imported, so `camrelay serve` never loads OpenCV or numpy
+(the workers' dependencies) and `camrelay --help` loads nothing heavy at all.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from . import alarm, counter, demo, pull, push, serve, users
+# command -> (module in camrelay.cli that registers it, one line of help)
+COMMANDS = {
+    "serve": ("serve", "run the relay server"),
+    "user": ("users", "manage accounts"),
+    "demo": ("demo", "run the server with a demo account and camera"),
+    "push": ("push", "stream a camera's frames to a relay"),
+    "pull": ("pull", "read a device's live stream"),
+    "alarm": ("alarm", "run the motion alarm worker on a camera"),
+    "counter": ("counter", "run the people counter worker on a camera"),
+}
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
-    root = argparse.ArgumentParser(prog="camrelay", description=__doc__)
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is one), if any."""
+    return next((word for word in argv if word in COMMANDS), None)
+
+
+def parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser: the chosen subcommand in full, the others by name and help only."""
+    root = argparse.ArgumentParser(prog="camrelay", description=__doc__.split("\n", 1)[0])
     commands = root.add_subparsers(dest="command", required=True)
-    for module in (serve, users, demo, push, pull, alarm, counter):
-        module.add_parser(commands)
+    chosen = chosen_command(argv)
+    for name, (module, text) in COMMANDS.items():
+        if name == chosen:
+            importlib.import_module(f"{__package__}.{module}").add_parser(commands)
+        else:
+            commands.add_parser(name, help=text)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; its return value is the exit code."""
-    args = parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser(words).parse_args(words)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

@@ -11,11 +11,12 @@ from pathlib import Path
 from ..clients.progress import ProgressLine, Throughput
 from ..clients.viewer import FrameFiles, MjpegFile, watch
 from .client_args import add_client_options, relay_client
+from .main import COMMANDS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `pull`."""
-    parser = commands.add_parser("pull", help="read a device's live stream")
+    parser = commands.add_parser("pull", help=COMMANDS["pull"][1])
     add_client_options(parser)
     parser.add_argument("--device", required=True, help="the streaming device to read")
     parser.add_argument(

@@ -9,13 +9,20 @@ import signal
 
 from ..clients.camera import CameraPusher
 from ..clients.progress import ProgressLine
-from ..clients.sources import open_source, parse_size
+
+try:  # the video sources read files and webcams through OpenCV, one of the workers' extras
+    from ..clients.sources import open_source, parse_size
+except ModuleNotFoundError as missing:  # pragma: no cover - the suite installs the extras
+    raise SystemExit(
+        f"camrelay push needs {missing.name}: pip install 'camrelay[workers]'"
+    ) from missing
 from .client_args import add_client_options, relay_client
+from .main import COMMANDS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `push`."""
-    parser = commands.add_parser("push", help="stream a camera's frames to a relay")
+    parser = commands.add_parser("push", help=COMMANDS["push"][1])
     add_client_options(parser)
     parser.add_argument("--device", required=True, help="this camera's device name")
     parser.add_argument(

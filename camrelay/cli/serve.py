@@ -12,6 +12,7 @@ from typing import Any
 from ..server.core.relay import Relay
 from ..server.serving import serve
 from ..settings import Settings, SettingsError, load_settings
+from .main import COMMANDS
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +34,7 @@ def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `serve`."""
-    parser = commands.add_parser("serve", help="run the relay server")
+    parser = commands.add_parser("serve", help=COMMANDS["serve"][1])
     add_common(parser)
     parser.add_argument("--listen", help="TLS HOST:PORT (HTTP/2 and HTTP/1.1)")
     parser.add_argument("--h2c-listen", help="cleartext h2c HOST:PORT (prior knowledge)")

@@ -8,17 +8,19 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 
+from camrelay.protocol.errors import MalformedRequest, NoSuchUser
+
 from ..server.core.accounts import AccountExists, Accounts
 from ..server.core.clock import SystemClock
 from ..server.core.db import Database
-from ..server.core.errors import MalformedRequest, NoSuchUser
 from ..server.core.relay import database_path
+from .main import COMMANDS
 from .serve import add_common, settings_from
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `user` and its actions."""
-    parser = commands.add_parser("user", help="manage accounts")
+    parser = commands.add_parser("user", help=COMMANDS["user"][1])
     actions = parser.add_subparsers(dest="action", required=True)
     for name, runner, needs_name, text in (
         ("add", add, True, "create an account (password from stdin or a prompt)"),

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..clients.worker.stream_source import StreamSource
-from ..server.core.errors import NoSuchUser
+from camrelay.protocol.errors import NoSuchUser
+from camrelay.workers.common.stream_source import StreamSource
+
 from .client_args import add_client_options, relay_client
 
 

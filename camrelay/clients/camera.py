@@ -13,10 +13,11 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..server.core.errors import NoSuchSession
+from camrelay.protocol.errors import NoSuchSession
+from camrelay.protocol.wire_types import Message
+
 from .progress import Throughput
 from .relay import RelayClient
-from .relay_types import Message
 from .sources import FrameSource, encode_jpeg
 
 log = logging.getLogger("camrelay.camera")

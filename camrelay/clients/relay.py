@@ -7,7 +7,7 @@
         async for frame in relay.pull("camera"):
             ...
 
-Errors are the server's codes as exceptions (camrelay.server.core.errors: NoSuchRecord, …).
+Errors are the server's codes as exceptions (camrelay.protocol.errors: NoSuchRecord, …).
 A request answered with code 6 (session expired or capped) authorizes again and is retried once.
 """
 
@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..server.core.errors import NoSuchSession, RelayError, error_for
-from ..server.framing import DEFAULT_MAX_PAYLOAD, FrameDecoder, encode_frame
-from .relay_types import (
+from camrelay.protocol.errors import NoSuchSession, RelayError, error_for
+from camrelay.protocol.framing import DEFAULT_MAX_PAYLOAD, FrameDecoder, encode_frame
+from camrelay.protocol.wire_types import (
     ConfigKind,
     DeviceInfo,
     Message,

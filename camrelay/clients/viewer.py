@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from ..server.core.errors import NoChannel, NoSuchSession
+from camrelay.protocol.errors import NoChannel, NoSuchSession
+
 from .progress import Throughput
 from .relay import RelayClient
 

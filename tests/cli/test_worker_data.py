@@ -18,7 +18,7 @@ import websockets
 
 from camrelay.cli import alarm as alarm_cli
 from camrelay.cli import counter as counter_cli
-from camrelay.clients.worker.alarm.config import load_config
+from camrelay.workers.alarm.config import load_config
 from tests.support.relay_server import RelayServer
 
 REPO = Path(__file__).resolve().parents[2]

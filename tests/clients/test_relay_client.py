@@ -9,14 +9,14 @@ import os
 import pytest
 
 from camrelay.clients.relay import RelayClient
-from camrelay.clients.relay_types import ConfigKind, OutgoingMessage, StreamInfo
-from camrelay.server.core.errors import (
+from camrelay.protocol.errors import (
     ErroredStream,
     MalformedRequest,
     NoChannel,
     NoSuchRecord,
     NoSuchUser,
 )
+from camrelay.protocol.wire_types import ConfigKind, OutgoingMessage, StreamInfo
 from tests.support.metrics import stream_viewers
 from tests.support.relay_server import RelayServer
 from tests.support.until import until

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from camrelay.server.framing import (
+from camrelay.protocol.framing import (
     BAD_HEADER,
     DEFAULT_MAX_PAYLOAD,
     HEADER,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bench.server_probe import memory_mib, metric_values
-from camrelay.server.framing import encode_frame
+from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.hostile import churn, hold_tls, rapid_reset

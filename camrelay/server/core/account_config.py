@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from camrelay.protocol.errors import MalformedRequest
+
 from .db import Database
-from .errors import MalformedRequest
 
 
 @dataclass(frozen=True)

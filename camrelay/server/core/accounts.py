@@ -15,9 +15,10 @@ from typing import TypeVar
 import aiosqlite
 from pwdlib import PasswordHash
 
+from camrelay.protocol.errors import MalformedRequest, NoSuchUser
+
 from .clock import Clock
 from .db import Database, scalar
-from .errors import MalformedRequest, NoSuchUser
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import DatabaseFail, NoSuchRecord
+from camrelay.protocol.errors import DatabaseFail, NoSuchRecord
 
 log = logging.getLogger("camrelay.records")
 PIECE = 128 << 10

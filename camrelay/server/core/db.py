@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from .errors import DatabaseFail
+from camrelay.protocol.errors import DatabaseFail
+
 from .private_files import private_file, private_folder
 
 T = TypeVar("T")

@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from camrelay.protocol.errors import NoSuchUser
+
 from .clock import Clock
-from .errors import NoSuchUser
 
 # Far beyond any useful doubling (base * 2**63 exceeds every sane max): a count larger than
 # this changes nothing, and 2.0**SATURATION stays a finite float.

@@ -3,7 +3,7 @@ while its client reads, so one session may not open them without bound."""
 
 from __future__ import annotations
 
-from .errors import ServerBusy
+from camrelay.protocol.errors import ServerBusy
 
 
 class ReadSlots:

@@ -6,31 +6,21 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from camrelay.protocol.errors import (
+    EmptyRequest,
+    MalformedRequest,
+    NoDataReturned,
+    NoSuchRecord,
+    QuotaExceeded,
+)
+from camrelay.protocol.wire_types import RecordEntry, RecordMeta
+
 from .account_config import PURGE_OLDEST, STORAGE_MIB, AccountConfig
 from .blob_reads import PIECE, BlobAnswer, BlobReads
 from .db import Database, scalar
-from .errors import EmptyRequest, MalformedRequest, NoDataReturned, NoSuchRecord, QuotaExceeded
 from .group_commit import GroupCommit
 from .read_slots import ReadSlots
 from .stamps import StampSource
-
-
-@dataclass(frozen=True)
-class RecordEntry:
-    """A record as getRecordCount.json lists it."""
-
-    rid: int
-    device: str
-    stamp: str
-
-
-@dataclass(frozen=True)
-class RecordMeta:
-    """A record's description as getRecordMeta.json returns it."""
-
-    device: str
-    meta: str
-    stamp: str
 
 
 @dataclass(frozen=True)

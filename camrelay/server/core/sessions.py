@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
+from camrelay.protocol.errors import NoSuchSession
+
 from . import account_config as kinds
 from .account_config import AccountConfig
 from .accounts import Account
 from .clock import Clock
 from .db import Database
-from .errors import NoSuchSession
 
 
 @dataclass

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from camrelay.protocol.errors import MalformedRequest
+
 from .clock import Clock
-from .errors import MalformedRequest
 
 _STAMP_RE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$")
 _MICRO = 1_000_000

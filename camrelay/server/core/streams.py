@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from .errors import NoChannel
+from camrelay.protocol.errors import NoChannel
+from camrelay.protocol.wire_types import StreamInfo
 
 MAX_BATCH_BYTES = 256 << 10
 
@@ -84,15 +85,6 @@ class Reader:
         self.totals.frames_out += len(parts)
         self.totals.bytes_out += size
         return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-@dataclass(frozen=True)
-class StreamInfo:
-    """A streaming device as getStreams.json lists it."""
-
-    device: str
-    subproto: str
-    delta: int
 
 
 @dataclass(eq=False)

@@ -6,7 +6,8 @@ import ipaddress
 
 from quart import Blueprint, Response, request
 
-from ..core.errors import RelayError
+from camrelay.protocol.errors import RelayError
+
 from ..core.relay import Relay
 from ..core.streams import Channel, StreamHub
 from ..request_count import RequestCount

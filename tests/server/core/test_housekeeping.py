@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from camrelay.protocol.errors import NoSuchSession
 from camrelay.server.core.accounts import Account
 from camrelay.server.core.clock import ManualClock
-from camrelay.server.core.errors import NoSuchSession
 from camrelay.server.core.messages import NewMessage
 from camrelay.server.core.relay import Relay
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from camrelay.protocol.errors import NoSuchUser
 from camrelay.server.core.clock import ManualClock
-from camrelay.server.core.errors import NoSuchUser
 from camrelay.server.core.login_throttle import LoginThrottle
 
 

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
+from camrelay.protocol.errors import QuotaExceeded, ServerBusy
 from camrelay.server.core import blob_reads
 from camrelay.server.core.accounts import Account
-from camrelay.server.core.errors import QuotaExceeded, ServerBusy
 from camrelay.server.core.relay import Relay
 
 MIB = 1 << 20

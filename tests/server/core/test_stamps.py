@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from camrelay.protocol.errors import MalformedRequest
 from camrelay.server.core.clock import ManualClock
-from camrelay.server.core.errors import MalformedRequest
 from camrelay.server.core.stamps import StampSource, normalize
 
 

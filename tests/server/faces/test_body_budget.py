@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from camrelay.server.core.errors import ServerBusy
+from camrelay.protocol.errors import ServerBusy
 from camrelay.server.faces.core_api.body_budget import UNRESERVED, BodyBudget
 
 MIB = 1 << 20

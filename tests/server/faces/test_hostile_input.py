@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from camrelay.server.framing import encode_frame
+from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device, post_raw
 from tests.support.h2_client import H2Client
 from tests.support.relay_server import RelayServer

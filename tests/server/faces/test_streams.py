@@ -10,7 +10,7 @@ import os
 import httpx
 import pytest
 
-from camrelay.server.framing import encode_frame
+from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.metrics import stream_viewers

@@ -10,7 +10,8 @@ import asyncio
 import zlib
 from collections.abc import AsyncIterable, Iterator
 
-from ...core.errors import JsonFail, MalformedRequest
+from camrelay.protocol.errors import JsonFail, MalformedRequest
+
 from .body_budget import Room
 
 _COMPRESSED = ("deflate", "gzip", "x-gzip")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from ...core.errors import ServerBusy
+from camrelay.protocol.errors import ServerBusy
 
 UNRESERVED = 1 << 20
 

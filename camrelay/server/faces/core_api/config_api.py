@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from quart import Response
 
-from ...core.errors import MalformedRequest
+from camrelay.protocol.errors import MalformedRequest
+
 from .answers import number, ok
 from .params import to_float, to_int
 from .routes import Call, JsonApi

@@ -7,7 +7,8 @@ from typing import Any
 
 from quart import Response
 
-from ...core.errors import MalformedRequest
+from camrelay.protocol.errors import MalformedRequest
+
 from ...core.messages import Message, NewMessage
 from .answers import ok
 from .params import Params, compact

@@ -20,7 +20,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ...core.errors import JsonFail, JsonParserFail, MalformedRequest
+from camrelay.protocol.errors import JsonFail, JsonParserFail, MalformedRequest
+
 from ...core.stamps import normalize
 
 MAX_TEXT = 4096

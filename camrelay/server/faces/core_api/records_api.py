@@ -6,7 +6,8 @@ import asyncio
 
 from quart import Response
 
-from ...core.errors import MalformedRequest
+from camrelay.protocol.errors import MalformedRequest
+
 from .answers import ok, ok_first
 from .params import to_int
 from .routes import Call, JsonApi

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from quart import Blueprint, Response, request
 
+from camrelay.protocol.errors import RelayError
+
 from ....settings import LimitsSettings
-from ...core.errors import RelayError
 from ...core.relay import Relay
 from ...core.sessions import Session
 from .answers import bad

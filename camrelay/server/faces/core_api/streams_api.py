@@ -7,7 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 
 from quart import Response, request
 
-from ...core.errors import (
+from camrelay.protocol.errors import (
     ErroredStream,
     MalformedRequest,
     NoChannel,
@@ -15,10 +15,11 @@ from ...core.errors import (
     NoSuchSession,
     RelayError,
 )
+from camrelay.protocol.framing import FrameDecoder, FrameError
+
 from ...core.frame_rate import FrameRate
 from ...core.sessions import Session
 from ...core.streams import REPLACED, Producer, Reader
-from ...framing import FrameDecoder, FrameError
 from .answers import bad, ok, ok_first
 from .body import BodyDecoder
 from .params import Params, to_int

@@ -1,1 +1,0 @@
-"""camrelay.clients.worker."""
