@@ -17,8 +17,9 @@ import httpx
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
 from bench.verdict import judged
-from tests.support.api import Api, metric
+from tests.support.api import Api
 from tests.support.h2_client import H2Client
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -100,7 +101,7 @@ async def measure_burst(server: RelayServer, seconds: float = SECONDS) -> BurstF
         api = Api(http, server.url)
         shash = (await api.login("bystander", "bystander-pw", "cam")).shash
         quiet = await heart_beats(api, shash, time.monotonic() + seconds / 2)
-        checks_before = await metric(http, server.url, "camrelay_login_checks_total")
+        checks_before = await metric(server.url, "camrelay_login_checks_total", http)
         started = time.monotonic()
         until = started + seconds
         burst = asyncio.create_task(attack(server.h2c_url, until))
@@ -109,7 +110,7 @@ async def measure_burst(server: RelayServer, seconds: float = SECONDS) -> BurstF
         owner_s = await owner_login(server.url)
         guesses, beats_ms = await burst, await beats
         elapsed = time.monotonic() - started
-        checks = await metric(http, server.url, "camrelay_login_checks_total") - checks_before
+        checks = await metric(server.url, "camrelay_login_checks_total", http) - checks_before
     return BurstFigures(elapsed, guesses, int(checks) - 1, beats_ms, quiet, owner_s)
 
 

@@ -16,12 +16,13 @@ import httpx
 
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
-from bench.server_probe import memory_mib, metric_values
+from bench.server_probe import memory_mib
 from bench.verdict import judged
 from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api
 from tests.support.h2_client import H2Client
 from tests.support.hostile import churn
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -35,7 +36,7 @@ async def churn_figures(server: RelayServer) -> tuple[float, float, float, float
     until the connection tasks were back to idle)."""
     assert server.process is not None
     pid = server.process.pid
-    idle = (await metric_values(server.url, "camrelay_connection_tasks"))[""]
+    idle = await metric(server.url, "camrelay_connection_tasks")
     before = memory_mib(pid)[0]
     started = time.monotonic()
     await churn(server.url, CHURN)
@@ -43,7 +44,7 @@ async def churn_figures(server: RelayServer) -> tuple[float, float, float, float
     churned = time.monotonic()
 
     async def ended() -> bool:
-        return (await metric_values(server.url, "camrelay_connection_tasks"))[""] <= idle
+        return await metric(server.url, "camrelay_connection_tasks") <= idle
 
     with contextlib.suppress(AssertionError):  # a slow settle shows in the figure
         await until(ended, timeout=60)

@@ -1,5 +1,5 @@
 """What the benchmark reads about the server process from outside: CPU time and memory from
-/proc, and counters from its Prometheus /metrics endpoint."""
+/proc (its counters come from /metrics through tests/support/metrics.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -74,15 +72,3 @@ def _self_cpu() -> float:
 
 def _wall() -> float:
     return time.monotonic()
-
-
-async def metric_values(url: str, name: str) -> dict[str, float]:
-    """Every sample of metric `name` from GET {url}/metrics, keyed by its label text."""
-    async with httpx.AsyncClient(verify=False, timeout=10) as http:
-        text = (await http.get(f"{url}/metrics")).text
-    values = {}
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            key, _, value = line.rpartition(" ")
-            values[key[len(name) :]] = float(value)
-    return values

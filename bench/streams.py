@@ -21,8 +21,9 @@ import httpx
 from bench.core_api import BENCH_ENV
 from bench.h2_peer import H2Peer
 from bench.h2load import percentile
-from bench.server_probe import CpuWindow, memory_mib, metric_values, reset_peak_rss
+from bench.server_probe import CpuWindow, memory_mib, reset_peak_rss
 from bench.stream_load import Upload, ViewerSink, jpeg_payload, open_viewer, wait_ended
+from tests.support.metrics import metric_values
 from tests.support.relay_server import RelayServer
 
 SECONDS = float(os.environ.get("BENCH_STREAM_SECONDS", "10"))
@@ -151,7 +152,7 @@ async def _stream(
         await asyncio.gather(*(u.flood(jpeg, plan.seconds) for u in uploads))
     else:
         await asyncio.gather(*(u.paced(jpeg, plan.fps, plan.seconds) for u in uploads))
-    dropped = await metric_values(url, "camrelay_stream_frames_dropped")
+    dropped = await metric_values(url, "camrelay_stream_frames_dropped_total")
     for upload in uploads:
         await upload.finish()
     unended = await wait_ended([(peer, sid, sink) for _, peer, sid, sink in viewers], 15)

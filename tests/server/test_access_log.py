@@ -8,6 +8,7 @@ import httpx
 
 from camrelay.server.access_log import access_log_path
 from camrelay.settings import ServerSettings
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 
 
@@ -23,12 +24,7 @@ def test_dash_is_the_terminal_and_a_relative_file_lies_in_the_data_directory(
 
 async def test_metrics_count_the_requests_served(server: RelayServer) -> None:
     async with httpx.AsyncClient(verify=False) as http:
-
-        async def served() -> int:
-            text = (await http.get(f"{server.url}/metrics")).text
-            [line] = [n for n in text.splitlines() if n.startswith("camrelay_requests_total ")]
-            return int(line.split()[1])
-
-        first = await served()
+        first = await metric(server.url, "camrelay_requests_total", http)
         await http.post(f"{server.url}/heartBit.json", content=b"{}")
-        assert await served() == first + 2  # the heartBit and the second /metrics
+        assert await metric(server.url, "camrelay_requests_total", http) == first + 2
+        # the heartBit and the second /metrics

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.api import Api, metric, post_raw
+from tests.support.api import Api, post_raw
 from tests.support.h2_client import H2Client
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 
 BASE_S, MAX_S = 0.2, 0.4
@@ -54,7 +55,7 @@ async def guesses(url: str, count: int) -> list[dict[str, object]]:
 
 
 async def wait_for_refusals(http: httpx.AsyncClient, url: str) -> None:
-    while await metric(http, url, "camrelay_login_refused_total") == 0:
+    while await metric(url, "camrelay_login_refused_total", http) == 0:
         await asyncio.sleep(0.01)
 
 
@@ -71,7 +72,7 @@ async def test_parallel_guesses_take_turns_and_spare_everyone_else(
     ):
         api = Api(http, url)
         bystander = await api.login("bystander", "its password", "phone")
-        checks_before = await metric(http, url, "camrelay_login_checks_total")
+        checks_before = await metric(url, "camrelay_login_checks_total", http)
         started = time.monotonic()
         burst = asyncio.create_task(guesses(burst_server.h2c_url, 200))
         await wait_for_refusals(http, url)
@@ -83,7 +84,7 @@ async def test_parallel_guesses_take_turns_and_spare_everyone_else(
         )
         answers = await burst
         elapsed = time.monotonic() - started
-        checks = await metric(http, url, "camrelay_login_checks_total") - checks_before
+        checks = await metric(url, "camrelay_login_checks_total", http) - checks_before
     assert answers == [WRONG] * 200
     assert beat == {"result": "OK"} and beat_took < 1.0  # not frozen behind argon2
     assert owner["result"] == "OK"  # the owner, from another address, got in meanwhile
@@ -99,7 +100,7 @@ async def test_a_thousand_failures_leave_the_address_able_to_log_in(
     async with httpx.AsyncClient(http2=True, verify=False, timeout=120) as http:
         api = Api(http, burst_server.url)
         answers = await guesses(burst_server.h2c_url, 1_100)
-        refused = await metric(http, burst_server.url, "camrelay_login_refused_total")
+        refused = await metric(burst_server.url, "camrelay_login_refused_total", http)
         started = time.monotonic()
         owner = await post_raw(
             api, "authorize", b'{"name":"owner","pass":"right password","device":"d"}'

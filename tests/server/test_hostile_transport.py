@@ -13,20 +13,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.server_probe import memory_mib, metric_values
+from bench.server_probe import memory_mib
 from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.hostile import churn, hold_tls, rapid_reset
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
 CHURN = 300  # ~300 KB each stayed for keep_alive_timeout (300 s) before the fix
 OTHER_ADDRESS = "127.0.0.2"
-
-
-async def metric(server: RelayServer, name: str) -> float:
-    return (await metric_values(server.url, name))[""]
 
 
 @pytest.fixture
@@ -40,19 +37,19 @@ def own_server(data_dir: Path, request: pytest.FixtureRequest) -> RelayServer:
 async def test_closed_connections_end_and_give_their_memory_back(own_server: RelayServer) -> None:
     server = own_server
     assert server.process is not None
-    idle_tasks = await metric(server, "camrelay_connection_tasks")  # this request's own
+    idle_tasks = await metric(server.url, "camrelay_connection_tasks")  # this request's own
     start_rss = memory_mib(server.process.pid)[0]
     assert await churn(server.url, CHURN) == 0
 
     async def tasks_ended() -> bool:
-        return await metric(server, "camrelay_connection_tasks") <= idle_tasks
+        return await metric(server.url, "camrelay_connection_tasks") <= idle_tasks
 
     async def memory_back() -> bool:
         return memory_mib(server.process.pid)[0] < start_rss + 50  # type: ignore[union-attr]
 
     # Before the fix the tasks stayed for 300 s; the trimmer runs every 2 s.
     await until(tasks_ended, timeout=10, what="connection tasks back to idle")
-    assert await metric(server, "camrelay_connections_open") <= idle_tasks
+    assert await metric(server.url, "camrelay_connections_open") <= idle_tasks
     await until(memory_back, timeout=10, what=f"RSS back: {memory_mib(server.process.pid)}")
 
 
@@ -89,7 +86,7 @@ async def test_a_connection_over_the_cap_is_closed_at_accept(
             writer.transport.abort()
 
     async def refused_counted() -> bool:
-        return await metric(server, "camrelay_connections_refused_total") == 1
+        return await metric(server.url, "camrelay_connections_refused_total") == 1
 
     await until(refused_counted, timeout=10, what="the refusal counted")
     refusals = [line for line in server.log().splitlines() if "connection refused" in line]

@@ -70,12 +70,3 @@ async def post_raw(
     assert response.status_code == 200, (name, response.status_code, response.text)
     assert response.headers["content-type"] == "application/json", response.text
     return response.json()
-
-
-async def metric(http: httpx.AsyncClient, url: str, name: str) -> float:
-    """The value of an unlabelled metric in the server's /metrics text."""
-    text = (await http.get(f"{url}/metrics")).text
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics:\n{text}")

@@ -99,6 +99,17 @@ class Channel:
     readers: set[Reader] = field(default_factory=set)
     frames_in: int = 0
     bytes_in: int = 0
+    gone_dropped: int = 0  # frames lost by readers that have left, so the total never falls
+
+    def dropped(self) -> int:
+        """Frames lost by every reader the channel has had, present and gone."""
+        return self.gone_dropped + sum(reader.dropped for reader in self.readers)
+
+    def forget(self, reader: Reader) -> None:
+        """A reader leaves; what it lost stays counted."""
+        if reader in self.readers:
+            self.readers.discard(reader)
+            self.gone_dropped += reader.dropped
 
 
 REPLACED = "replaced"
@@ -193,7 +204,7 @@ class StreamHub:
         """Forget a reader (the viewer went away or the stream ended)."""
         channel = self._channels.get((account_id, device))
         if channel is not None:
-            channel.readers.discard(reader)
+            channel.forget(reader)
 
     def listing(self, account_id: int) -> list[StreamInfo]:
         """The account's streaming devices, by name."""
@@ -221,7 +232,7 @@ class StreamHub:
                 channel.producer.stop(SESSION_ENDED)
             for reader in [r for r in channel.readers if r.shash == shash]:
                 reader.end()
-                channel.readers.discard(reader)
+                channel.forget(reader)
 
     def channels(self) -> list[Channel]:
         """Every live channel (metrics)."""

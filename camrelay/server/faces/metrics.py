@@ -1,19 +1,29 @@
-"""GET /metrics: Prometheus text for the local machine or an authenticated session."""
+"""GET /metrics: Prometheus text for the local machine or an authenticated session.
+
+The relay's figures are read from the core at scrape time by one collector (nothing is counted
+twice); the process metrics are prometheus_client's own. Each app has its own registry, so
+several apps in one process (the tests) never share or clash over metric names.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 from quart import Blueprint, Response, request
 
 from camrelay.protocol.errors import RelayError
 
 from ..core.relay import Relay
-from ..core.streams import Channel, StreamHub
 from ..request_count import RequestCount
 from ..tcp_peer_close import live_connections
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+Metric = CounterMetricFamily | GaugeMetricFamily
+STREAM_LABELS = ["account_id", "device"]
 
 
 def _is_local(address: str) -> bool:
@@ -23,74 +33,114 @@ def _is_local(address: str) -> bool:
         return False
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, value=value)
 
 
-def _channel_lines(channel: Channel) -> list[str]:
-    labels = f'account_id="{channel.account_id}",device="{_label(channel.device)}"'
-    readers = list(channel.readers)
-    return [
-        f"camrelay_stream_viewers{{{labels}}} {len(readers)}",
-        f"camrelay_stream_frames_in_total{{{labels}}} {channel.frames_in}",
-        f"camrelay_stream_bytes_in_total{{{labels}}} {channel.bytes_in}",
-        f"camrelay_stream_frames_dropped{{{labels}}} {sum(r.dropped for r in readers)}",
-    ]
+def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
+    """A counter family; prometheus_client appends `_total` to `name` in the output."""
+    return CounterMetricFamily(name, doc, value=value)
 
 
-def _login_lines(relay: Relay) -> list[str]:
-    return [
-        "# TYPE camrelay_login_checks_total counter",
-        f"camrelay_login_checks_total {relay.accounts.checks}",
-        "# TYPE camrelay_login_refused_total counter",
-        f"camrelay_login_refused_total {relay.throttle.refused}",
-        "# TYPE camrelay_login_pending gauge",
-        f"camrelay_login_pending {relay.throttle.pending()}",
-        "# TYPE camrelay_login_checks_waiting gauge",
-        f"camrelay_login_checks_waiting {relay.accounts.waiting}",
-    ]
+class RelayCollector(Collector):
+    """The relay core's live figures, read at each scrape."""
+
+    def __init__(self, relay: Relay, requests: RequestCount | None) -> None:
+        self.relay = relay
+        self.requests = requests
+
+    def collect(self) -> Iterator[Metric]:
+        relay = self.relay
+        channels = relay.streams.channels()
+        yield _gauge("camrelay_sessions", "Sessions open.", relay.sessions.count())
+        yield _gauge("camrelay_streams", "Devices streaming now.", len(channels))
+        yield _gauge(
+            "camrelay_viewers", "Viewers attached now.", sum(len(c.readers) for c in channels)
+        )
+        slots = relay.records.read_slots
+        yield _gauge(
+            "camrelay_record_answers_streaming", "Record bodies being sent now.", slots.in_use
+        )
+        yield _counter(
+            "camrelay_record_answers_refused",
+            "Record reads refused: too many at once.",
+            slots.refused,
+        )
+        yield from self._connections()
+        yield from self._logins()
+        yield from self._hub_totals()
+        if self.requests is not None:
+            yield _counter("camrelay_requests", "Requests served.", self.requests.total)
+        yield from self._streams()
+
+    def _connections(self) -> Iterator[Metric]:
+        connections = self.relay.connections
+        yield _gauge("camrelay_connections_open", "TCP connections open.", connections.open)
+        yield _gauge(
+            "camrelay_connection_tasks", "Connection tasks alive in the server.", live_connections()
+        )
+        yield _counter(
+            "camrelay_connections_refused",
+            "TCP connections refused over the cap.",
+            connections.refused,
+        )
+
+    def _logins(self) -> Iterator[Metric]:
+        accounts, throttle = self.relay.accounts, self.relay.throttle
+        yield _counter("camrelay_login_checks", "Password checks done.", accounts.checks)
+        yield _counter("camrelay_login_refused", "Logins refused at once.", throttle.refused)
+        yield _gauge("camrelay_login_pending", "Logins waiting their turn.", throttle.pending())
+        yield _gauge(
+            "camrelay_login_checks_waiting", "Password checks waiting for a slot.", accounts.waiting
+        )
+
+    def _hub_totals(self) -> Iterator[Metric]:
+        totals = self.relay.streams.totals
+        yield _counter("camrelay_frames_in", "Frames received from cameras.", totals.frames_in)
+        yield _counter("camrelay_bytes_in", "Bytes received from cameras.", totals.bytes_in)
+        yield _counter("camrelay_frames_out", "Frames sent to viewers.", totals.frames_out)
+        yield _counter("camrelay_bytes_out", "Bytes sent to viewers.", totals.bytes_out)
+        yield _counter(
+            "camrelay_frames_dropped", "Frames viewers lost to a full queue.", totals.dropped
+        )
+
+    def _streams(self) -> Iterator[Metric]:
+        viewers = GaugeMetricFamily(
+            "camrelay_stream_viewers", "Viewers of the stream now.", labels=STREAM_LABELS
+        )
+        frames_in = CounterMetricFamily(
+            "camrelay_stream_frames_in", "Frames the stream received.", labels=STREAM_LABELS
+        )
+        bytes_in = CounterMetricFamily(
+            "camrelay_stream_bytes_in", "Bytes the stream received.", labels=STREAM_LABELS
+        )
+        dropped = CounterMetricFamily(
+            "camrelay_stream_frames_dropped",
+            "Frames the stream's viewers, present and gone, lost to a full queue.",
+            labels=STREAM_LABELS,
+        )
+        for channel in self.relay.streams.channels():
+            labels = [str(channel.account_id), channel.device]
+            viewers.add_metric(labels, len(channel.readers))
+            frames_in.add_metric(labels, channel.frames_in)
+            bytes_in.add_metric(labels, channel.bytes_in)
+            dropped.add_metric(labels, channel.dropped())
+        yield from (viewers, frames_in, bytes_in, dropped)
 
 
-def render(relay: Relay, requests: RequestCount | None = None) -> str:
-    """Every metric as Prometheus text."""
-    hub: StreamHub = relay.streams
-    channels = hub.channels()
-    totals = hub.totals
-    lines = [
-        "# TYPE camrelay_sessions gauge",
-        f"camrelay_sessions {relay.sessions.count()}",
-        "# TYPE camrelay_streams gauge",
-        f"camrelay_streams {len(channels)}",
-        "# TYPE camrelay_viewers gauge",
-        f"camrelay_viewers {sum(len(c.readers) for c in channels)}",
-        "# TYPE camrelay_record_answers_streaming gauge",
-        f"camrelay_record_answers_streaming {relay.records.read_slots.in_use}",
-        "# TYPE camrelay_record_answers_refused_total counter",
-        f"camrelay_record_answers_refused_total {relay.records.read_slots.refused}",
-        "# TYPE camrelay_connections_open gauge",
-        f"camrelay_connections_open {relay.connections.open}",
-        "# TYPE camrelay_connection_tasks gauge",
-        f"camrelay_connection_tasks {live_connections()}",
-        "# TYPE camrelay_connections_refused_total counter",
-        f"camrelay_connections_refused_total {relay.connections.refused}",
-    ]
-    lines += _login_lines(relay)
-    for name in ("frames_in", "bytes_in", "frames_out", "bytes_out", "dropped"):
-        metric = f"camrelay_{'frames_dropped' if name == 'dropped' else name}_total"
-        lines += [f"# TYPE {metric} counter", f"{metric} {getattr(totals, name)}"]
-    if requests is not None:
-        lines += [
-            "# TYPE camrelay_requests_total counter",
-            f"camrelay_requests_total {requests.total}",
-        ]
-    for channel in channels:
-        lines += _channel_lines(channel)
-    return "\n".join(lines) + "\n"
+def metrics_registry(relay: Relay, requests: RequestCount | None = None) -> CollectorRegistry:
+    """A private registry: the relay's figures and the process metrics."""
+    registry = CollectorRegistry()
+    registry.register(RelayCollector(relay, requests))
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    return registry
 
 
 def metrics_face(relay: Relay, requests: RequestCount | None = None) -> Blueprint:
     """The blueprint serving /metrics."""
     blueprint = Blueprint("metrics", __name__)
+    registry = metrics_registry(relay, requests)
 
     @blueprint.route("/metrics", methods=["GET"])
     async def metrics() -> Response:
@@ -99,6 +149,7 @@ def metrics_face(relay: Relay, requests: RequestCount | None = None) -> Blueprin
                 await relay.sessions.use(request.args.get("shash", ""), request.remote_addr or "")
             except RelayError:
                 return Response("metrics need a session or a local client\n", status=403)
-        return Response(render(relay, requests), content_type=CONTENT_TYPE)
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return Response(encode(registry), content_type=content_type)
 
     return blueprint

@@ -13,7 +13,7 @@ import pytest
 from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
-from tests.support.metrics import stream_viewers
+from tests.support.metrics import device_sum, metric_values, stream_viewers
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -151,20 +151,48 @@ async def test_a_stuck_viewer_does_not_delay_the_others(
         await asyncio.sleep(0.005)
     expected = b"".join(frames)
     await until(lambda: len(watching.responses[fast].body) >= len(expected), timeout=10)
-    async with httpx.AsyncClient(verify=False) as http:
-        metrics = (await http.get(f"{server.url}/metrics")).text
+    dropped = await metric_values(server.url, "camrelay_stream_frames_dropped_total")
     await client.send(upload, b"", end=True)
     got = await watching.response(fast)
     for peer in (client, watching, stuck):
         await peer.close()
     assert bytes(got.body) == expected
-    dropped = [
-        line
-        for line in metrics.splitlines()
-        if line.startswith("camrelay_stream_frames_dropped{") and 'device="cam"' in line
-    ]
-    assert len(dropped) == 1 and int(dropped[0].split()[-1]) > 50
-    assert 'camrelay_stream_viewers{account_id="' in metrics
+    [cam_dropped] = [v for labels, v in dropped.items() if ("device", "cam") in labels]
+    assert cam_dropped > 50
+
+
+async def test_the_dropped_count_stays_when_the_stuck_viewer_leaves(
+    server: RelayServer, pair: tuple[Device, Device]
+) -> None:
+    """The stream's dropped-frames counter never goes down: it used to sum the viewers
+    attached now, so it fell to 0 when the viewer that lost the frames went away."""
+    cam, viewer = pair
+    client, upload, _ = await live_stream(server, cam, viewer)
+    stuck = await H2Client.connect(server.url, ack=False)
+    await open_viewer(stuck, viewer)
+    await until(lambda: _viewers_are(server, 2), what="the stuck viewer is attached")
+    for frame in [encode_frame(os.urandom(40_000)) for _ in range(150)]:  # 3x a viewer queue
+        await client.send(upload, frame)
+
+    async def cam_total(name: str) -> float:
+        return device_sum(await metric_values(server.url, name), "cam")
+
+    async def all_in() -> bool:
+        return await cam_total("camrelay_stream_frames_in_total") == 150
+
+    await until(all_in, what="the relay has every frame")  # so nothing more can be dropped
+    lost = await cam_total("camrelay_stream_frames_dropped_total")
+    await stuck.close()
+    await until(lambda: _viewers_are(server, 1), what="the stuck viewer is gone")
+    after = await cam_total("camrelay_stream_frames_dropped_total")
+    await client.send(upload, b"", end=True)
+    await client.close()
+    assert lost > 50
+    assert after == lost
+
+
+async def _viewers_are(server: RelayServer, count: int) -> bool:
+    return await stream_viewers(server.url, "cam") == count
 
 
 async def test_producer_gone_ends_viewers_and_reset_upload_spares_the_connection(
