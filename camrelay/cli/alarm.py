@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from camrelay.workers.alarm.app import AlarmApp
 from camrelay.workers.alarm.config import AlarmConfig, ConfigError, apply_update, load_config
 from camrelay.workers.alarm.worker import AlarmWorker
 
@@ -54,10 +55,10 @@ def alarm_config(args: argparse.Namespace) -> AlarmConfig:
         sys.exit(f"camrelay alarm: bad settings in {path}: {exc}")
 
 
-def announce(worker: AlarmWorker) -> None:
+def announce(app: AlarmApp) -> None:
     """Where the feed and the page listen (the ports may be 0 in the settings)."""
-    print(f"camrelay alarm: feed on ws://{worker.feed.host}:{worker.feed.port}", flush=True)
-    print(f"camrelay alarm: page on {worker.web.url}", flush=True)
+    print(f"camrelay alarm: feed on ws://{app.feed.host}:{app.feed.port}", flush=True)
+    print(f"camrelay alarm: page on {app.web.url}", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     return run_worker(
         args,
         "alarm",
-        lambda source: AlarmWorker(config, source),
+        lambda source: AlarmApp(AlarmWorker(config, source)),
         announce,
         LOG_LEVELS[config.flags.log_level],
     )

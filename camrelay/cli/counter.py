@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from camrelay.workers.counter.app import CounterApp
 from camrelay.workers.counter.config import CounterSettings, SettingsError, load_settings
 from camrelay.workers.counter.worker import CounterWorker
 
@@ -42,12 +43,14 @@ def counter_settings(args: argparse.Namespace) -> CounterSettings:
     return settings.model_copy(update=update)
 
 
-def announce(worker: CounterWorker) -> None:
+def announce(app: CounterApp) -> None:
     """Where the feed listens (the port may be 0 in the settings)."""
-    print(f"camrelay counter: feed on ws://{worker.feed.host}:{worker.feed.port}", flush=True)
+    print(f"camrelay counter: feed on ws://{app.feed.host}:{app.feed.port}", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
     settings = counter_settings(args)
-    return run_worker(args, "counter", lambda source: CounterWorker(settings, source), announce)
+    return run_worker(
+        args, "counter", lambda source: CounterApp(CounterWorker(settings, source)), announce
+    )

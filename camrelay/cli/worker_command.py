@@ -20,13 +20,13 @@ from .client_args import add_client_options, relay_client
 
 
 class Worker(Protocol):
-    """A worker as its command drives it."""
+    """A worker served with its apps (a ServedWorker), as its command drives it."""
 
     def request_stop(self) -> None:
         """Stop soon (a signal)."""
 
     def run(self, on_ready: Callable[[Any], None]) -> Awaitable[None]:
-        """Serve until stopped; call `on_ready(worker)` once listening."""
+        """Serve until stopped; call `on_ready(self)` once listening."""
         ...
 
 

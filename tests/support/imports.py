@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,3 +41,20 @@ def offenders(package: str, forbidden: tuple[str, ...]) -> set[str]:
         for name in imported_modules(path)
         if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
     }
+
+
+def module_graph(package: str) -> dict[str, set[str]]:
+    """Each module under `package` and the modules under it that it imports, at any depth of
+    its source (TYPE_CHECKING blocks and function bodies included)."""
+    folder = ROOT.joinpath(*package.split("."))
+    files = {module_name(path): path for path in folder.rglob("*.py")}
+    return {name: imported_modules(path) & files.keys() for name, path in files.items()}
+
+
+def import_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of the import graph as [a, b, …, a] (a imports b, …), or [] when none."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        return list(reversed(error.args[1]))
+    return []

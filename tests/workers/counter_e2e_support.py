@@ -11,6 +11,7 @@ are the same every run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import numpy as np
 
 from camrelay.clients.relay import RelayClient
 from camrelay.workers.common.stream_source import Backoff, StreamSource
+from camrelay.workers.counter.app import CounterApp
 from camrelay.workers.counter.config import CounterSettings
 from camrelay.workers.counter.worker import CounterWorker
 from tests.support.metrics import stream_viewers
@@ -69,6 +71,18 @@ def new_worker(
         relay_client(server, account, "counter"), "cam", Backoff(first_s=0.1, max_s=0.5)
     )
     return CounterWorker(settings, source)
+
+
+@contextlib.asynccontextmanager
+async def running(worker: CounterWorker) -> AsyncIterator[CounterApp]:
+    """The worker served with its feed, then stopped with its relay client closed."""
+    app = CounterApp(worker)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await worker.source.client.close()
 
 
 def settled(worker: CounterWorker) -> bool:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import importlib.util
 import itertools
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ from tests.workers.counter_e2e_support import (
     new_worker,
     push_clip,
     relay_client,
+    running,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -176,23 +175,13 @@ async def check_bad_requests(feed: FeedClient) -> None:
     }
 
 
-@contextlib.asynccontextmanager
-async def running(worker: CounterWorker) -> AsyncIterator[CounterWorker]:
-    """The worker started, then stopped with its relay client closed."""
-    await worker.start()
-    try:
-        yield worker
-    finally:
-        await worker.stop()
-        await worker.source.client.close()
-
-
 async def test_counts_feed_faces_and_restart_end_to_end(
     clip: Clip, server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     config = settings(tmp_path)
-    async with running(clip_worker(config, server, account)) as worker:
-        async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/", max_size=None) as ws:
+    async with running(clip_worker(config, server, account)) as app:
+        worker = app.worker
+        async with websockets.connect(f"ws://127.0.0.1:{app.feed.port}/", max_size=None) as ws:
             feed = FeedClient(ws)
             reader = asyncio.create_task(feed.read())
             try:
@@ -218,8 +207,9 @@ async def check_restart(
     config: CounterSettings, server: RelayServer, account: tuple[str, str], face_ids: list[int]
 ) -> None:
     """A new worker on the same files: the same counts, events and faces at once."""
-    async with running(new_worker(config, server, account)) as worker:
-        async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/") as ws:
+    async with running(new_worker(config, server, account)) as app:
+        worker = app.worker
+        async with websockets.connect(f"ws://127.0.0.1:{app.feed.port}/") as ws:
             hello = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert hello["type"] == "stats"
         assert (hello["data"]["count_in"], hello["data"]["count_out"]) == (2, 1)
@@ -235,8 +225,8 @@ async def test_a_second_run_counts_the_same(
     clip: Clip, server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
     config = settings(tmp_path)
-    async with running(clip_worker(config, server, account)) as worker:
-        await push_clip(worker, clip, server, account)
-        stats = worker.ledger.stats()
+    async with running(clip_worker(config, server, account)) as app:
+        await push_clip(app.worker, clip, server, account)
+        stats = app.worker.ledger.stats()
     assert (stats.count_in, stats.count_out, stats.face_count) == (2, 1, FACES)
     assert crossings(config.database) == CROSSINGS

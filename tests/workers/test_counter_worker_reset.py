@@ -26,7 +26,7 @@ from camrelay.workers.counter.pipeline import CountingPipeline
 from camrelay.workers.counter.store import CounterStore
 from camrelay.workers.counter.worker import CounterWorker
 from tests.support.relay_server import RelayServer
-from tests.workers.counter_e2e_support import relay_client
+from tests.workers.counter_e2e_support import relay_client, running
 
 
 class WalkingPerson:
@@ -87,22 +87,18 @@ async def test_the_reset_job_ends_the_event_and_zeroes_the_counters(
     source = StreamSource(relay_client(server, account, "counter"), "cam", Backoff(0.1, 2, 0.5))
     worker = CounterWorker(settings, source, pipeline=CountingPipeline(settings, WalkingPerson()))
     stop = asyncio.Event()
-    await worker.start()
-    try:
-        async with (
-            relay_client(server, account, "cam") as cam,
-            websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/", max_size=None) as ws,
-        ):
-            push = asyncio.create_task(cam.push(grey_frames(stop)))
-            started = await next_of(ws, "event")
-            assert worker.ledger.stats().count_in == 1 and datetime.now(UTC) < reset_at
-            ended = await next_of(ws, "event")
-            after = await next_of(ws, "stats")
-            stop.set()
-            await push
-    finally:
-        await worker.stop()
-        await source.client.close()
+    async with (
+        running(worker) as app,
+        relay_client(server, account, "cam") as cam,
+        websockets.connect(f"ws://127.0.0.1:{app.feed.port}/", max_size=None) as ws,
+    ):
+        push = asyncio.create_task(cam.push(grey_frames(stop)))
+        started = await next_of(ws, "event")
+        assert worker.ledger.stats().count_in == 1 and datetime.now(UTC) < reset_at
+        ended = await next_of(ws, "event")
+        after = await next_of(ws, "stats")
+        stop.set()
+        await push
     assert started["data"]["status"] == "started"
     assert ended["data"] == {
         "status": "ended",

@@ -2,7 +2,7 @@
 alarm-feed-api.txt (with CONTRACT §2) out.
 
     worker = AlarmWorker(config, StreamSource(relay_client, "cam1"))
-    await worker.run()          # until a shutdown command or stop()
+    await AlarmApp(worker).run()    # served with its feed and page (app.py)
 
 Tasks: ingest (every payload: recent frames, /raw-video, live view, analysis queue),
 analyse (the newest frame at processing.fps, in the vision thread), heartbeat (status
@@ -26,14 +26,12 @@ from camrelay.workers.alarm.alerters.registry import build_alerters
 from camrelay.workers.alarm.alerters.relay import RelayAlerter
 from camrelay.workers.alarm.commands import handle_command
 from camrelay.workers.alarm.config import AlarmConfig, dump_config
-from camrelay.workers.alarm.feed_routes import feed_app
 from camrelay.workers.alarm.metrics_sampler import MetricsSampler
-from camrelay.workers.alarm.page_routes import page_app
 from camrelay.workers.alarm.state import AlarmStateMachine, Step
 from camrelay.workers.alarm.status import LoopStats
 from camrelay.workers.alarm.vision import MotionVision
 from camrelay.workers.common.drop_oldest import DropOldestQueue, Fanout
-from camrelay.workers.common.feed_server import Audience, FeedServer
+from camrelay.workers.common.feed_server import Audience
 from camrelay.workers.common.lifecycle import WorkerLifecycle
 from camrelay.workers.common.recent_frames import RecentFrames
 from camrelay.workers.common.stream_source import StreamSource
@@ -45,7 +43,7 @@ MIN_SHUTDOWN_DELAY_S = 0.2
 
 
 class AlarmWorker(WorkerLifecycle):
-    """Watches one camera through the relay and serves the alarm feed and web page."""
+    """Watches one camera through the relay; what the alarm feed and web page show and do."""
 
     def __init__(
         self,
@@ -68,9 +66,6 @@ class AlarmWorker(WorkerLifecycle):
         self.live_view: Fanout[bytes] = Fanout(2)
         self._retry = retry
         self.dispatcher = self._dispatcher(config)
-        host, server = config.server.host_name, config.server
-        self.feed = FeedServer(feed_app(self), host, server.websocket_port)
-        self.web = FeedServer(page_app(self), host, server.webserver_port)
         self._analysis: DropOldestQueue[bytes] = DropOldestQueue(1)
         self._alerts: set[asyncio.Task[Any]] = set()
 
@@ -81,25 +76,25 @@ class AlarmWorker(WorkerLifecycle):
         )
         return AlertDispatcher(build_alerters(config.alerters, extra=[relay]), self._retry)
 
+    @property
+    def camera(self) -> str:
+        """The watched camera's device name on the relay."""
+        return self.source.camera
+
     async def start(self) -> None:
-        """Listen on both ports, then start the tasks."""
+        """Start the tasks."""
         # The Telegram bot token is part of Bot API URLs, which httpx logs at INFO.
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        await self.feed.start()
-        await self.web.start()
         for job in (self._ingest, self._analyse, self._heartbeat, self._broadcast_metrics):
             self._spawn(job())
-        log.info(
-            "alarm feed on ws://%s:%d, web page on %s", self.feed.host, self.feed.port, self.web.url
-        )
 
     def request_stop(self, delay_s: float = 0.0) -> None:
-        """Make run() return after delay_s seconds."""
+        """Make stopping() return after delay_s seconds."""
         loop = asyncio.get_running_loop()
         loop.call_later(max(delay_s, MIN_SHUTDOWN_DELAY_S), self._stop.set)
 
     async def stop(self) -> None:
-        """Cancel the tasks and alerts in flight, close the feeds and the vision thread."""
+        """Cancel the tasks and alerts in flight, end the feeds and live views."""
         self._stop.set()
         for task in [*self._tasks, *self._alerts]:
             task.cancel()
@@ -107,8 +102,9 @@ class AlarmWorker(WorkerLifecycle):
         for audience in (self.status_feed, self.metrics_feed, self.video_feed):
             audience.close()
         self.live_view.close()
-        await self.feed.stop()
-        await self.web.stop()
+
+    async def close(self) -> None:
+        """Close the vision thread."""
         self.vision.close()
 
     def snapshot(self) -> bytes | None:

@@ -2,7 +2,7 @@
 people-counter-ws-api.txt (with CONTRACT §3) out.
 
     worker = CounterWorker(load_settings(path, os.environ), StreamSource(client, "cam1"))
-    await worker.run()          # until request_stop()
+    await CounterApp(worker).run()  # served with its feed (app.py), until request_stop()
 
 Tasks: ingest (every payload: the newest frame for the feed and for analysis), analyse (the
 newest frame at detector.fps in the vision thread; crossings and faces counted and saved),
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from camrelay.workers.common.drop_oldest import DropOldestQueue
-from camrelay.workers.common.feed_server import Audience, FeedServer
+from camrelay.workers.common.feed_server import Audience
 from camrelay.workers.common.lifecycle import WorkerLifecycle
 from camrelay.workers.common.stream_source import StreamSource
 from camrelay.workers.counter.config import CounterSettings
@@ -33,7 +33,6 @@ from camrelay.workers.counter.feed_messages import (
     frame_message,
     stats_message,
 )
-from camrelay.workers.counter.feed_routes import counter_app
 from camrelay.workers.counter.ledger import CounterLedger
 from camrelay.workers.counter.pipeline import CountingPipeline, FaceCrop, FrameResult
 from camrelay.workers.counter.vision import CounterVision, Overlay
@@ -52,7 +51,7 @@ def utc_now() -> datetime:
 
 
 class CounterWorker(WorkerLifecycle):
-    """Counts people crossing a line in one camera's stream and serves the counter feed."""
+    """Counts people crossing a line in one camera's stream; what the counter feed shows."""
 
     def __init__(
         self,
@@ -71,7 +70,6 @@ class CounterWorker(WorkerLifecycle):
         feed = settings.feed
         self.answers = FaceCropAnswers(self.faces, feed.default_face_limit, feed.max_face_limit)
         self.audience = Audience()
-        self.feed = FeedServer(counter_app(self), feed.host, feed.port)
         self.analysed = 0  # frames through the pipeline, for tests and logs
         self.records_stored = 0  # faces stored as relay records
         self._ledger: CounterLedger | None = None
@@ -88,23 +86,23 @@ class CounterWorker(WorkerLifecycle):
         return self._ledger
 
     async def start(self) -> None:
-        """Restore the counts, listen, then start the tasks."""
+        """Restore the counts, then start the tasks."""
         self._ledger = await CounterLedger.open(self.settings, self.clock())
         self._overlay = Overlay([], self._ledger.stats())
-        await self.feed.start()
         for job in (self._schedule, self._ingest, self._analyse, self._frames, self._stats):
             self._spawn(job())
-        log.info("counter feed on ws://%s:%d", self.feed.host, self.feed.port)
 
     async def stop(self) -> None:
-        """Cancel the tasks and uploads, close the feed, the threads and the store."""
+        """Cancel the tasks and uploads, end the feed."""
         self._stop.set()
         for task in [*self._tasks, *self._uploads]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._uploads, return_exceptions=True)
         self._tasks.clear()
         self.audience.close()
-        await self.feed.stop()
+
+    async def close(self) -> None:
+        """Close the threads and the store (the feed's hello reads the counts)."""
         self.vision.close()
         if self._ledger is not None:
             await self._ledger.close()
@@ -113,6 +111,10 @@ class CounterWorker(WorkerLifecycle):
     def stats_message(self) -> Message:
         """The `stats` message as of now."""
         return stats_message(self.ledger.stats(), self.clock(), self.zone)
+
+    async def on_message(self, message: str | bytes) -> Message:
+        """One request from a feed client (a face crop or the list); the reply is for it alone."""
+        return await self.answers.reply(message)
 
     async def _ingest(self) -> None:
         """Every payload becomes the newest frame; analysis takes the newest when ready."""

@@ -14,10 +14,10 @@ import httpx
 import pytest
 import websockets
 
+from camrelay.workers.alarm.app import AlarmApp
 from camrelay.workers.alarm.config import AlarmConfig, load_config
-from camrelay.workers.alarm.worker import AlarmWorker
 from tests.support.relay_server import RelayServer
-from tests.workers.alarm.test_alarm_worker_e2e import new_worker, next_json, worker_config
+from tests.workers.alarm.test_alarm_worker_e2e import new_app, next_json, worker_config
 
 BAD_COMMANDS = [
     ("not json", "message is not valid JSON"),
@@ -79,9 +79,9 @@ async def ask(ws: Any, command: object) -> dict[str, Any]:
             return message
 
 
-async def started(worker: AlarmWorker) -> asyncio.Task[None]:
+async def started(app: AlarmApp) -> asyncio.Task[None]:
     ready = asyncio.Event()
-    run = asyncio.create_task(worker.run(on_ready=lambda _: ready.set()))
+    run = asyncio.create_task(app.run(on_ready=lambda _: ready.set()))
     await asyncio.wait_for(ready.wait(), 10)
     return run
 
@@ -89,9 +89,9 @@ async def started(worker: AlarmWorker) -> asyncio.Task[None]:
 async def test_bad_commands_answer_an_error_and_change_nothing(
     server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
-    worker = new_worker(off_now(tmp_path), server, account)
-    run = await started(worker)
-    feed = f"127.0.0.1:{worker.feed.port}"
+    app = new_app(off_now(tmp_path), server, account)
+    worker, run = app.worker, await started(app)
+    feed = f"127.0.0.1:{app.feed.port}"
     config_file = Path(worker.config.flags.config_path)
     try:
         async with (
@@ -106,16 +106,16 @@ async def test_bad_commands_answer_an_error_and_change_nothing(
             assert worker.status_message()["state"] == "off"
             assert not config_file.exists()
     finally:
-        await worker.stop()
+        await app.stop()
         await run
 
 
 async def test_config_update_applies_and_writes_the_file_back(
     server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
-    worker = new_worker(worker_config(tmp_path), server, account)
-    run = await started(worker)
-    feed = f"127.0.0.1:{worker.feed.port}"
+    app = new_app(worker_config(tmp_path), server, account)
+    worker, run = app.worker, await started(app)
+    feed = f"127.0.0.1:{app.feed.port}"
     config_file = Path(worker.config.flags.config_path)
     update = {"processing": {"fps": 5, "gauss_ksize": 21}, "alerting": {"alert_time_s": 30}}
     try:
@@ -142,21 +142,21 @@ async def test_config_update_applies_and_writes_the_file_back(
             assert worker.config == written and worker.machine.config == written
             assert (await http.get("/config")).json()["processing"]["fps"] == 5
     finally:
-        await worker.stop()
+        await app.stop()
         await run
 
 
 async def test_shutdown_stops_the_worker_after_the_delay(
     server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
-    worker = new_worker(worker_config(tmp_path), server, account)
-    run = await started(worker)
+    app = new_app(worker_config(tmp_path), server, account)
+    run = await started(app)
     loop = asyncio.get_running_loop()
-    async with websockets.connect(f"ws://127.0.0.1:{worker.feed.port}/") as ws:
+    async with websockets.connect(f"ws://127.0.0.1:{app.feed.port}/") as ws:
         await next_json(ws)
         asked = loop.time()
         assert await ask(ws, {"command": "shutdown", "data": {"shutdownIn": 1}}) == {"status": "OK"}
         await asyncio.wait_for(run, 10)
         assert 1.0 <= loop.time() - asked < 5
     with pytest.raises(OSError):
-        await asyncio.open_connection("127.0.0.1", worker.feed.port)
+        await asyncio.open_connection("127.0.0.1", app.feed.port)

@@ -20,6 +20,7 @@ import websockets
 
 from camrelay.clients.relay import RelayClient
 from camrelay.workers.alarm.alerters.dispatcher import RetryPolicy
+from camrelay.workers.alarm.app import AlarmApp
 from camrelay.workers.alarm.config import AlarmConfig, config_document, validate_config
 from camrelay.workers.alarm.worker import AlarmWorker
 from camrelay.workers.common.mjpeg import BOUNDARY
@@ -81,11 +82,11 @@ def relay_client(server: RelayServer, account: tuple[str, str], device: str) -> 
     return RelayClient(server.url, account[0], account[1], device, verify=False)
 
 
-def new_worker(config: AlarmConfig, server: RelayServer, account: tuple[str, str]) -> AlarmWorker:
+def new_app(config: AlarmConfig, server: RelayServer, account: tuple[str, str]) -> AlarmApp:
     source = StreamSource(
         relay_client(server, account, "alarm"), "cam", Backoff(first_s=0.1, max_s=0.5)
     )
-    return AlarmWorker(config, source, retry=FAST_RETRY)
+    return AlarmApp(AlarmWorker(config, source, retry=FAST_RETRY))
 
 
 async def camera(jpegs: list[bytes], stop: asyncio.Event) -> AsyncIterator[bytes]:
@@ -141,14 +142,14 @@ async def test_the_alarm_goes_off_on_real_footage_end_to_end(
             "relay": {"clip_s": 2.0, "clip_fps": 5.0},
         },
     )
-    worker = new_worker(config, server, account)
-    await worker.start()
-    feed = f"ws://127.0.0.1:{worker.feed.port}"
+    app = new_app(config, server, account)
+    await app.start()
+    feed = f"ws://127.0.0.1:{app.feed.port}"
     stop_camera = asyncio.Event()
     async with (
         relay_client(server, account, "cam") as cam,
         relay_client(server, account, "phone") as phone,
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{worker.feed.port}") as http,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{app.feed.port}") as http,
         websockets.connect(feed + "/") as root,
         websockets.connect(feed + "/") as other,
         websockets.connect(feed + "/metrics") as metrics,
@@ -163,10 +164,10 @@ async def test_the_alarm_goes_off_on_real_footage_end_to_end(
             assert isinstance(alarm["timeStamp"], int) and alarm["silencedTill"] is None
             assert abs(alarm["initialAlarm"] - alarm["timeStamp"]) <= 1.5
             await check_metrics(metrics)
-            await check_http_faces(http, worker)
+            await check_http_faces(http, app.worker)
             async with websockets.connect(feed + "/raw-video") as video:
                 assert is_jpeg_of(await asyncio.wait_for(video.recv(), 5), (720, 1280, 3))
-            await check_page(worker)
+            await check_page(app.web.url)
             await until(lambda: len(bot_api.calls) == 2 and siren_host.received)
             assert siren_host.received == [("pi", COMMAND)]
             check_telegram(bot_api)
@@ -174,7 +175,7 @@ async def test_the_alarm_goes_off_on_real_footage_end_to_end(
             await check_silence(root, other)
         finally:
             stop_camera.set()
-            await worker.stop()
+            await app.stop()
     await asyncio.wait_for(push, 10)
 
 
@@ -216,8 +217,8 @@ async def check_http_faces(http: httpx.AsyncClient, worker: AlarmWorker) -> None
     ]
 
 
-async def check_page(worker: AlarmWorker) -> None:
-    async with httpx.AsyncClient(base_url=worker.web.url) as http:
+async def check_page(url: str) -> None:
+    async with httpx.AsyncClient(base_url=url) as http:
         page = await http.get("/")
         assert page.headers["content-type"].startswith("text/html")
         assert "<title>camrelay alarm: cam</title>" in page.text and 'src="raw-video"' in page.text
