@@ -153,6 +153,12 @@ class Bus(Protocol):
         self, *kinds: type[Event], capacity: int = SUBSCRIBER_CAPACITY
     ) -> Subscription: ...
 
+    @property
+    def published_total(self) -> int: ...
+
+    @property
+    def dropped_total(self) -> int: ...
+
 
 @dataclass
 class BusCounters:
@@ -190,6 +196,10 @@ class LocalSubscription:
             self._bus.counters.dropped += 1
         self._queue.append(event)
         self._wakeup.set()
+
+    def __len__(self) -> int:
+        """Events queued, not yet taken."""
+        return len(self._queue)
 
     def close(self) -> None:
         """Stop receiving; events already queued are discarded."""
