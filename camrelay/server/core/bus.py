@@ -135,13 +135,22 @@ class ConfigChanged(Event):
 
 
 class Subscription(Protocol):
-    """One subscriber's events, until it is closed."""
+    """One subscriber's events until it is closed; `async with` closes it however it ends."""
 
     dropped: int
 
     def __aiter__(self) -> AsyncIterator[Event]: ...
 
     def close(self) -> None: ...
+
+    async def __aenter__(self) -> Subscription: ...
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class Bus(Protocol):
