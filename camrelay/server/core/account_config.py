@@ -8,6 +8,7 @@ import aiosqlite
 
 from camrelay.protocol.errors import MalformedRequest
 
+from .bus import Bus, ConfigChanged
 from .db import Database
 
 
@@ -59,8 +60,9 @@ class ConfigValue:
 class AccountConfig:
     """Reads and writes the per-account values; caches them, since every request needs some."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, bus: Bus) -> None:
         self._db = db
+        self._bus = bus
         self._cache: dict[int, dict[int, float]] = {}
 
     async def values(self, account_id: int) -> dict[int, float]:
@@ -103,6 +105,7 @@ class AccountConfig:
 
         await self._db.write(upsert)
         self._cache.pop(account_id, None)
+        self._bus.publish(ConfigChanged(account_id, tuple((k, float(v)) for k, v in changes)))
 
     def forget(self, account_id: int) -> None:
         """Drop the cached values of an account (deleted or changed from outside)."""

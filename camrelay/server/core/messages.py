@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from .bus import Bus, MessageAdded
 from .db import Database
 from .stamps import StampSource
 
@@ -50,8 +51,9 @@ class Message:
 class Messages:
     """Stores and hands out the messages of every account."""
 
-    def __init__(self, db: Database, stamps: StampSource, page_size: int) -> None:
+    def __init__(self, db: Database, stamps: StampSource, page_size: int, bus: Bus) -> None:
         self._db = db
+        self._bus = bus
         self._stamps = stamps
         self._page_size = page_size
         # The newest stamp known to be stored as given, per device: a poll that hands out
@@ -61,25 +63,22 @@ class Messages:
     async def add(self, account_id: int, sender: str, batch: list[NewMessage]) -> None:
         """Store a batch all or nothing; an entry named 'sync' acknowledges instead."""
         stored = [m for m in batch if m.msg != SYNC]
+        stamps: list[str] = []
 
         async def insert(conn: aiosqlite.Connection) -> None:
             for message in stored:
+                stamps.append(self._stamps.next())
                 await conn.execute(
                     "INSERT INTO messages(account_id, sender, target, msg, params, stamp) "
                     "VALUES(?,?,?,?,?,?)",
-                    (
-                        account_id,
-                        sender,
-                        message.target,
-                        message.msg,
-                        message.params,
-                        self._stamps.next(),
-                    ),
+                    (account_id, sender, message.target, message.msg, message.params, stamps[-1]),
                 )
             if len(stored) < len(batch):
                 await _sync(conn, account_id, sender)
 
         await self._db.write(insert)
+        for message, stamp in zip(stored, stamps, strict=True):
+            self._bus.publish(MessageAdded(account_id, sender, message.target, message.msg, stamp))
 
     async def fetch(
         self, account_id: int, device: str, after: str | None, sync: bool = False

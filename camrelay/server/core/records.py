@@ -17,6 +17,7 @@ from camrelay.protocol.wire_types import RecordEntry, RecordMeta
 
 from .account_config import PURGE_OLDEST, STORAGE_MIB, AccountConfig
 from .blob_reads import PIECE, BlobAnswer, BlobReads
+from .bus import Bus, RecordAdded, RecordsDeleted
 from .db import Database, scalar
 from .group_commit import GroupCommit
 from .read_slots import ReadSlots
@@ -41,6 +42,11 @@ class _NewRecord:
     data: bytes | bytearray
 
 
+REQUEST = "request"
+RETENTION = "retention"
+QUOTA = "quota"
+
+
 @dataclass(frozen=True)
 class _Quota:
     limit: int  # bytes
@@ -57,8 +63,10 @@ class Records:
         page_size: int,
         config: AccountConfig,
         reads_per_session: int,
+        bus: Bus,
     ) -> None:
         self._db = db
+        self._bus = bus
         self._stamps = stamps
         self._page_size = page_size
         self._config = config
@@ -83,12 +91,13 @@ class Records:
 
     async def _store(self, batch: list[_NewRecord]) -> list[RecordEntry | QuotaExceeded]:
         quotas = {a: await self._quota(a) for a in {r.account_id for r in batch}}
+        purged: dict[int, list[int]] = {}  # records deleted to make room, per account
 
         async def insert(conn: aiosqlite.Connection) -> list[RecordEntry | QuotaExceeded]:
             # Checked inside the write transaction, batch included: two records that together
             # exceed the quota are never both stored.
             used = await _usage(conn, list(quotas))
-            fits = [await _make_room(conn, r, quotas[r.account_id], used) for r in batch]
+            fits = [await _make_room(conn, r, quotas[r.account_id], used, purged) for r in batch]
             rows = [
                 (r.account_id, r.device, r.meta, self._stamps.next(), len(r.data), r.data)
                 for r, ok in zip(batch, fits, strict=True)
@@ -104,7 +113,16 @@ class Records:
             entries = iter(RecordEntry(first + i, row[1], row[3]) for i, row in enumerate(rows))
             return [next(entries) if ok else QuotaExceeded() for ok in fits]
 
-        return await self._db.write(insert)
+        stored = await self._db.write(insert)
+        # Published here, once committed, even if a caller stopped waiting.
+        for account_id, rids in purged.items():
+            self._bus.publish(RecordsDeleted(account_id, tuple(rids), QUOTA))
+        for record, entry in zip(batch, stored, strict=True):
+            if isinstance(entry, RecordEntry):
+                self._bus.publish(
+                    RecordAdded(record.account_id, entry.device, entry.rid, entry.stamp)
+                )
+        return stored
 
     async def _quota(self, account_id: int) -> _Quota:
         values = await self._config.values(account_id)
@@ -163,44 +181,58 @@ class Records:
             raise MalformedRequest("records")
         marks = ",".join("?" * len(listed))
 
-        async def delete(conn: aiosqlite.Connection) -> int:
-            deleted = 0
+        async def delete(conn: aiosqlite.Connection) -> list[int]:
+            deleted = []
             if any(rid < 0 for rid in rids):
                 deleted += await _delete_older_than_listed(conn, account_id, listed, marks)
-            cursor = await conn.execute(
+            return deleted + await _deleted_ids(
+                conn,
                 f"DELETE FROM records WHERE account_id=? AND id IN ({marks})",
                 (account_id, *listed),
             )
-            return deleted + cursor.rowcount
 
-        return await self._db.write(delete)
+        return self._deleted(account_id, await self._db.write(delete), REQUEST)
 
     async def purge_older(self, account_id: int, cutoff: str) -> int:
         """Delete the account's records stamped before `cutoff` (retention, kind 1)."""
 
-        async def purge(conn: aiosqlite.Connection) -> int:
-            cursor = await conn.execute(
-                "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, cutoff)
+        async def purge(conn: aiosqlite.Connection) -> list[int]:
+            return await _deleted_ids(
+                conn, "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, cutoff)
             )
-            return cursor.rowcount
 
-        return await self._db.write(purge)
+        return self._deleted(account_id, await self._db.write(purge), RETENTION)
+
+    def _deleted(self, account_id: int, rids: list[int], reason: str) -> int:
+        """Publish what a committed delete removed; how many."""
+        if rids:
+            self._bus.publish(RecordsDeleted(account_id, tuple(sorted(rids)), reason))
+        return len(rids)
+
+
+async def _deleted_ids(
+    conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]
+) -> list[int]:
+    """Run a DELETE on records and answer the ids it removed."""
+    cursor = await conn.execute(sql + " RETURNING id", params)
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [int(row[0]) for row in rows]
 
 
 async def _delete_older_than_listed(
     conn: aiosqlite.Connection, account_id: int, listed: list[int], marks: str
-) -> int:
+) -> list[int]:
     oldest = await scalar(
         conn,
         f"SELECT MIN(stamp) FROM records WHERE account_id=? AND id IN ({marks})",
         (account_id, *listed),
     )
     if oldest is None:
-        return 0
-    cursor = await conn.execute(
-        "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, oldest)
+        return []
+    return await _deleted_ids(
+        conn, "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, oldest)
     )
-    return int(cursor.rowcount)
 
 
 async def _usage(conn: aiosqlite.Connection, accounts: list[int]) -> dict[int, int]:
@@ -213,14 +245,18 @@ async def _usage(conn: aiosqlite.Connection, accounts: list[int]) -> dict[int, i
 
 
 async def _make_room(
-    conn: aiosqlite.Connection, record: _NewRecord, quota: _Quota, used: dict[int, int]
+    conn: aiosqlite.Connection,
+    record: _NewRecord,
+    quota: _Quota,
+    used: dict[int, int],
+    purged: dict[int, list[int]],
 ) -> bool:
     """Whether the record fits the account's quota, after deleting its oldest records when the
-    account asks for that (kind 8); counts it in `used` when it does."""
+    account asks for that (kind 8, their ids added to `purged`); counts it in `used` if so."""
     size, account = len(record.data), record.account_id
     excess = used[account] + size - quota.limit
     if excess > 0 and quota.purge and size <= quota.limit:
-        used[account] -= await _purge_oldest(conn, account, excess)
+        used[account] -= await _purge_oldest(conn, account, excess, purged.setdefault(account, []))
         excess = used[account] + size - quota.limit
     if excess > 0:
         return False
@@ -228,12 +264,15 @@ async def _make_room(
     return True
 
 
-async def _purge_oldest(conn: aiosqlite.Connection, account_id: int, wanted: int) -> int:
-    """Delete the account's oldest records until `wanted` bytes are freed; the bytes freed."""
+async def _purge_oldest(
+    conn: aiosqlite.Connection, account_id: int, wanted: int, doomed: list[int]
+) -> int:
+    """Delete the account's oldest records until `wanted` bytes are freed, their ids added to
+    `doomed`; the bytes freed."""
     cursor = await conn.execute(
         "SELECT id, size FROM records WHERE account_id=? ORDER BY stamp", (account_id,)
     )
-    doomed, freed = [], 0
+    first, freed = len(doomed), 0
     while freed < wanted:
         rows = await cursor.fetchmany(256)
         if not rows:
@@ -244,7 +283,7 @@ async def _purge_oldest(conn: aiosqlite.Connection, account_id: int, wanted: int
             doomed.append(rid)
             freed += size
     await cursor.close()
-    for start in range(0, len(doomed), 500):
+    for start in range(first, len(doomed), 500):
         part = doomed[start : start + 500]
         await conn.execute(f"DELETE FROM records WHERE id IN ({','.join('?' * len(part))})", part)
     return freed

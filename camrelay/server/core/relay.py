@@ -8,6 +8,7 @@ from pathlib import Path
 from ...settings import Settings
 from .account_config import AccountConfig
 from .accounts import Accounts
+from .bus import Bus, LocalBus
 from .clock import Clock, SystemClock
 from .connections import ConnectionGate
 from .db import Database
@@ -36,6 +37,7 @@ class Relay:
     throttle: LoginThrottle
     housekeeping: Housekeeping
     streams: StreamHub
+    bus: Bus
     connections: ConnectionGate = field(default_factory=ConnectionGate)
 
     async def close(self) -> None:
@@ -66,17 +68,23 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
     sess = settings.sessions
+    bus = LocalBus()
     accounts = Accounts(db, clock, sess.max_concurrent_password_checks)
-    config = AccountConfig(db)
+    config = AccountConfig(db, bus)
+    streams = StreamHub(bus, settings.streams.viewer_queue_bytes, settings.streams.max_frames_per_s)
     sessions = Sessions(
         db,
         config,
         clock,
         SessionPolicy(sess.bind_to_address, sess.enforce_request_caps, sess.max_per_account),
+        bus,
+        streams,
     )
     await sessions.load()
-    records = Records(db, stamps, page, config, settings.records.max_concurrent_reads_per_session)
-    messages = Messages(db, stamps, page)
+    records = Records(
+        db, stamps, page, config, settings.records.max_concurrent_reads_per_session, bus
+    )
+    messages = Messages(db, stamps, page, bus)
     throttle = LoginThrottle(
         clock,
         sess.login_delay_base_s,
@@ -84,8 +92,6 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         max_pending=sess.login_max_pending_per_address,
     )
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
-    streams = StreamHub(settings.streams.viewer_queue_bytes, settings.streams.max_frames_per_s)
-    sessions.on_end = streams.end_session
     gate = ConnectionGate(
         settings.server.max_connections, settings.server.max_connections_per_address
     )
@@ -100,5 +106,6 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         throttle,
         housekeeping,
         streams,
+        bus,
         gate,
     )

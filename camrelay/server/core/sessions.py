@@ -9,9 +9,10 @@ so sessions survive a restart and `camrelay user passwd/del` ends them on the ne
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import aiosqlite
 
@@ -20,6 +21,7 @@ from camrelay.protocol.errors import NoSuchSession
 from . import account_config as kinds
 from .account_config import AccountConfig
 from .accounts import Account
+from .bus import Bus, SessionEnded, SessionOpened
 from .clock import Clock
 from .db import Database
 
@@ -50,23 +52,49 @@ class SessionPolicy:
     max_per_account: int = 256
 
 
+EXPIRED = "expired"
+REQUEST_CAP = "request cap"
+EVICTED = "evicted"
+REMOVED = "removed"  # its row was deleted from outside (user passwd / user del)
+
+
+class SessionStreams(Protocol):
+    """What must stop the moment a session ends: its upload and its viewers."""
+
+    def end_session(self, shash: str) -> None: ...
+
+
 def new_shash() -> str:
     """28 characters of base64 over 20 random bytes."""
     return base64.b64encode(secrets.token_bytes(20)).decode("ascii")
+
+
+def public_id(shash: str) -> str:
+    """A session's id for events and faces: tells sessions apart, never lets one be used."""
+    return hashlib.sha256(shash.encode("ascii")).hexdigest()[:16]
 
 
 class Sessions:
     """The live sessions of every account."""
 
     def __init__(
-        self, db: Database, config: AccountConfig, clock: Clock, policy: SessionPolicy
+        self,
+        db: Database,
+        config: AccountConfig,
+        clock: Clock,
+        policy: SessionPolicy,
+        bus: Bus,
+        streams: SessionStreams,
     ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
         self._policy = policy
+        self._bus = bus
+        # Called, not published: a bus subscriber may lose events, and an ended session's
+        # upload and viewers must stop every time, at once.
+        self._streams = streams
         self._live: dict[str, Session] = {}
-        self.on_end: Callable[[str], None] = lambda shash: None  # the streams of a session
 
     async def load(self) -> None:
         """Read the sessions that were live when the server last stopped."""
@@ -95,6 +123,7 @@ class Sessions:
 
         await self._db.write(insert)
         self._live[session.shash] = session
+        self._bus.publish(SessionOpened(account.id, device, address, public_id(session.shash)))
         return session
 
     async def use(self, shash: str, address: str) -> Session:
@@ -104,8 +133,11 @@ class Sessions:
             raise NoSuchSession()
         values = await self._config.values(session.account_id)
         now = self._clock.now()
-        if self._expired(session, values, now) or self._over_caps(session, values, now):
-            await self.end(session)
+        if self._expired(session, values, now):
+            await self.end(session, EXPIRED)
+            raise NoSuchSession()
+        if self._over_caps(session, values, now):
+            await self.end(session, REQUEST_CAP)
             raise NoSuchSession()
         session.last_seen = now
         session.dirty = True
@@ -131,9 +163,9 @@ class Sessions:
             or session.minute_count > values[kinds.SESSION_MAX_PER_MINUTE]
         )
 
-    async def end(self, session: Session) -> None:
+    async def end(self, session: Session, reason: str) -> None:
         """End a session now."""
-        self._forget(session.shash)
+        self._forget(session.shash, reason)
 
         async def delete(conn: aiosqlite.Connection) -> None:
             await conn.execute("DELETE FROM sessions WHERE shash=?", (session.shash,))
@@ -171,7 +203,7 @@ class Sessions:
             if self._expired(session, await self._config.values(session.account_id), now):
                 dead.append(session)
         for session in dead:
-            await self.end(session)
+            await self.end(session, EXPIRED)
         return len(dead)
 
     async def flush(self) -> None:
@@ -197,15 +229,21 @@ class Sessions:
         stored = {row[0] for row in await self._db.fetchall("SELECT shash FROM sessions")}
         for shash in known:
             if shash not in stored:
-                self._forget(shash)
+                self._forget(shash, REMOVED)
 
-    def _forget(self, shash: str) -> None:
-        if self._live.pop(shash, None) is not None:
-            self.on_end(shash)
+    def _forget(self, shash: str, reason: str) -> None:
+        session = self._live.pop(shash, None)
+        if session is not None:
+            self._streams.end_session(shash)
+            self._bus.publish(
+                SessionEnded(
+                    session.account_id, session.device, session.address, public_id(shash), reason
+                )
+            )
 
     async def _evict_beyond_cap(self, account_id: int) -> None:
         mine = [s for s in self._live.values() if s.account_id == account_id]
         if len(mine) >= self._policy.max_per_account:
             mine.sort(key=lambda s: s.last_seen)
             for session in mine[: len(mine) - self._policy.max_per_account + 1]:
-                await self.end(session)
+                await self.end(session, EVICTED)

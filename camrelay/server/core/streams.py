@@ -5,7 +5,7 @@ bounded in bytes; when it is full the reader loses its own oldest frames and cou
 slow reader never delays the producer or the other readers. A new producer for a device takes
 over the channel: readers stay attached and the old producer is told it was replaced. When a
 session ends (expired, capped, password changed, account deleted) its upload and its readers
-end with it.
+end with it. Streams and viewers coming and going are published on the bus; frames are not.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from camrelay.protocol.errors import NoChannel
 from camrelay.protocol.wire_types import StreamInfo
+
+from .bus import Bus, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
 
 MAX_BATCH_BYTES = 256 << 10
 
@@ -39,12 +41,14 @@ class Reader:
     capacity: int
     totals: Counters
     shash: str = ""
+    viewer: str = ""  # the viewing device
     queue: deque[bytes] = field(default_factory=deque)
     queued_bytes: int = 0
     frames_out: int = 0
     bytes_out: int = 0
     dropped: int = 0
     ended: bool = False
+    left: bool = False
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, frame: bytes) -> None:
@@ -153,7 +157,8 @@ class Producer:
 class StreamHub:
     """Every live stream of the server, keyed by (account, device)."""
 
-    def __init__(self, reader_capacity: int, max_frames_per_s: int = 1000) -> None:
+    def __init__(self, bus: Bus, reader_capacity: int, max_frames_per_s: int = 1000) -> None:
+        self._bus = bus
         self.reader_capacity = reader_capacity
         self.max_frames_per_s = max_frames_per_s  # per producer, kept by the upload's face
         self._channels: dict[tuple[int, str], Channel] = {}
@@ -178,6 +183,7 @@ class StreamHub:
         channel.producer = Producer(self, channel, shash, on_stop)
         if old is not None:
             old.stop(REPLACED)
+        self._bus.publish(StreamReady(account_id, device, subproto, delta))
         return channel.producer
 
     def release(self, producer: Producer) -> None:
@@ -190,14 +196,17 @@ class StreamHub:
             reader.end()
         channel.readers = set()
         self._channels.pop((channel.account_id, channel.device), None)
+        self._bus.publish(StreamGone(channel.account_id, channel.device))
 
-    def attach(self, account_id: int, device: str, shash: str = "") -> Reader:
+    def attach(self, account_id: int, device: str, shash: str = "", viewer: str = "") -> Reader:
         """A new reader of the device's stream; NoChannel if it is not streaming."""
+        self._bus.publish(ViewerAsked(account_id, device, viewer))
         channel = self._channels.get((account_id, device))
         if channel is None or channel.producer is None:
             raise NoChannel(device)
-        reader = Reader(self.reader_capacity, self.totals, shash)
+        reader = Reader(self.reader_capacity, self.totals, shash, viewer)
         channel.readers.add(reader)
+        self._bus.publish(ViewerAttached(account_id, device, viewer))
         return reader
 
     def detach(self, account_id: int, device: str, reader: Reader) -> None:
@@ -205,6 +214,11 @@ class StreamHub:
         channel = self._channels.get((account_id, device))
         if channel is not None:
             channel.forget(reader)
+        if not reader.left:
+            reader.left = True
+            self._bus.publish(
+                ViewerLeft(account_id, device, reader.viewer, reader.frames_out, reader.dropped)
+            )
 
     def listing(self, account_id: int) -> list[StreamInfo]:
         """The account's streaming devices, by name."""

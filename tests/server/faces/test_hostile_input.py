@@ -122,7 +122,10 @@ async def test_a_viewer_sending_a_body_is_ended_and_a_lying_length_spares_the_co
     assert client.terminated is None
 
 
-async def test_ending_a_session_ends_its_streams(data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    "action, stdin", [("passwd", b"new password\n"), ("del", b"")], ids=["passwd", "del"]
+)
+async def test_ending_a_session_ends_its_streams(data_dir: Path, action: str, stdin: bytes) -> None:
     server = RelayServer(data_dir, env={"CAMRELAY_HOUSEKEEPING_INTERVAL_S": "0.2"}).start()
     await server.add_account("owner", "pw")
     try:
@@ -147,14 +150,14 @@ async def test_ending_a_session_ends_its_streams(data_dir: Path) -> None:
                 "-m",
                 "camrelay",
                 "user",
-                "passwd",
+                action,
                 "owner",
                 "--data",
                 str(data_dir),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.DEVNULL,
             )
-            await proc.communicate(b"new password\n")
+            await proc.communicate(stdin)
             answer = await client.response(upload, timeout=15)
             seen = await client.response(watcher, timeout=15)
             await client.close()

@@ -128,7 +128,7 @@ class StreamFace:
 
     async def _attach(self, session: Session, device: str) -> Reader:
         try:
-            return self.hub.attach(session.account_id, device, session.shash)
+            return self.hub.attach(session.account_id, device, session.shash, session.device)
         except NoChannel:
             if not await self.api.relay.sessions.known_device(session.account_id, device):
                 raise NoSuchDevice(device) from None
