@@ -66,6 +66,15 @@ class RelayCollector(Collector):
             "Record reads refused: too many at once.",
             slots.refused,
         )
+        bus = relay.bus
+        yield _counter(
+            "camrelay_events_published", "Events the core published.", bus.published_total
+        )
+        yield _counter(
+            "camrelay_events_dropped",
+            "Events lost by subscribers that fell behind.",
+            bus.dropped_total,
+        )
         yield from self._connections()
         yield from self._logins()
         yield from self._hub_totals()

@@ -14,6 +14,8 @@ RELAY_METRICS = {
     "camrelay_viewers",
     "camrelay_record_answers_streaming",
     "camrelay_record_answers_refused_total",
+    "camrelay_events_published_total",
+    "camrelay_events_dropped_total",
     "camrelay_connections_open",
     "camrelay_connection_tasks",
     "camrelay_connections_refused_total",
