@@ -16,13 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
+)
+from pydantic_settings import (
+    SettingsError as _SourceError,
 )
 
 COMMAND_LINE = "command line"
@@ -75,7 +78,21 @@ class _GivenEnvironment(EnvSettingsSource):
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         # What pydantic-settings does to os.environ: names in lower case unless case matters.
-        return {(k if self.case_sensitive else k.lower()): v for k, v in self._given.items()}
+        given = {(k if self.case_sensitive else k.lower()): v for k, v in self._given.items()}
+        # A whole section is never one variable: CAMRELAY_SERVER is the clients' relay URL,
+        # not a [server] table in JSON.
+        prefix = self.env_prefix if self.case_sensitive else self.env_prefix.lower()
+        sections = {prefix + name for name in _sections(self.settings_cls)}
+        return {name: value for name, value in given.items() if name not in sections}
+
+
+def _sections(model: type[BaseModel]) -> list[str]:
+    """The names of the model's fields that are tables (other models)."""
+    return [
+        name
+        for name, field in model.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+    ]
 
 
 def load(
@@ -92,7 +109,10 @@ def load(
         data = deep_merge(data, from_file, origins, lambda _key: str(path))
     if env:
         prefix = model.model_config.get("env_prefix", "").upper()
-        from_env = _GivenEnvironment(model, env)()
+        try:
+            from_env = _GivenEnvironment(model, env)()
+        except _SourceError as exc:  # a table variable that is not JSON
+            raise SettingsError([f"{prefix}* variables: {exc}"]) from None
         # One split after the prefix: a deeper key came in one variable as a JSON table.
         data = deep_merge(data, from_env, origins, lambda key: prefix + "_".join(key[:2]).upper())
     data = deep_merge(data, overrides or {}, origins, lambda _key: COMMAND_LINE)

@@ -103,3 +103,15 @@ def test_settings_are_frozen(model: type) -> None:
     settings, first = model(), next(iter(model.model_fields))
     with pytest.raises(ValueError, match="frozen"):
         setattr(settings, first, None)
+
+
+def test_the_clients_variables_are_not_read_as_sections() -> None:
+    env = {"CAMRELAY_SERVER": "https://127.0.0.1:8080", "CAMRELAY_USER": "u", "CAMRELAY_X_Y": "1"}
+    assert load_settings(None, env) == Settings()
+
+
+def test_an_alerter_variable_that_is_not_json_is_named() -> None:
+    assert problems(AlarmConfig, None, {"CAMRELAY_ALARM_ALERTERS_TELEGRAM": "{api_key"}) == [
+        'CAMRELAY_ALARM_* variables: error parsing value for field "alerters" from source '
+        '"_GivenEnvironment"'
+    ]
