@@ -1,17 +1,22 @@
 """Server settings: defaults, then a TOML file, then CAMRELAY_* environment variables.
 
 An environment variable names a section and a key: CAMRELAY_SERVER_LISTEN=0.0.0.0:8443 sets
-[server] listen. Everything is validated by one frozen pydantic model; errors name the setting.
+[server] listen. Everything is validated by one frozen pydantic model, loaded and reported
+the same way as the workers' (settings_loader.py); errors name the file or variable and key.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from .settings_loader import FrozenSettings, SettingsError, load
+
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings"]
 
 ENV_PREFIX = "CAMRELAY_"
 
@@ -99,8 +104,10 @@ class HousekeepingSettings(_Section):
     interval_s: float = Field(default=10.0, gt=0)
 
 
-class Settings(_Section):
+class Settings(FrozenSettings):
     """Every setting of `camrelay serve`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
@@ -110,54 +117,10 @@ class Settings(_Section):
     housekeeping: HousekeepingSettings = HousekeepingSettings()
 
 
-class SettingsError(ValueError):
-    """The settings are invalid; the message names each bad setting."""
-
-
 def load_settings(
     config_file: Path | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
     """Defaults, then the TOML file, then the environment, then command-line overrides."""
-    data: dict[str, dict[str, Any]] = {}
-    if config_file is not None:
-        _merge(data, _read_toml(config_file))
-    _merge(data, _from_env(env or {}))
-    _merge(data, overrides or {})
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(problems) from exc
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: {exc}") from exc
-
-
-def _from_env(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    sections = sorted(Settings.model_fields, key=len, reverse=True)
-    found: dict[str, dict[str, Any]] = {}
-    for name, value in env.items():
-        if not name.startswith(ENV_PREFIX):
-            continue
-        rest = name[len(ENV_PREFIX) :].lower()
-        for section in sections:
-            if rest.startswith(section + "_"):
-                found.setdefault(section, {})[rest[len(section) + 1 :]] = value
-                break
-    return found
-
-
-def _merge(into: dict[str, dict[str, Any]], layer: Mapping[str, Any]) -> None:
-    for section, values in layer.items():
-        if isinstance(values, Mapping):
-            into.setdefault(section, {}).update(values)
-        else:
-            into[section] = values  # let validation report a non-table section
+    return load(Settings, config_file, env, overrides)

@@ -16,13 +16,16 @@ from typing import Any
 from camrelay.protocol.errors import NoSuchSession
 from camrelay.protocol.wire_types import Message
 
+from .backoff import Backoff, Retry
 from .progress import Throughput
 from .relay import RelayClient
 from .sources import FrameSource, encode_jpeg
 
 log = logging.getLogger("camrelay.camera")
 QUEUE_FRAMES = 4
-MAX_BACKOFF_S = 30.0
+# After an upload ends: 1 s, 2 s, 4 s, … up to 30 s; an upload that ran STEADY_S resets it.
+RECONNECT = Backoff(first_s=1.0, factor=2.0, max_s=30.0)
+STEADY_S = 10.0
 POLL_S = 2.0
 
 
@@ -47,6 +50,7 @@ class CameraPusher:
         self._queue: deque[bytes] = deque()
         self._fresh = asyncio.Event()
         self._stop = asyncio.Event()
+        self._retry = Retry(RECONNECT)
 
     def stop(self) -> None:
         """End every loop."""
@@ -97,7 +101,6 @@ class CameraPusher:
         return max(2000, int(3000 / self.fps))
 
     async def _upload(self) -> None:
-        backoff = 1.0
         while not self._stop.is_set():
             started = asyncio.get_running_loop().time()
             try:
@@ -110,16 +113,16 @@ class CameraPusher:
             if self._stop.is_set():
                 return
             self.stats.reconnects += 1
-            ran = asyncio.get_running_loop().time() - started
-            backoff = 1.0 if ran > 10 else min(backoff * 2, MAX_BACKOFF_S)
-            await asyncio.sleep(backoff)
+            if asyncio.get_running_loop().time() - started > STEADY_S:
+                self._retry.succeeded()
+            await self._retry.wait()
 
     async def _authorize_quietly(self) -> None:
         try:
             await self.client.authorize()
         except Exception as exc:  # noqa: BLE001 - the upload loop retries with backoff
             log.warning("authorize failed: %s", exc)
-            await asyncio.sleep(1.0)
+            await self._retry.wait()
 
     async def _poll(self) -> None:
         while not self._stop.is_set():

@@ -3,7 +3,6 @@ stream ends or the server goes away."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -11,11 +10,13 @@ from typing import BinaryIO
 
 from camrelay.protocol.errors import NoChannel, NoSuchSession
 
+from .backoff import Backoff, Retry
 from .progress import Throughput
 from .relay import RelayClient
 
 log = logging.getLogger("camrelay.viewer")
-MAX_BACKOFF_S = 30.0
+# Between attachments: 1 s, 2 s, 4 s, … up to 30 s; a frame resets it.
+REATTACH = Backoff(first_s=1.0, factor=2.0, max_s=30.0)
 
 
 class FrameFiles:
@@ -50,13 +51,13 @@ async def watch(
     limit: int = 0,
 ) -> None:
     """Pull frames into `sink` until `limit` frames (0: forever), re-attaching with backoff."""
-    backoff = 1.0
+    retry = Retry(REATTACH)
     while not limit or stats.frames < limit:
         try:
             async for frame in client.pull(device):
                 sink(frame)
                 stats.add(len(frame))
-                backoff = 1.0
+                retry.succeeded()
                 if limit and stats.frames >= limit:
                     return
         except NoSuchSession:
@@ -67,5 +68,4 @@ async def watch(
         except Exception as exc:  # noqa: BLE001 - any failure: attach again
             log.warning("stream ended: %s", exc or type(exc).__name__)
         stats.reconnects += 1
-        await asyncio.sleep(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF_S)
+        await retry.wait()

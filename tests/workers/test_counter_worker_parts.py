@@ -81,9 +81,10 @@ def test_environment_overrides_the_file_and_bad_settings_are_named(tmp_path: Pat
                 "CAMRELAY_COUNTER_LINE_ORIENTATION": "diagonal",
             },
         )
-    assert str(bad.value) == (
-        "line.orientation: Input should be 'vertical' or 'horizontal'; "
-        "feed.frame_rate: Input should be greater than 0"
+    assert bad.value.problems == (
+        "CAMRELAY_COUNTER_LINE_ORIENTATION: line.orientation: "
+        "Input should be 'vertical' or 'horizontal'",
+        "CAMRELAY_COUNTER_FEED_FRAME_RATE: feed.frame_rate: Input should be greater than 0",
     )
     with pytest.raises(SettingsError, match="nothing.toml"):
         load_settings(tmp_path / "nothing.toml")

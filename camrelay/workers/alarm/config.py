@@ -2,12 +2,15 @@
 
 Sections and keys are those of alarm-feed-api.txt's /config answer, with its values as
 defaults; the few extra keys (alerter endpoints, timeouts) are marked in the example file.
+Loaded as defaults, then the TOML file, then CAMRELAY_ALARM_<SECTION>_<KEY> variables
+(CAMRELAY_ALARM_PROCESSING_FPS=5; an alerter's table as JSON in one variable:
+CAMRELAY_ALARM_ALERTERS_TELEGRAM='{"api_key": "…", "chat_ids": [1]}'), like the server's and
+the counter's settings (camrelay/settings_loader.py), with the same error messages.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -15,15 +18,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
+from camrelay.settings_loader import FrozenSettings, SettingsError, deep_merge, load, validate
+from camrelay.settings_loader import describe_errors as _problems
 from camrelay.workers.alarm.alerter_settings import AlertersSettings
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 LogLevel = Literal["critical", "error", "warning", "warn", "info", "debug", "trace"]
+ENV_PREFIX = "CAMRELAY_ALARM_"
 
-
-class ConfigError(ValueError):
-    """A configuration that does not validate; the message names each bad key."""
+# The alarm's name for the one settings error (a configuration that does not validate).
+ConfigError = SettingsError
 
 
 class _Section(BaseModel):
@@ -126,8 +132,10 @@ class AlertingSettings(_Section):
         return self
 
 
-class AlarmConfig(_Section):
+class AlarmConfig(FrozenSettings):
     """The whole alarm worker configuration."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 
     server: ServerSettings = ServerSettings()
     camera: CameraSettings = CameraSettings()
@@ -151,31 +159,18 @@ def parse_hhmm(value: str) -> tuple[int, int]:
 
 def validate_config(data: Mapping[str, Any]) -> AlarmConfig:
     """Build an AlarmConfig from plain data or raise ConfigError naming every bad key."""
-    try:
-        return AlarmConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(describe_errors(exc)) from None
+    return validate(AlarmConfig, data)
 
 
 def describe_errors(exc: ValidationError) -> str:
-    """One line per problem: dotted key, then pydantic's reason without its prefix."""
-    lines = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "config"
-        reason = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            reason = "unknown setting"
-        lines.append(f"{where}: {reason}")
-    return "; ".join(lines)
+    """One `dotted.key: reason` per problem, joined by "; " (for command answers)."""
+    return "; ".join(_problems(exc))
 
 
-def load_config(path: str | Path) -> AlarmConfig:
-    """Read and validate a TOML file; missing keys take the document's defaults."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return validate_config(data)
+def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> AlarmConfig:
+    """The TOML file (None: none), then CAMRELAY_ALARM_* variables in `env`, over the
+    document's defaults; ConfigError names the file or variable and each bad key."""
+    return load(AlarmConfig, path, env)
 
 
 def config_document(config: AlarmConfig) -> dict[str, Any]:
@@ -192,17 +187,5 @@ def dump_config(config: AlarmConfig) -> str:
 def apply_update(config: AlarmConfig, update: Mapping[str, Any]) -> AlarmConfig:
     """Merge a partial configuration into config and validate; all or nothing."""
     if not isinstance(update, Mapping):
-        raise ConfigError(f"config must be an object, got {type(update).__name__}")
-    merged = _deep_merge(config.model_dump(mode="json"), update)
-    return validate_config(merged)
-
-
-def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of base with update laid over it; tables merge, other values replace."""
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+        raise ConfigError([f"config must be an object, got {type(update).__name__}"])
+    return validate_config(deep_merge(config.model_dump(mode="json"), update))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
+from camrelay.clients.backoff import Backoff, Retry, Sleep
 from camrelay.clients.relay import RelayClient
 from camrelay.protocol.errors import NoSuchSession, NoSuchUser, RelayError
 from camrelay.protocol.framing import FrameError
@@ -34,23 +35,10 @@ from camrelay.workers.common.drop_oldest import DropOldestQueue, QueueClosed
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
+__all__ = ["Backoff", "DecodedFrame", "SourceStats", "StreamSource"]
 Image = npt.NDArray[np.uint8]
 # What may end one attachment; each is logged and followed by a new attempt.
 RETRIED = (RelayError, httpx.HTTPError, FrameError, OSError)
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Delays between attempts: first_s, then times factor, at most max_s."""
-
-    first_s: float = 0.5
-    factor: float = 2.0
-    max_s: float = 10.0
-
-    def delay(self, failures: int) -> float:
-        """Seconds to wait after `failures` attempts in a row came to nothing."""
-        return min(self.max_s, self.first_s * self.factor ** max(0, failures - 1))
 
 
 @dataclass
@@ -85,17 +73,15 @@ class StreamSource:
         self.client = client
         self.camera = camera
         self.stats = SourceStats()
-        self._backoff = backoff or Backoff()
-        self._sleep = sleep
+        self._retry = Retry(backoff or Backoff(), sleep)
 
     async def payloads(self) -> AsyncIterator[bytes]:
         """Every payload of the stream, across re-attachments, until cancelled."""
-        failures = 0
         while True:
             try:
                 async with aclosing(self._attach()) as stream:
                     async for payload in stream:
-                        failures = 0
+                        self._retry.succeeded()
                         yield payload
                 self.stats.last_error = "the stream ended"
             except NoSuchUser:
@@ -108,15 +94,14 @@ class StreamSource:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             finally:
                 self.stats.attached = False
-            failures += 1
-            delay = self._backoff.delay(failures)
+            delay = self._retry.next_delay()
             log.info(
                 "stream %s: %s; attaching again in %.1f s",
                 self.camera,
                 self.stats.last_error,
                 delay,
             )
-            await self._sleep(delay)
+            await self._retry.sleep(delay)
 
     async def _attach(self) -> AsyncGenerator[bytes, None]:
         """One attachment: the payloads of one output.raw response."""

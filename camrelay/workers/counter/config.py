@@ -2,20 +2,25 @@
 
 Loaded as defaults, then a TOML file, then CAMRELAY_COUNTER_<SECTION>_<KEY> environment
 variables (CAMRELAY_COUNTER_FEED_PORT=9000; top-level keys: CAMRELAY_COUNTER_DATABASE). The
-COUNTER_ part keeps them apart from the server's CAMRELAY_<SECTION>_<KEY> variables.
+COUNTER_ part keeps them apart from the server's CAMRELAY_<SECTION>_<KEY> variables. Loading
+and error messages are the server's and the alarm's (camrelay/settings_loader.py).
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from camrelay.settings_loader import FrozenSettings, SettingsError, load
+
+__all__ = ["ENV_PREFIX", "CounterSettings", "SettingsError", "load_settings"]
 
 ENV_PREFIX = "CAMRELAY_COUNTER_"
 
@@ -160,8 +165,10 @@ class FaceSettings(_Frozen):
     )
 
 
-class CounterSettings(_Frozen):
+class CounterSettings(FrozenSettings):
     """Every setting of the people counter."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 
     line: LineSettings = LineSettings()
     tracker: TrackerSettings = TrackerSettings()
@@ -173,48 +180,8 @@ class CounterSettings(_Frozen):
     database: Path = Path("counter.sqlite3")
 
 
-class SettingsError(ValueError):
-    """The settings are invalid; the message names each bad setting."""
-
-
 def load_settings(
     path: Path | None = None, env: Mapping[str, str] | None = None
 ) -> CounterSettings:
     """Defaults, then the TOML file at `path`, then CAMRELAY_COUNTER_* variables in `env`."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"{path}: {exc}") from exc
-    for keys, value in _from_env(env or {}):
-        target = data
-        for key in keys[:-1]:
-            target = target.setdefault(key, {})
-        target[keys[-1]] = value
-    try:
-        return CounterSettings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
-
-
-def _from_env(env: Mapping[str, str]) -> list[tuple[tuple[str, ...], str]]:
-    """(section, key) or (key,) paths with their values, from the prefixed variables."""
-    sections = sorted(CounterSettings.model_fields, key=len, reverse=True)
-    found: list[tuple[tuple[str, ...], str]] = []
-    for name, value in env.items():
-        if not name.startswith(ENV_PREFIX):
-            continue
-        rest = name[len(ENV_PREFIX) :].lower()
-        section = next((s for s in sections if rest.startswith(s + "_")), None)
-        path = (section, rest[len(section) + 1 :]) if section else (rest,)
-        found.append((path, value))
-    return found
-
-
-def _describe(exc: ValidationError) -> str:
-    """One `dotted.key: reason` per problem."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-        for err in exc.errors()
-    )
+    return load(CounterSettings, path, env)

@@ -148,6 +148,6 @@ def test_malformed_messages_are_errors(message: object, error: str) -> None:
 def test_example_config_drives_a_machine() -> None:
     from pathlib import Path
 
-    example = Path(__file__).parents[4] / "camrelay/workers/alarm/alarm.example.toml"
+    example = Path(__file__).parents[3] / "camrelay/workers/alarm/alarm.example.toml"
     # 16:55 to 16:54 is always on.
     assert AlarmStateMachine(load_config(example), T0).state is AlarmState.ON

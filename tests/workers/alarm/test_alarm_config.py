@@ -17,7 +17,7 @@ from camrelay.workers.alarm.config import (
     validate_config,
 )
 
-EXAMPLE = Path(__file__).parents[4] / "camrelay/workers/alarm/alarm.example.toml"
+EXAMPLE = Path(__file__).parents[3] / "camrelay/workers/alarm/alarm.example.toml"
 
 # The /config example of alarm-feed-api.txt, minus the alerters' placeholder secrets.
 DOCUMENT_DEFAULTS = {

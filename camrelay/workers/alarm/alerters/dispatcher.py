@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from camrelay.clients.backoff import Backoff, Retry, Sleep
 from camrelay.workers.alarm.alerters.base import Alerter, AlertEvent
 
 log = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,17 @@ class RetryPolicy:
     backoff: float = 2.0
     max_delay_s: float = 30.0
     attempt_timeout_s: float = 30.0
+    # Each delay lies in [(1 - jitter) * d, d] (camrelay/clients/backoff.py).
+    jitter: float = 0.2
 
-    def delay_before(self, attempt: int) -> float:
+    @property
+    def schedule(self) -> Backoff:
+        """The delays between attempts, as the shared reconnect backoff."""
+        return Backoff(self.first_delay_s, self.backoff, self.max_delay_s, self.jitter)
+
+    def delay_before(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before attempt number `attempt` (2, 3, …)."""
-        return min(self.max_delay_s, self.first_delay_s * self.backoff ** (attempt - 2))
+        return self.schedule.delay(attempt - 1, rng)
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,12 @@ class AlertDispatcher:
         alerters: Sequence[Alerter],
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         self._alerters = tuple(alerters)
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._rng = rng
 
     @property
     def alerters(self) -> tuple[Alerter, ...]:
@@ -77,10 +86,11 @@ class AlertDispatcher:
     async def _deliver(self, alerter: Alerter, event: AlertEvent) -> Delivery:
         """Try one alerter up to policy.attempts times; never raises."""
         policy = self._policy
+        retry = Retry(policy.schedule, self._sleep, self._rng)
         error = "not attempted"
         for attempt in range(1, policy.attempts + 1):
             if attempt > 1:
-                await self._sleep(policy.delay_before(attempt))
+                await retry.wait()
             try:
                 async with asyncio.timeout(policy.attempt_timeout_s):
                     await alerter.send(event)
