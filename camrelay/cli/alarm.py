@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from camrelay.workers.alarm.app import AlarmApp
@@ -41,18 +42,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def alarm_config(args: argparse.Namespace) -> AlarmConfig:
     """The --config file, which then is where config_update writes back; without one, the
     data directory's alarm.toml (what config_update wrote there before), else the defaults."""
-    path = args.config
-    if path is None:
-        path = worker_data(args, "alarm") / SAVED_CONFIG
-        if not path.exists():
-            return apply_update(AlarmConfig(), {"flags": {"config_path": str(path)}})
+    path = args.config or worker_data(args, "alarm") / SAVED_CONFIG
+    given = path if args.config or path.exists() else None
     try:
-        config = load_config(path)
+        config = load_config(given, os.environ)  # then CAMRELAY_ALARM_* over the file
         return apply_update(config, {"flags": {"config_path": str(path)}})
-    except FileNotFoundError:
-        sys.exit(f"camrelay alarm: no such file {path}")
     except ConfigError as exc:
-        sys.exit(f"camrelay alarm: bad settings in {path}: {exc}")
+        sys.exit(f"camrelay alarm: {exc}")
 
 
 def announce(app: AlarmApp) -> None:

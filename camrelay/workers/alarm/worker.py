@@ -211,7 +211,10 @@ async def _every_second(action: Callable[[], None]) -> None:
 
 
 def write_config(path: Path, config: AlarmConfig) -> None:
-    """Write the TOML atomically: a reader never sees half a file."""
+    """Write the TOML atomically (a reader never sees half a file) and owner-only: settings
+    from CAMRELAY_ALARM_* (an alerter's API key) end up in it too."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(dump_config(config), encoding="utf-8")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(dump_config(config))
     os.replace(temporary, path)

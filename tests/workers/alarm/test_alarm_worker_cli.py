@@ -33,8 +33,10 @@ log_level = "info"
 """
 
 
-def start(server: RelayServer, user: str, password: str, config: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "CAMRELAY_PASSWORD": password}
+def start(
+    server: RelayServer, user: str, password: str, config: Path, **extra_env: str
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "CAMRELAY_PASSWORD": password, **extra_env}
     command = [
         sys.executable,
         "-c",
@@ -67,7 +69,7 @@ async def test_serves_and_stops_on_shutdown(
 ) -> None:
     config = tmp_path / "alarm.toml"
     config.write_text(CONFIG)
-    process = start(server, *account, config)
+    process = start(server, *account, config, CAMRELAY_ALARM_PROCESSING_FPS="7")
     try:
         assert process.stdout is not None
         files_line = await asyncio.to_thread(process.stdout.readline)
@@ -81,6 +83,7 @@ async def test_serves_and_stops_on_shutdown(
             assert (await http.get(f"http://{feed}/health")).text == "OK"
             shown = (await http.get(f"http://{feed}/config")).json()
             assert shown["flags"]["config_path"] == str(config)
+            assert shown["processing"]["fps"] == 7  # CAMRELAY_ALARM_* over the file
             page = await http.get(page_line.split(" on ", 1)[1].strip() + "/")
             assert "camrelay alarm: cam" in page.text
         async with websockets.connect(f"ws://{feed}/") as ws:
