@@ -16,7 +16,7 @@ from hypercorn.config import Config
 from hypercorn.utils import wrap_app
 from quart import Quart, Response
 
-from camrelay.server import h2_late_data
+from camrelay.server.transport import guard
 
 app = Quart("bare")
 # Quart's default is 60 s; one second shows the same cut without a minute's wait.
@@ -47,7 +47,7 @@ async def early() -> str:
 
 async def main() -> None:
     if "--fixed" in sys.argv:
-        h2_late_data.install()
+        guard.install(["h2_late_data"])
     config = Config()
     config.bind = ["127.0.0.1:0"]
     sockets = config.create_sockets()

@@ -11,7 +11,7 @@ from camrelay.protocol.errors import RelayError
 from ..core.relay import Relay
 from ..core.streams import Channel, StreamHub
 from ..request_count import RequestCount
-from ..tcp_peer_close import live_connections
+from ..transport.tcp_peer_close import live_connections
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
