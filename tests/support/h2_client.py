@@ -98,8 +98,11 @@ class H2Client:
             await self.send(stream_id, body, end=end)
         return stream_id
 
-    async def send(self, stream_id: int, data: bytes, end: bool = False) -> None:
-        """Send body data, waiting for flow-control window as needed."""
+    async def send(
+        self, stream_id: int, data: bytes, end: bool = False, patience: float = 10
+    ) -> None:
+        """Send body data, waiting for flow-control window as needed (TimeoutError after
+        `patience` seconds without any)."""
         view = memoryview(data)
         while view:
             window = min(
@@ -107,7 +110,7 @@ class H2Client:
             )
             if window <= 0:
                 self._window.clear()
-                await asyncio.wait_for(self._window.wait(), 10)
+                await asyncio.wait_for(self._window.wait(), patience)
                 continue
             self.conn.send_data(stream_id, bytes(view[:window]))
             view = view[window:]
