@@ -55,6 +55,7 @@ class H2Client:
         self.responses: dict[int, H2Response] = {}
         self.terminated: h2.events.ConnectionTerminated | None = None
         self.closed = asyncio.Event()
+        self.settings_seen = asyncio.Event()  # the server's first SETTINGS frame arrived
         self._window = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -208,5 +209,7 @@ class H2Client:
             response.ended.set()
         elif isinstance(event, h2.events.WindowUpdated):
             self._window.set()
+        elif isinstance(event, h2.events.RemoteSettingsChanged):
+            self.settings_seen.set()
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.terminated = event
