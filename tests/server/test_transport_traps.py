@@ -1,19 +1,23 @@
 """Each transport fix against bare Hypercorn: the trap without it, its absence with it (the
-issue-329 trap and the 1,000-request trap are in test_transport.py)."""
+issue-329 trap and the 1,000-request trap are in test_transport.py, Quart's unbounded upload
+buffer in test_upload_backpressure.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import h2.errors
 import h2.exceptions
 import pytest
 
 from camrelay.server.transport import h2_hot_path, h2_windows
-from tests.server.conftest import BARE_LOG
-from tests.support.h2_client import H2Client
-from tests.support.hostile import rapid_reset
+from tests.server.conftest import BARE_LOG, running_bare
+from tests.support.h2_client import H2Client, unverified_h2_context
+from tests.support.hostile import preface, rapid_reset
 from tests.support.until import until
 
 BARE = {"indirect": ["bare_hypercorn"]}
@@ -141,3 +145,19 @@ async def test_trap_h2_backpressure_stuck_reader(bare_hypercorn: str, expected: 
         await stuck.close()
         await probe.close()
     assert grew is expected
+
+
+@pytest.mark.parametrize("fixed, exits", [([], False), (["--fixed", "tls_shutdown"], True)])
+async def test_trap_tls_shutdown_waits_for_close_notify(
+    fixed: list[str], exits: bool, tmp_path: Path
+) -> None:
+    with running_bare(["--tls", str(tmp_path), *fixed], tmp_path) as (process, url):
+        # A camera that never reads, so never answers the server's close_notify.
+        parts = urlsplit(url)
+        raw = socket.create_connection((parts.hostname, parts.port))
+        with unverified_h2_context().wrap_socket(raw) as camera:
+            camera.sendall(preface())
+            process.send_signal(signal.SIGTERM)
+            # Bare: asyncio waits 30 s for the close_notify; fixed: 3 s.
+            ended = await holds(lambda: process.poll() is not None, 15)
+    assert ended is exits

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config
@@ -21,6 +22,7 @@ from hypercorn.utils import wrap_app
 from quart import Quart, Response
 
 from camrelay.server.serving import UNLIMITED_REQUESTS
+from camrelay.server.tls import ensure_self_signed
 from camrelay.server.transport import guard
 
 app = Quart("bare")
@@ -95,6 +97,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fixed", action="append", default=[], choices=guard.FIXES)
     parser.add_argument("--as-camrelay", action="store_true", help="camrelay's keep-alive limits")
+    parser.add_argument("--tls", type=Path, help="serve TLS with a certificate made in this folder")
     args = parser.parse_args()
     guard.install(args.fixed)
     watch_reads()
@@ -103,10 +106,16 @@ async def main() -> None:
     if args.as_camrelay:
         config.keep_alive_timeout = KEEP_ALIVE_TIMEOUT_S
         config.keep_alive_max_requests = UNLIMITED_REQUESTS
+    if args.tls:
+        config.certfile, config.keyfile = map(str, ensure_self_signed(args.tls))
     sockets = config.create_sockets()
-    sockets.insecure_sockets[0].listen(config.backlog)
-    host, port = sockets.insecure_sockets[0].getsockname()[:2]
-    print(f"listening on http://{host}:{port}", flush=True)
+    sock, scheme = (
+        sockets.secure_sockets or sockets.insecure_sockets,
+        "https" if args.tls else "http",
+    )
+    sock[0].listen(config.backlog)
+    host, port = sock[0].getsockname()[:2]
+    print(f"listening on {scheme}://{host}:{port}", flush=True)
     await worker_serve(wrap_app(app, None, None), config, sockets=sockets)
 
 
