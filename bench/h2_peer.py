@@ -17,7 +17,7 @@ import h2.exceptions
 import h2.settings
 import hyperframe.frame
 
-from camrelay.server import h2_hot_path
+from camrelay.server.transport import h2_hot_path
 from tests.support.h2_client import unverified_h2_context
 
 # A reading peer advertises large windows and frames: fewer WINDOW_UPDATEs and DATA frames

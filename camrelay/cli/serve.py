@@ -11,6 +11,7 @@ from typing import Any
 
 from ..server.core.relay import Relay
 from ..server.serving import serve
+from ..server.transport import TransportMismatch
 from ..settings import Settings, SettingsError, load_settings
 from .main import COMMANDS
 
@@ -63,5 +64,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(
         args, listen=args.listen, h2c_listen=args.h2c_listen, access_log_file=args.access_log
     )
-    asyncio.run(serve(settings, announce))
+    try:
+        asyncio.run(serve(settings, announce))
+    except TransportMismatch as exc:
+        print(f"camrelay serve: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -7,6 +7,8 @@ from quart import Quart
 from ..settings import Settings
 from .core.relay import Relay
 from .faces.core_api import core_api
+from .faces.core_api.pulled_body import PulledBodies
+from .faces.core_api.streams_api import UPLOAD_PATHS
 from .faces.metrics import metrics_face
 from .request_count import RequestCount
 
@@ -22,4 +24,6 @@ def create_app(relay: Relay, settings: Settings, requests: RequestCount | None =
     app.config["RESPONSE_TIMEOUT"] = None
     app.register_blueprint(core_api(relay, settings.limits))
     app.register_blueprint(metrics_face(relay, requests))
+    # An upload's body is pulled as the relay takes it, not buffered by Quart without bound.
+    app.asgi_app = PulledBodies(app.asgi_app, UPLOAD_PATHS)  # type: ignore[method-assign,assignment]
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import asyncio.constants
 import logging
 import signal
 from collections.abc import Callable
@@ -15,31 +14,20 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from ..settings import Settings
-from . import (
-    h2_backpressure,
-    h2_content_length,
-    h2_hot_path,
-    h2_late_data,
-    h2_stream_reset,
-    h2_windows,
-    tcp_peer_close,
-)
 from .access_log import access_logger
 from .app import create_app
 from .core.relay import Relay, open_relay
-from .listener import gated
 from .memory_trim import trim_after_closes
 from .request_count import RequestCount
 from .tls import ensure_self_signed
+from .transport import install_all
+from .transport.listener import gated
 
 # The path without the query string: a shash or password in a query must never be logged.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 # Hypercorn ends an HTTP/2 connection after keep_alive_max_requests requests (default 1000);
 # a camera or app keeps one connection for days.
 UNLIMITED_REQUESTS = 2**62
-# At shutdown every TLS connection waits for the peer's close_notify, 30 s by default; a camera
-# still pushing never sends it, and Hypercorn offers no setting for it.
-SSL_SHUTDOWN_TIMEOUT_S = 3.0
 
 
 def hypercorn_config(settings: Settings) -> HypercornConfig:
@@ -84,14 +72,7 @@ async def serve(
     """Open the relay, listen, call `on_ready(relay, urls)`, serve until `stop` or a signal;
     `requests` counts the requests served (for a caller that reports them)."""
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
-    h2_late_data.install()
-    h2_stream_reset.install()
-    h2_windows.install()
-    h2_backpressure.install()
-    h2_hot_path.install()
-    h2_content_length.install()
-    tcp_peer_close.install()
-    asyncio.constants.SSL_SHUTDOWN_TIMEOUT = SSL_SHUTDOWN_TIMEOUT_S
+    install_all()  # TransportMismatch on libraries the fixes were not written for
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hyperframe.frame
 import pytest
 
-from camrelay.server import h2_hot_path
+from camrelay.server.transport import h2_hot_path
 
 ORIGINAL = hyperframe.frame._raw_data_repr
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -125,16 +123,6 @@ async def test_an_early_answer_keeps_the_connection(server: RelayServer, device:
     assert client.terminated is None
 
 
-@pytest.fixture
-def bare_hypercorn(request: pytest.FixtureRequest) -> Iterator[str]:
-    args = [sys.executable, "-m", "tests.support.bare_hypercorn", *request.param]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    yield process.stdout.readline().split()[-1]
-    process.kill()
-    process.wait()
-
-
 @pytest.mark.parametrize("bare_hypercorn", [[]], indirect=True)
 async def test_trap_hypercorn_ends_a_connection_after_1000_requests(bare_hypercorn: str) -> None:
     client = await H2Client.connect(bare_hypercorn)
@@ -150,7 +138,9 @@ async def test_trap_hypercorn_ends_a_connection_after_1000_requests(bare_hyperco
 
 
 @pytest.mark.parametrize(
-    "bare_hypercorn, survives", [([], False), (["--fixed"], True)], indirect=["bare_hypercorn"]
+    "bare_hypercorn, survives",
+    [([], False), (["--fixed", "h2_late_data"], True)],
+    indirect=["bare_hypercorn"],
 )
 async def test_trap_issue_329_early_answer(bare_hypercorn: str, survives: bool) -> None:
     client = await H2Client.connect(bare_hypercorn)

@@ -55,6 +55,7 @@ class H2Client:
         self.responses: dict[int, H2Response] = {}
         self.terminated: h2.events.ConnectionTerminated | None = None
         self.closed = asyncio.Event()
+        self.settings_seen = asyncio.Event()  # the server's first SETTINGS frame arrived
         self._window = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -98,8 +99,11 @@ class H2Client:
             await self.send(stream_id, body, end=end)
         return stream_id
 
-    async def send(self, stream_id: int, data: bytes, end: bool = False) -> None:
-        """Send body data, waiting for flow-control window as needed."""
+    async def send(
+        self, stream_id: int, data: bytes, end: bool = False, patience: float = 10
+    ) -> None:
+        """Send body data, waiting for flow-control window as needed (TimeoutError after
+        `patience` seconds without any)."""
         view = memoryview(data)
         while view:
             window = min(
@@ -107,7 +111,7 @@ class H2Client:
             )
             if window <= 0:
                 self._window.clear()
-                await asyncio.wait_for(self._window.wait(), 10)
+                await asyncio.wait_for(self._window.wait(), patience)
                 continue
             self.conn.send_data(stream_id, bytes(view[:window]))
             view = view[window:]
@@ -205,5 +209,7 @@ class H2Client:
             response.ended.set()
         elif isinstance(event, h2.events.WindowUpdated):
             self._window.set()
+        elif isinstance(event, h2.events.RemoteSettingsChanged):
+            self.settings_seen.set()
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.terminated = event

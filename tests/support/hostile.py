@@ -14,7 +14,7 @@ import h2.exceptions
 from tests.support.h2_client import unverified_h2_context
 
 
-def _preface() -> bytes:
+def preface() -> bytes:
     """The client connection preface and an empty SETTINGS frame."""
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     conn.initiate_connection()
@@ -31,7 +31,7 @@ async def open_tls(url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter
 async def connect_and_close(url: str) -> None:
     """TLS handshake, HTTP/2 preface, close: the cheapest connection a client can make."""
     _, writer = await open_tls(url)
-    writer.write(_preface())
+    writer.write(preface())
     await writer.drain()
     writer.transport.abort()  # an attacker waits for no close_notify
 
@@ -88,6 +88,6 @@ async def hold_tls(url: str, source: str = "127.0.0.1") -> asyncio.StreamWriter:
         ssl=unverified_h2_context(),
         local_addr=(source, 0),
     )
-    writer.write(_preface())
+    writer.write(preface())
     await writer.drain()
     return writer

@@ -41,6 +41,7 @@ class RelayServer:
     env: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
     port: int = 0  # fixed to come back on the same address after a restart
+    module: str = "camrelay"  # what `python -m` runs: a test may run a variant of the command
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
@@ -58,7 +59,7 @@ class RelayServer:
         command = [
             sys.executable,
             "-m",
-            "camrelay",
+            self.module,
             "serve",
             "--data",
             str(self.data_dir),

@@ -143,6 +143,10 @@ class Producer:
         for reader in channel.readers:
             reader.offer(frame)
 
+    async def room(self) -> None:
+        """Returns when the hub takes more frames (at once unless a test holds it)."""
+        await self._hub.taking.wait()
+
     def stop(self, reason: str) -> None:
         """Tell the upload to end (another took the channel over, or its session ended)."""
         if not self.stopped:
@@ -163,6 +167,10 @@ class StreamHub:
         self.max_frames_per_s = max_frames_per_s  # per producer, kept by the upload's face
         self._channels: dict[tuple[int, str], Channel] = {}
         self.totals = Counters()
+        # Set while uploads may hand in frames; only a test clears it, to hold every upload
+        # and show that a producer then waits on flow control, not on server memory.
+        self.taking = asyncio.Event()
+        self.taking.set()
 
     def start(
         self,

@@ -20,7 +20,7 @@ from camrelay.protocol.errors import RelayError
 
 from ..core.relay import Relay
 from ..request_count import RequestCount
-from ..tcp_peer_close import live_connections
+from ..transport.tcp_peer_close import live_connections
 
 Metric = CounterMetricFamily | GaugeMetricFamily
 STREAM_LABELS = ["account_id", "device"]

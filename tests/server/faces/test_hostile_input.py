@@ -143,6 +143,8 @@ async def test_ending_a_session_ends_its_streams(data_dir: Path, action: str, st
                 await asyncio.sleep(0.01)
             vq = httpx.QueryParams({"shash": viewer.shash, "device": "cam"})
             watcher = await client.request("GET", f"/output.raw?{vq}")
+            # Its headers come once it is attached: the frame must not race the attach.
+            await asyncio.wait_for(client.responses[watcher].headers_seen.wait(), 5)
             await client.send(upload, encode_frame(b"before"))
             await asyncio.sleep(0.2)
             proc = await asyncio.create_subprocess_exec(

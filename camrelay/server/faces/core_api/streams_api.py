@@ -23,11 +23,13 @@ from ...core.streams import REPLACED, Producer, Reader
 from .answers import bad, ok, ok_first
 from .body import BodyDecoder
 from .params import Params, to_int
+from .pulled_body import pulled_body
 from .routes import Call, JsonApi
 
 MAX_DELTA_MS = 86_400_000
 MAX_VIEWER_BODY = 64 << 10
 RAW_METHODS = {"input": ["PUT", "POST"], "output": ["GET", "POST"]}
+UPLOAD_PATHS = ("/input.raw",)  # bodies pulled as the relay takes them (pulled_body.py)
 # Decoded upload bytes parsed between two turns of the event loop: at most ~11,000 empty
 # frames, a few milliseconds, however small the frames or however far a chunk inflates.
 UPLOAD_SLICE = 64 << 10
@@ -97,7 +99,7 @@ class StreamFace:
         stall = 3 * delta / 1000 if delta else None
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(stall) as deadline:
-            async for chunk in request.body:
+            async for chunk in pulled_body(request.scope):
                 for piece in body.pieces(chunk, UPLOAD_SLICE):
                     for frame in frames.feed(piece):
                         if not rate.take():
@@ -109,6 +111,7 @@ class StreamFace:
                 sessions.keep_alive(session)
                 if stall is not None:
                     deadline.reschedule(loop.time() + stall)
+                await producer.room()  # the next chunk is pulled only when the hub takes it
         frames.eof()
 
     async def output_raw(self) -> Response:

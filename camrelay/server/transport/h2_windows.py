@@ -17,14 +17,11 @@ from hypercorn.protocol.h2 import H2Protocol
 STREAM_WINDOW = 1 << 20
 CONNECTION_WINDOW = 16 << 20
 MAX_FRAME = 1 << 20
-_installed: list[bool] = []
+REPLACES = ((H2Protocol, "__init__"), (H2Protocol, "initiate"))
 
 
 def install() -> None:
-    """Patch H2Protocol once per process."""
-    if _installed:
-        return
-    _installed.append(True)
+    """Patch H2Protocol."""
     original_init = H2Protocol.__init__
     original_initiate = H2Protocol.initiate
 

@@ -16,7 +16,7 @@ import hyperframe.frame
 from hypercorn.asyncio import tcp_server
 
 READ_SIZE = 256 << 10
-_installed: list[bool] = []
+REPLACES = ((hyperframe.frame, "_raw_data_repr"), (tcp_server, "MAX_RECV"))
 
 
 def _raw_data_repr(data: bytes | None) -> str:
@@ -28,8 +28,6 @@ def _raw_data_repr(data: bytes | None) -> str:
 
 
 def install() -> None:
-    """Patch once per process."""
-    if not _installed:
-        _installed.append(True)
-        hyperframe.frame._raw_data_repr = _raw_data_repr
-        tcp_server.MAX_RECV = READ_SIZE
+    """Patch hyperframe's payload text and Hypercorn's read size."""
+    hyperframe.frame._raw_data_repr = _raw_data_repr
+    tcp_server.MAX_RECV = READ_SIZE

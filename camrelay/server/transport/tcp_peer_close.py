@@ -22,7 +22,12 @@ from typing import Any
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.events import Event, Updated
 
-_installed: list[bool] = []
+REPLACES = (
+    (TCPServer, "run"),
+    (TCPServer, "_read_data"),
+    (TCPServer, "_close"),
+    (TCPServer, "protocol_send"),
+)
 _live = [0]
 
 
@@ -73,10 +78,7 @@ def _patch_close(original: Callable[[TCPServer], Awaitable[None]]) -> Any:
 
 
 def install() -> None:
-    """Patch TCPServer once per process."""
-    if _installed:
-        return
-    _installed.append(True)
+    """Patch TCPServer."""
     TCPServer.run = _patch_run(TCPServer.run)  # type: ignore[method-assign]
     TCPServer._read_data = _patch_read_data(TCPServer._read_data)  # type: ignore[method-assign]
     TCPServer._close = _patch_close(TCPServer._close)  # type: ignore[method-assign]

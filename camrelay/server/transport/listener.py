@@ -15,8 +15,8 @@ from typing import Any
 
 from hypercorn.config import Sockets
 
-from .core.connections import ConnectionGate
-from .throttled_log import ThrottledLog
+from ..core.connections import ConnectionGate
+from ..throttled_log import ThrottledLog
 
 # Refusals handled in one accept() call before asyncio gets the loop back.
 MAX_REFUSALS_PER_ACCEPT = 64

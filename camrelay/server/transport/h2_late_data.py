@@ -23,7 +23,7 @@ from hypercorn.protocol.events import StreamClosed
 from hypercorn.protocol.h2 import H2Protocol
 
 _LateEvent = h2.events.DataReceived | h2.events.StreamEnded
-_installed: list[bool] = []
+REPLACES = ((H2Protocol, "_handle_events"), (H2Protocol, "stream_send"))
 
 
 def _end_early_answer(protocol: H2Protocol, stream_id: int) -> None:
@@ -71,9 +71,6 @@ def _patch_stream_send(original: Callable[[Any, Any], Awaitable[None]]) -> Any:
 
 
 def install() -> None:
-    """Patch H2Protocol once per process."""
-    if _installed:
-        return
-    _installed.append(True)
+    """Patch H2Protocol (once per process: see transport.guard)."""
     H2Protocol._handle_events = _patch_handle_events(H2Protocol._handle_events)  # type: ignore[method-assign]
     H2Protocol.stream_send = _patch_stream_send(H2Protocol.stream_send)  # type: ignore[method-assign]

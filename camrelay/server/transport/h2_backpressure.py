@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hypercorn.protocol import h2 as hypercorn_h2
 
-_installed: list[bool] = []
+REPLACES = ((hypercorn_h2.StreamBuffer, "pop"), (hypercorn_h2, "BUFFER_LOW_WATER"))
 
 
 async def _pop(self: hypercorn_h2.StreamBuffer, max_length: int) -> bytes:
@@ -28,7 +28,5 @@ async def _pop(self: hypercorn_h2.StreamBuffer, max_length: int) -> bytes:
 
 
 def install() -> None:
-    """Patch StreamBuffer.pop once per process."""
-    if not _installed:
-        _installed.append(True)
-        hypercorn_h2.StreamBuffer.pop = _pop  # type: ignore[method-assign]
+    """Patch StreamBuffer.pop."""
+    hypercorn_h2.StreamBuffer.pop = _pop  # type: ignore[method-assign]

@@ -24,13 +24,13 @@ import priority
 from hypercorn.events import Closed
 from hypercorn.protocol.h2 import H2Protocol
 
-from .core.frame_rate import FrameRate
-from .throttled_log import ThrottledLog
+from ..core.frame_rate import FrameRate
+from ..throttled_log import ThrottledLog
 
 RESETS_PER_S = 100
 
 _flood_log = ThrottledLog(logging.getLogger("camrelay.h2"))
-_installed: list[bool] = []
+REPLACES = ((H2Protocol, "_handle_events"), (H2Protocol, "_create_stream"))
 
 
 async def _drop_send_buffer(protocol: H2Protocol, stream_id: int) -> None:
@@ -94,9 +94,6 @@ def _patch_create_stream(original: Callable[[Any, Any], Awaitable[None]]) -> Any
 
 
 def install() -> None:
-    """Patch H2Protocol once per process (after h2_late_data, whose per-event loop it wraps)."""
-    if _installed:
-        return
-    _installed.append(True)
+    """Patch H2Protocol (after h2_late_data, whose per-event loop it wraps)."""
     H2Protocol._handle_events = _patch_handle_events(H2Protocol._handle_events)  # type: ignore[method-assign]
     H2Protocol._create_stream = _patch_create_stream(H2Protocol._create_stream)  # type: ignore[method-assign]

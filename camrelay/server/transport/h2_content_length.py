@@ -14,7 +14,7 @@ from typing import Any
 
 from h2.stream import H2Stream
 
-_installed: list[bool] = []
+REPLACES = ((H2Stream, "_initialize_content_length"),)
 
 
 def _untracked(self: H2Stream, headers: Iterable[Any]) -> None:
@@ -22,7 +22,5 @@ def _untracked(self: H2Stream, headers: Iterable[Any]) -> None:
 
 
 def install() -> None:
-    """Patch h2's H2Stream once per process."""
-    if not _installed:
-        _installed.append(True)
-        H2Stream._initialize_content_length = _untracked  # type: ignore[method-assign]
+    """Patch h2's H2Stream."""
+    H2Stream._initialize_content_length = _untracked  # type: ignore[method-assign]
