@@ -2,10 +2,11 @@
 
 Attempts from one address take turns, and so do attempts at one account name, so sending
 guesses in parallel buys no speed: each turn waits the address's delay, then checks one
-password. An address with `max_pending` attempts already waiting or running is refused at once
-(code 7, as a wrong password: the document has no "slow down" code, and a refusal must not say
-whether the password was right) without holding a turn or a password check. Every attempt,
-refused ones too, counts as a failure from its turn on; a successful login takes back only the
+password. An address with recent failures and `max_pending` attempts already waiting or running
+is refused at once (code 7, as a wrong password: the document has no "slow down" code, and a
+refusal must not say whether the password was right) without holding a turn or a password check;
+an address without failures is never refused, its attempts only take turns. A check that does
+not succeed, and every refusal, counts as a failure; a successful login takes back only the
 failures for its own account name, so logging in to an account of one's own between guesses at
 another does not reset the wait. Counts saturate and the delay is capped, however many failures.
 """
@@ -97,18 +98,30 @@ class LoginThrottle:
     @asynccontextmanager
     async def turn(self, address: str, name: str) -> AsyncIterator[None]:
         """The slot for one password check: after the address's earlier attempts and its delay,
-        and after the earlier attempts at the account; NoSuchUser when too many are in line."""
-        if self._addresses.in_line(address) >= self._max_pending:
-            self._count(address, name)
-            self.refused += 1
-            raise NoSuchUser()
+        and after the earlier attempts at the account; NoSuchUser at once when the address has
+        recent failures and too many attempts in line. A check that does not succeed (a wrong
+        password, or a client that went away) counts as a failure."""
+        self._refuse_if_crowded(address, name, others=self._addresses.in_line(address))
         async with self._addresses.turn(address):
+            # Failures may have come while this attempt waited: the queue behind it drains fast.
+            self._refuse_if_crowded(address, name, others=self._addresses.in_line(address) - 1)
             seconds = self.delay(address)
-            self._count(address, name)
             if seconds > 0:
                 await asyncio.sleep(seconds)
             async with self._accounts.turn(name):
-                yield
+                try:
+                    yield
+                except BaseException:
+                    self._count(address, name)
+                    raise
+
+    def _refuse_if_crowded(self, address: str, name: str, others: int) -> None:
+        """An address in its slow-down with `max_pending` others in line is refused at once;
+        one without recent failures (a camera fleet behind one NAT restarting) only waits."""
+        if others >= self._max_pending and self.delay(address) > 0:
+            self._count(address, name)
+            self.refused += 1
+            raise NoSuchUser()
 
     def succeeded(self, address: str, name: str) -> None:
         """Forget the failures of this address for the account that logged in."""
