@@ -19,8 +19,7 @@ import httpx
 
 from bench.verdict import judged
 from tests.support.api import Api
-from tests.support.h2_client import H2Client
-from tests.support.record_attacks import add_record_raw, stall_record_reads
+from tests.support.record_attacks import concurrent_bodies, stall_record_reads
 from tests.support.relay_server import RelayServer
 
 MIB = 1 << 20
@@ -60,16 +59,7 @@ async def large_bodies(server: RelayServer) -> tuple[int, int, int]:
     await server.add_account("bench", "bench-pw")
     async with httpx.AsyncClient(http2=True, verify=False, timeout=60) as http:
         cam = await Api(http, server.url).login("bench", "bench-pw", "cam")
-    blob = os.urandom(BODY_BYTES)
-    client = await H2Client.connect(server.url)
-    before = server.rss_kib()
-    try:
-        answers = await asyncio.gather(
-            *(add_record_raw(client, cam.shash, blob) for _ in range(BODIES))
-        )
-    finally:
-        await client.close()
-    growth = server.rss_kib() - before
+    growth, answers = await concurrent_bodies(server, cam.shash, os.urandom(BODY_BYTES), BODIES)
     busy = sum(1 for a in answers if a == {"result": "BAD", "code": 5})
     return growth, sum(1 for a in answers if a.get("result") == "OK"), busy
 

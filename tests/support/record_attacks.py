@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.support.h2_client import H2Client
+from tests.support.relay_server import RelayServer
 
 
 async def stall_record_reads(
@@ -38,3 +39,17 @@ async def add_record_raw(client: H2Client, shash: str, blob: bytes) -> dict[str,
     assert response.status == 200, response
     answer: dict[str, Any] = json.loads(response.body)
     return answer
+
+
+async def concurrent_bodies(
+    server: RelayServer, shash: str, blob: bytes, count: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """`count` addRecord bodies at once on one raw connection: (server RSS growth in KiB, the
+    answers)."""
+    client = await H2Client.connect(server.url)
+    before = server.rss_kib()
+    try:
+        answers = await asyncio.gather(*(add_record_raw(client, shash, blob) for _ in range(count)))
+    finally:
+        await client.close()
+    return server.rss_kib() - before, list(answers)

@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.api import Api, Device
-from tests.support.h2_client import H2Client
-from tests.support.record_attacks import add_record_raw, stall_record_reads
+from tests.support.record_attacks import concurrent_bodies, stall_record_reads
 from tests.support.relay_server import RelayServer
 
 MIB = 1 << 20
@@ -78,16 +77,7 @@ async def test_twelve_large_bodies_at_once_stay_within_the_body_budget(data_dir:
 
 async def twelve_bodies(server: RelayServer, api: Api) -> None:
     cam = await api.login("owner", "pw", "cam")
-    blob = os.urandom(32 * MIB)
-    client = await H2Client.connect(server.url)
-    before = server.rss_kib()
-    try:
-        answers = await asyncio.gather(
-            *(add_record_raw(client, cam.shash, blob) for _ in range(12))
-        )
-    finally:
-        await client.close()
-    growth = server.rss_kib() - before
+    growth, answers = await concurrent_bodies(server, cam.shash, os.urandom(32 * MIB), 12)
     stored = [a for a in answers if a.get("result") == "OK"]
     assert [a for a in answers if a not in stored] == [BUSY] * (12 - len(stored))
     assert stored, answers
