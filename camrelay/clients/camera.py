@@ -103,10 +103,11 @@ class CameraPusher:
     async def _upload(self) -> None:
         while not self._stop.is_set():
             started = asyncio.get_running_loop().time()
+            used = self.client.shash
             try:
                 await self.client.push(self._frames(), self.subproto, self.delta_ms())
             except NoSuchSession:
-                await self._authorize_quietly()
+                await self._authorize_quietly(stale=used)
                 continue
             except Exception as exc:  # noqa: BLE001 - whatever ended the upload, retry
                 log.warning("upload ended: %s", exc or type(exc).__name__)
@@ -117,9 +118,9 @@ class CameraPusher:
                 self._retry.succeeded()
             await self._retry.wait()
 
-    async def _authorize_quietly(self) -> None:
+    async def _authorize_quietly(self, stale: str) -> None:
         try:
-            await self.client.authorize()
+            await self.client.ensure_session(stale=stale)
         except Exception as exc:  # noqa: BLE001 - the upload loop retries with backoff
             log.warning("authorize failed: %s", exc)
             await self._retry.wait()

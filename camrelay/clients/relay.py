@@ -13,6 +13,7 @@ A request answered with code 6 (session expired or capped) authorizes again and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -64,6 +65,7 @@ class RelayClient:
         self._http = http or httpx.AsyncClient(http2=True, verify=verify, timeout=timeout)
         self._owns_http = http is None
         self.shash = ""
+        self._authorizing = asyncio.Lock()  # one login at a time, however many tasks need one
 
     async def __aenter__(self) -> RelayClient:
         await self.authorize()
@@ -86,15 +88,23 @@ class RelayClient:
         self.shash = answer["shash"]
         return self.shash
 
+    async def ensure_session(self, stale: str = "") -> str:
+        """A session: the current one unless there is none or it is `stale` (answered code 6).
+        Tasks that need one together share one login (an upload and a message poll starting
+        at once would otherwise open two sessions, and look like a login burst)."""
+        async with self._authorizing:
+            if not self.shash or self.shash == stale:
+                await self.authorize()
+            return self.shash
+
     async def _with_session(self, request: Callable[[], Awaitable[T]]) -> T:
         """Run `request` (which reads self.shash) with a session; on code 6 authorize again
-        and run it once more."""
-        if not self.shash:
-            await self.authorize()
+        (unless another task already did) and run it once more."""
+        used = self.shash or await self.ensure_session()
         try:
             return await request()
         except NoSuchSession:
-            await self.authorize()
+            await self.ensure_session(stale=used)
             return await request()
 
     async def call(self, name: str, **params: Any) -> dict[str, Any]:
@@ -210,9 +220,7 @@ class RelayClient:
             async for payload in payloads:
                 yield encode_frame(payload)
 
-        if not self.shash:
-            await self.authorize()
-        params = {"shash": self.shash, "subproto": subproto, "delta": str(delta)}
+        params = {"shash": await self.ensure_session(), "subproto": subproto, "delta": str(delta)}
         response = await self._http.put(
             f"{self.server}/input.raw", params=params, content=body(), timeout=None
         )

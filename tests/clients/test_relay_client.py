@@ -17,7 +17,7 @@ from camrelay.protocol.errors import (
     NoSuchUser,
 )
 from camrelay.protocol.wire_types import ConfigKind, OutgoingMessage, StreamInfo
-from tests.support.metrics import stream_viewers
+from tests.support.metrics import metric, stream_viewers
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -116,3 +116,18 @@ async def test_push_reports_the_servers_error(
     async with client(server, account, "cam") as cam:
         with pytest.raises(ErroredStream):
             await cam.push(stalling(), delta=100)
+
+
+async def test_tasks_that_need_a_session_together_share_one_login(
+    server: RelayServer, account: tuple[str, str]
+) -> None:
+    """A camera's upload and message poll started at once logged in twice, which from one
+    address looked like a login burst."""
+    before = await metric(server.url, "camrelay_login_checks_total")
+    client = RelayClient(server.url, *account, "cam", verify=False)
+    try:
+        beats = await asyncio.gather(*(client.call("heartBit") for _ in range(5)))
+        assert beats == [{"result": "OK"}] * 5
+        assert await metric(server.url, "camrelay_login_checks_total") == before + 1
+    finally:
+        await client.close()
