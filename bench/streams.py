@@ -60,7 +60,7 @@ class Outcome:
     wall: float
     rss_mib: float = 0.0
     peak_mib: float = 0.0
-    dropped: float = 0.0  # camrelay_stream_frames_dropped summed over the streams
+    dropped: float = 0.0  # camrelay_stream_frames_dropped_total summed over the streams
     unended: int = 0
     rss_trace: list[float] = field(default_factory=list)
     late: int = 0
@@ -310,7 +310,7 @@ def main() -> None:
         slow = scenario(root, "slow", Plan(viewers=10, viewer_connections=10, stuck=1), jpeg)
         row("10 fast + 1 stuck", slow, "no loss for the fast ones")
         print(
-            f"  {'':<22} the stuck viewer's drops (camrelay_stream_frames_dropped):"
+            f"  {'':<22} the stuck viewer's drops (camrelay_stream_frames_dropped_total):"
             f" {slow.dropped:.0f} of {slow.sent[0]} frames"
         )
         print(
