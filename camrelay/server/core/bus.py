@@ -134,6 +134,35 @@ class ConfigChanged(Event):
     changes: tuple[tuple[int, float], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class KeyUsed(Event):
+    """A device key opened a session for its camera; `first` on the key's first use ever."""
+
+    account_id: int
+    device: str
+    key_id: str
+    first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRefused(Event):
+    """A device key was refused: `reason` is revoked, expired or wrong secret."""
+
+    account_id: int
+    device: str
+    key_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CameraChanged(Event):
+    """A camera was registered, changed (meta, public) or removed (`removed`)."""
+
+    account_id: int
+    device: str
+    removed: bool = False
+
+
 class Subscription(Protocol):
     """One subscriber's events until it is closed; `async with` closes it however it ends."""
 
