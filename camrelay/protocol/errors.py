@@ -103,6 +103,24 @@ class ServerBusy(JsonFail):
     log in again, nor 2, which would report a fault)."""
 
 
+class NoPermission(RelayError):
+    """The role (or device key) may not do this (code 16, CONTRACT §4)."""
+
+    code = 16
+
+
+class LastAdmin(NoPermission):
+    """The request would leave an account without an admin (code 16)."""
+
+
+class NameTaken(MalformedRequest):
+    """A user, account or camera of that name exists already (code 12)."""
+
+
+class NoSuchKey(NoSuchUser):
+    """The device key is unknown, revoked, expired or its secret is wrong (code 7)."""
+
+
 class QuotaExceeded(RelayError):
     """Storing the record would take the account over its storage quota, kind 7 (code 17)."""
 
