@@ -15,6 +15,7 @@ from pathlib import Path
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
+from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.relay import database_path
 
 
@@ -118,6 +119,6 @@ class RelayServer:
         """Create an account in the server's store, as `camrelay user add` does."""
         db = await Database.open(database_path(self.data_dir))
         try:
-            await Accounts(db, SystemClock()).add(name, password)
+            await Accounts(db, SystemClock(), Passwords()).add(name, password)
         finally:
             await db.close()

@@ -138,6 +138,11 @@ class Database:
         except sqlite3.Error as exc:
             raise DatabaseFail(str(exc)) from exc
 
+    async def data_version(self) -> int:
+        """A number that changes whenever a commit lands (ours or another process's), so a
+        watcher learns of a change without reading the tables."""
+        return int(await scalar(self._reader, "PRAGMA data_version"))
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first row of a read-only query, or None."""
         rows = await self.fetchall(sql, params)

@@ -23,10 +23,7 @@ def register(api: JsonApi) -> None:
         password = call.params.text("pass", max_len=4096)
         device = call.params.text("device", max_len=MAX_DEVICE)
         meta = call.params.stored_text("meta", MAX_META)
-        async with relay.throttle.turn(call.address, name):
-            account = await relay.accounts.verify(name, password)
-        relay.throttle.succeeded(call.address, name)
-        session = await relay.sessions.open(account, device, meta, call.address)
+        session = await relay.sign_in.authorize(name, password, device, meta, call.address)
         return ok(shash=session.shash)
 
     @api.request("heartBit")
