@@ -41,6 +41,14 @@ async def scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = (
     return row[0] if row else None
 
 
+def in_scope(column: str, devices: frozenset[str] | None) -> tuple[str, tuple[str, ...]]:
+    """An `AND column IN (...)` clause for a camera scope; nothing when every device is seen."""
+    if devices is None:
+        return "", ()
+    ordered = tuple(sorted(devices))
+    return f" AND {column} IN ({','.join('?' * len(ordered))})", ordered
+
+
 def migration_scripts() -> list[tuple[int, str]]:
     """The numbered SQL files of camrelay/server/migrations, in order."""
     folder = resources.files("camrelay.server") / "migrations"

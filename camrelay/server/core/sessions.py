@@ -49,6 +49,17 @@ class Session:
     minute_count: int = 0
     dirty: bool = field(default=False, repr=False)
 
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The devices this session sees: a scoped user's cameras and its own device; None
+        when it sees every device of the account."""
+        cameras = self.identity.cameras
+        return None if cameras is None else cameras | {self.device}
+
+    def sees(self, device: str) -> bool:
+        """Whether `device` exists for this session."""
+        return self.identity.sees(device, self.device)
+
 
 @dataclass(frozen=True)
 class SessionPolicy:
