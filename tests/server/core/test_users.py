@@ -121,8 +121,9 @@ async def test_verify_gives_the_users_role_scope_and_account(relay: Relay, owner
 
 
 async def test_a_schema_3_store_migrates_and_the_old_password_is_the_admins(
-    tmp_path: Path,
+    tmp_path: Path, clock: ManualClock
 ) -> None:
+    """Its sessions live on, held by the admin."""
     path = database_path(tmp_path)
     pw_hash = await Passwords().hash("old password")
     with sqlite3.connect(path) as conn:
@@ -132,19 +133,25 @@ async def test_a_schema_3_store_migrates_and_the_old_password_is_the_admins(
         conn.execute(
             "INSERT INTO accounts(name, pw_hash, created) VALUES('legacy', ?, 1.0)", (pw_hash,)
         )
+        conn.execute(
+            "INSERT INTO sessions(shash, account_id, device, address, created, last_seen) "
+            "VALUES('live-before', 1, 'cam', ?, ?, ?)",
+            (ADDRESS, clock.now(), clock.now()),
+        )
         conn.execute("PRAGMA user_version=3")
     conn.close()
 
     settings = load_settings(overrides={"server": {"data_dir": tmp_path}})
-    relay = await open_relay(settings, ManualClock())
+    relay = await open_relay(settings, clock)
     try:
         who = await relay.users.verify("legacy", "old password")
+        kept = await relay.sessions.use("live-before", ADDRESS)
         columns = [row[1] for row in await relay.db.fetchall("PRAGMA table_info(accounts)")]
         version = (await relay.db.fetchone("PRAGMA user_version"))[0]
         session = await relay.sign_in.authorize("legacy", "old password", "cam", "", ADDRESS)
     finally:
         await relay.close()
     assert (who.account, who.name, who.role, who.cameras) == ("legacy", "legacy", Role.ADMIN, None)
-    assert session.identity == who
+    assert session.identity == kept.identity == who
     assert "pw_hash" not in columns
     assert version == max(number for number, _ in migration_scripts())
