@@ -172,8 +172,12 @@ async def get_msgs_and_sync(ask: Ask) -> Asked:
 
 
 async def devices_online(ask: Ask) -> Asked:
-    everyone = [{"device": m.device, "meta": ""} for m in ask.team.members.values()]
-    return Asked(await ask.me.call("getDevicesOnline"), {**OK, "devices": everyone})
+    """In any order: the authorize case signs the members in again."""
+    answer = await ask.me.call("getDevicesOnline")
+    if "devices" in answer:
+        answer["devices"] = sorted(answer["devices"], key=lambda d: d["device"])
+    everyone = sorted(m.device for m in ask.team.members.values())
+    return Asked(answer, {**OK, "devices": [{"device": d, "meta": ""} for d in everyone]})
 
 
 async def get_streams(ask: Ask) -> Asked:
