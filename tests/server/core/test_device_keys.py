@@ -116,3 +116,16 @@ async def test_the_secret_is_not_stored(relay: Relay, owner: Account) -> None:
     assert path is not None
     stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     assert secret.encode() not in stored and b"key_" in stored
+
+
+async def test_a_live_session_ends_when_its_key_expires(
+    relay: Relay, owner: Account, clock: ManualClock
+) -> None:
+    key, secret = await relay.keys.create(owner.id, "door", expires_in=60)
+    session = await relay.sessions.open(await relay.keys.verify(key.id, secret), "x", "", ADDRESS)
+    clock.advance(59)
+    await relay.sessions.load()  # a restart: the stored session is held to the expiry too
+    assert (await relay.sessions.use(session.shash, ADDRESS)).device == "x"
+    clock.advance(1)
+    with pytest.raises(NoSuchSession):
+        await relay.sessions.use(session.shash, ADDRESS)
