@@ -3,7 +3,8 @@
 Hypercorn's send task takes one stream's chunk, frames it and writes it to the transport at
 once: over TLS a record, an encryption call and a send() syscall per stream per chunk. With many
 viewers of one camera on a connection, a frame costs a write per viewer: py-spy put 32 % of the
-server's samples in those writes at 100 viewers. Here the send task frames every ready stream's
+server's samples in those writes at 100 viewers (most of it per byte: encryption and the copy
+into the socket; a batch saves the per-call part). Here the send task frames every ready stream's
 chunk (in the same priority order) and writes what they make together when no stream has more
 to give, or every FLUSH_BYTES so one write never holds more than that. Flow control, priorities,
 the end of a stream and the back-pressure of a full transport (drain) are unchanged.
