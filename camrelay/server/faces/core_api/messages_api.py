@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from quart import Response
-
 from camrelay.protocol.errors import MalformedRequest
 
 from ...core.messages import Message, NewMessage
-from .answers import ok
+from .answers import Reply, ok
 from .params import Params, compact
 from .routes import Call, JsonApi
 
@@ -60,20 +58,20 @@ def register(api: JsonApi) -> None:
     messages = api.relay.messages
 
     @api.request("addMsgs")
-    async def add_msgs(call: Call) -> Response:
+    async def add_msgs(call: Call) -> Reply:
         await messages.add(call.session.account_id, call.session.device, batch_of(call.params))
         return ok()
 
-    async def fetch(call: Call, sync: bool) -> Response:
+    async def fetch(call: Call, sync: bool) -> Reply:
         found = await messages.fetch(
             call.session.account_id, call.session.device, call.params.stamp("stamp"), sync
         )
         return ok(msgs=[rendered(m) for m in found])
 
     @api.request("getMsgs")
-    async def get_msgs(call: Call) -> Response:
+    async def get_msgs(call: Call) -> Reply:
         return await fetch(call, sync=False)
 
     @api.request("getMsgsAndSync")
-    async def get_msgs_and_sync(call: Call) -> Response:
+    async def get_msgs_and_sync(call: Call) -> Reply:
         return await fetch(call, sync=True)

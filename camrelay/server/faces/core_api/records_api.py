@@ -8,7 +8,7 @@ from quart import Response
 
 from camrelay.protocol.errors import MalformedRequest
 
-from .answers import ok, ok_first
+from .answers import Reply, ok, ok_first
 from .params import to_int
 from .routes import Call, JsonApi
 
@@ -36,23 +36,23 @@ def register(api: JsonApi) -> None:
     records = api.relay.records
 
     @api.request("addRecord", "addRecordData", raw_body=True)
-    async def add_record(call: Call) -> Response:
+    async def add_record(call: Call) -> Reply:
         meta = call.params.stored_text("meta", MAX_META)
         entry = await records.add(call.session.account_id, call.session.device, meta, call.body)
         return ok_first(rid=entry.rid)  # "rid" is an addition: after the documented key
 
     @api.request("getRecordCount")
-    async def record_count(call: Call) -> Response:
+    async def record_count(call: Call) -> Reply:
         entries = await records.since(call.session.account_id, call.params.stamp("stamp"))
         return ok(records=[{"rid": e.rid, "device": e.device, "stamp": e.stamp} for e in entries])
 
     @api.request("getRecordMeta")
-    async def record_meta(call: Call) -> Response:
+    async def record_meta(call: Call) -> Reply:
         meta = await records.meta(call.session.account_id, call.params.integer("rid"))
         return ok(device=meta.device, meta=meta.meta, stamp=meta.stamp)
 
     @api.request("getRecordData")
-    async def record_data(call: Call) -> Response:
+    async def record_data(call: Call) -> Reply:
         found = await records.data(
             call.session.account_id, call.params.integer("rid"), call.session.shash
         )
@@ -70,7 +70,7 @@ def register(api: JsonApi) -> None:
         return response
 
     @api.request("deleteRecords")
-    async def delete_records(call: Call) -> Response:
+    async def delete_records(call: Call) -> Reply:
         listed = call.params.array("records")
         if len(listed) > MAX_IDS:
             raise MalformedRequest(f"at most {MAX_IDS} ids at once")

@@ -20,7 +20,7 @@ from camrelay.protocol.framing import FrameDecoder, FrameError
 from ...core.frame_rate import FrameRate
 from ...core.sessions import Session
 from ...core.streams import REPLACED, Producer, Reader
-from .answers import bad, ok, ok_first
+from .answers import Reply, as_response, bad, ok, ok_first
 from .body import BodyDecoder
 from .params import Params, to_int
 from .pulled_body import pulled_body
@@ -65,7 +65,7 @@ class StreamFace:
             delta = delta_of(params)
             decoder = BodyDecoder(request.headers.get("Content-Encoding", ""))
         except RelayError as exc:
-            return bad(exc.code)
+            return as_response(bad(exc.code))
         task = asyncio.current_task()
         assert task is not None
         producer = self.hub.start(
@@ -78,15 +78,15 @@ class StreamFace:
         )
         try:
             await self._relay_upload(producer, session, decoder, delta)
-            return ok()
+            return as_response(ok())
         except (FrameError, ErroredStream, MalformedRequest, TimeoutError):
-            return bad(ErroredStream.code)
+            return as_response(bad(ErroredStream.code))
         except asyncio.CancelledError:
             if not producer.stopped:
                 raise  # the client went away
             task.uncancel()
             # A newer upload of the same device took over, or the session ended.
-            return ok() if producer.stopped == REPLACED else bad(NoSuchSession.code)
+            return as_response(ok() if producer.stopped == REPLACED else bad(NoSuchSession.code))
         finally:
             producer.finish()
 
@@ -121,7 +121,7 @@ class StreamFace:
             device = params.text("device", max_len=128)
             reader = await self._attach(session, device)
         except RelayError as exc:
-            return bad(exc.code)
+            return as_response(bad(exc.code))
         response = Response(
             self._frames(session.account_id, device, reader, request.body),
             content_type="application/octet-stream",
@@ -171,7 +171,7 @@ def register(api: JsonApi) -> None:
     )
 
     @api.request("getStreams")
-    async def get_streams(call: Call) -> Response:
+    async def get_streams(call: Call) -> Reply:
         streams = api.relay.streams.listing(call.session.account_id)
         return ok_first(
             devices=[
