@@ -51,9 +51,10 @@ def start_hello(folder: Path) -> tuple[subprocess.Popen[str], str]:
     return process, match.group(1)
 
 
-async def prepare(server: RelayServer) -> str:
+async def prepare(server: RelayServer, add_account: bool = True) -> str:
     """An account with a session and a few messages waiting for it; returns the shash."""
-    await server.add_account("bench", "bench-pw")
+    if add_account:
+        await server.add_account("bench", "bench-pw")
     async with httpx.AsyncClient(http2=True, verify=False) as http:
         api = Api(http, server.url)
         sender = await api.login("bench", "bench-pw", "camera")
