@@ -30,7 +30,7 @@ def start_granian(data_dir: Path) -> tuple[subprocess.Popen[bytes], RelayServer]
     env = {**os.environ, **BENCH_ENV, "CAMRELAY_SERVER_DATA_DIR": str(data_dir)}
     command = [
         *(sys.executable, "-m", "granian", "--interface", "asgi", "--http", "2"),
-        *("--loop", "uvloop", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+        *("--loop", "auto", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
         *("--ssl-certificate", str(cert), "--ssl-keyfile", str(key), "--log-level", "warning"),
         "bench.granian_app:app",
     ]

@@ -48,8 +48,6 @@ class ServerSettings(_Section):
     keep_alive_timeout_s: float = Field(default=300.0, gt=0)
     max_connections: int = Field(default=4096, ge=1)
     max_connections_per_address: int = Field(default=256, ge=1)
-    # "uvloop" (faster TLS and socket writes; `make bench`) or "asyncio" (the standard loop).
-    event_loop: str = Field(default="uvloop", pattern="^(uvloop|asyncio)$")
 
     @field_validator("listen")
     @classmethod

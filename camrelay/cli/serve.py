@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..server.core.relay import Relay
-from ..server.serving import run_server, serve
+from ..server.serving import serve
 from ..server.transport import TransportMismatch
 from ..settings import Settings, SettingsError, load_settings
 from .main import COMMANDS
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         args, listen=args.listen, h2c_listen=args.h2c_listen, access_log_file=args.access_log
     )
     try:
-        run_server(settings, serve(settings, announce))
+        asyncio.run(serve(settings, announce))
     except TransportMismatch as exc:
         print(f"camrelay serve: {exc}", file=sys.stderr)
         return 2

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config as HypercornConfig
@@ -23,9 +22,6 @@ from .request_count import RequestCount
 from .tls import ensure_self_signed
 from .transport import install_all
 from .transport.listener import gated
-from .transport.tls_shutdown import new_uvloop
-
-T = TypeVar("T")
 
 # The path without the query string: a shash or password in a query must never be logged.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
@@ -54,14 +50,6 @@ def hypercorn_config(settings: Settings) -> HypercornConfig:
     config.errorlog = logging.getLogger("hypercorn.error")
     config.loglevel = server.log_level.upper()
     return config
-
-
-def run_server(settings: Settings, main: Coroutine[Any, Any, T]) -> T:
-    """Run the server's coroutine to its end on the configured event loop (uvloop: TLS and
-    socket writes in C, the largest share of a .json request's cost left after the app)."""
-    factory = new_uvloop if settings.server.event_loop == "uvloop" else None
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(main)
 
 
 def describe(sockets: Sockets) -> list[str]:
