@@ -1,4 +1,5 @@
-"""A bare Quart hello-world served with camrelay's own Hypercorn settings (the baseline).
+"""A bare Quart hello-world on plain Hypercorn with its default settings (the baseline camrelay
+is measured against: only the address and camrelay's self-signed certificate are set).
 
 Run: python -m bench.hello_app DATA_DIR; prints its URL.
 """
@@ -10,11 +11,11 @@ import sys
 from pathlib import Path
 
 from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Config
 from hypercorn.utils import wrap_app
 from quart import Quart, Response
 
-from camrelay.server.serving import hypercorn_config
-from camrelay.settings import load_settings
+from camrelay.server.tls import ensure_self_signed
 
 app = Quart("hello")
 
@@ -25,10 +26,11 @@ async def hello() -> Response:
 
 
 async def main(data_dir: Path) -> None:
-    settings = load_settings(
-        overrides={"server": {"data_dir": data_dir, "listen": "127.0.0.1:0", "access_log": False}}
-    )
-    config = hypercorn_config(settings)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cert, key = ensure_self_signed(data_dir)
+    config = Config()
+    config.bind = ["127.0.0.1:0"]
+    config.certfile, config.keyfile = str(cert), str(key)
     sockets = config.create_sockets()
     sock = sockets.secure_sockets[0]
     sock.listen(config.backlog)

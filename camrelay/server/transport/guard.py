@@ -15,7 +15,8 @@ from types import ModuleType
 
 # The exact versions the fixes and their trap tests were written for (pinned in pyproject.toml).
 WRITTEN_FOR = {"hypercorn": "0.18.0", "h2": "4.4.1", "hyperframe": "6.1.0", "priority": "2.0.0"}
-# In installation order: h2_stream_reset wraps the per-event loop of h2_late_data.
+# In installation order: h2_stream_reset wraps the per-event loop of h2_late_data, and
+# tcp_write_batch the sends of tcp_peer_close.
 FIXES = (
     "h2_late_data",
     "h2_stream_reset",
@@ -25,6 +26,7 @@ FIXES = (
     "h2_batched_writes",
     "h2_content_length",
     "tcp_peer_close",
+    "tcp_write_batch",
     "tls_shutdown",
 )
 UPDATE_HINT = "install the pinned versions (pip install -e .) or update camrelay/server/transport"

@@ -12,7 +12,12 @@ from .routes import JsonApi
 
 def core_api(relay: Relay, limits: LimitsSettings) -> Blueprint:
     """The blueprint serving the core API on top of the relay."""
+    return json_api(relay, limits).blueprint
+
+
+def json_api(relay: Relay, limits: LimitsSettings) -> JsonApi:
+    """The core API on top of the relay: its blueprint, and its routes for the fast path."""
     api = JsonApi(relay, limits)
     for module in (sessions_api, records_api, messages_api, config_api, streams_api):
         module.register(api)
-    return api.blueprint
+    return api

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from quart import Response
-
 from camrelay.protocol.errors import MalformedRequest
 
 from ...core.identity import Can
-from .answers import number, ok
+from .answers import Reply, number, ok
 from .params import to_float, to_int
 from .routes import Call, JsonApi
 
@@ -27,7 +25,7 @@ def register(api: JsonApi) -> None:
     config = api.relay.config
 
     @api.request("getConfig", needs=Can.READ_CONFIG)
-    async def get_config(call: Call) -> Response:
+    async def get_config(call: Call) -> Reply:
         listing = await config.listing(call.session.account_id)
         return ok(
             config=[
@@ -44,6 +42,6 @@ def register(api: JsonApi) -> None:
         )
 
     @api.request("setConfig", needs=Can.SET_CONFIG)
-    async def set_config(call: Call) -> Response:
+    async def set_config(call: Call) -> Reply:
         await config.update(call.session.account_id, changes_of(call.params.array("config")))
         return ok()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from quart import Response
-
 from camrelay.protocol.errors import MalformedRequest, NoPermission
 
 from ...core.identity import Can, Role
 from ...core.messages import SYNC, Message, NewMessage
 from ...core.sessions import Session
-from .answers import ok
+from .answers import Reply, ok
 from .params import Params, compact
 from .routes import Call, JsonApi
 
@@ -75,13 +73,13 @@ def register(api: JsonApi) -> None:
     messages = api.relay.messages
 
     @api.request("addMsgs")
-    async def add_msgs(call: Call) -> Response:
+    async def add_msgs(call: Call) -> Reply:
         batch = batch_of(call.params)
         check_sending(call.session, batch)
         await messages.add(call.session.account_id, call.session.device, batch)
         return ok()
 
-    async def fetch(call: Call, sync: bool) -> Response:
+    async def fetch(call: Call, sync: bool) -> Reply:
         session = call.session
         # A camera's key gets what is sent to it, whoever sent it; a scoped user hears only
         # the devices it sees.
@@ -92,9 +90,9 @@ def register(api: JsonApi) -> None:
         return ok(msgs=[rendered(m) for m in found])
 
     @api.request("getMsgs", needs=Can.READ_MSGS)
-    async def get_msgs(call: Call) -> Response:
+    async def get_msgs(call: Call) -> Reply:
         return await fetch(call, sync=False)
 
     @api.request("getMsgsAndSync", needs=Can.READ_MSGS)
-    async def get_msgs_and_sync(call: Call) -> Response:
+    async def get_msgs_and_sync(call: Call) -> Reply:
         return await fetch(call, sync=True)

@@ -25,8 +25,10 @@ SCOPE_KEY = "camrelay.pulled_body"
 class PulledBody:
     """One request's body, received a message at a time as the handler iterates over it."""
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, end_on_disconnect: bool = False) -> None:
         self._receive = receive
+        # Without Quart (the fast path) nobody else ends the request when its client is gone.
+        self._end_on_disconnect = end_on_disconnect
         self.complete = False  # the last message (end of body or disconnect) was received
         self._disconnected = asyncio.Event()
         self._quart_told = False
@@ -41,6 +43,8 @@ class PulledBody:
             if message["type"] == "http.disconnect":
                 self.complete = True
                 self._disconnected.set()
+                if self._end_on_disconnect:
+                    raise asyncio.CancelledError("the client is gone")
                 await asyncio.Future()  # Quart cancels the handler, as for any client gone
             self.complete = not message.get("more_body", False)
             if body := message.get("body", b""):

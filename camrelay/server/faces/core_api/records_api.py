@@ -9,7 +9,7 @@ from quart import Response
 from camrelay.protocol.errors import MalformedRequest
 
 from ...core.identity import Can
-from .answers import ok, ok_first
+from .answers import Reply, ok, ok_first
 from .params import to_int
 from .routes import Call, JsonApi
 
@@ -37,25 +37,25 @@ def register(api: JsonApi) -> None:
     records = api.relay.records
 
     @api.request("addRecord", "addRecordData", raw_body=True, needs=Can.ADD_RECORDS)
-    async def add_record(call: Call) -> Response:
+    async def add_record(call: Call) -> Reply:
         meta = call.params.stored_text("meta", MAX_META)
         entry = await records.add(call.session.account_id, call.session.device, meta, call.body)
         return ok_first(rid=entry.rid)  # "rid" is an addition: after the documented key
 
     @api.request("getRecordCount", needs=Can.READ_RECORDS)
-    async def record_count(call: Call) -> Response:
+    async def record_count(call: Call) -> Reply:
         session = call.session
         entries = await records.since(session.account_id, call.params.stamp("stamp"), session.scope)
         return ok(records=[{"rid": e.rid, "device": e.device, "stamp": e.stamp} for e in entries])
 
     @api.request("getRecordMeta", needs=Can.READ_RECORDS)
-    async def record_meta(call: Call) -> Response:
+    async def record_meta(call: Call) -> Reply:
         session = call.session
         meta = await records.meta(session.account_id, call.params.integer("rid"), session.scope)
         return ok(device=meta.device, meta=meta.meta, stamp=meta.stamp)
 
     @api.request("getRecordData", needs=Can.READ_RECORDS)
-    async def record_data(call: Call) -> Response:
+    async def record_data(call: Call) -> Reply:
         session = call.session
         found = await records.data(
             session.account_id, call.params.integer("rid"), session.shash, session.scope
@@ -74,7 +74,7 @@ def register(api: JsonApi) -> None:
         return response
 
     @api.request("deleteRecords", needs=Can.DELETE_RECORDS)
-    async def delete_records(call: Call) -> Response:
+    async def delete_records(call: Call) -> Reply:
         listed = call.params.array("records")
         if len(listed) > MAX_IDS:
             raise MalformedRequest(f"at most {MAX_IDS} ids at once")

@@ -21,7 +21,7 @@ from ...core.frame_rate import FrameRate
 from ...core.identity import Can
 from ...core.sessions import Session
 from ...core.streams import REPLACED, Producer, Reader
-from .answers import bad, ok, ok_first
+from .answers import Reply, as_response, bad, ok, ok_first
 from .body import BodyDecoder
 from .params import Params, to_int
 from .pulled_body import pulled_body
@@ -66,7 +66,7 @@ class StreamFace:
             delta = delta_of(params)
             decoder = BodyDecoder(request.headers.get("Content-Encoding", ""))
         except RelayError as exc:
-            return bad(exc.code)
+            return as_response(bad(exc.code))
         # A device that streams is a camera from now on (CONTRACT §5).
         await self.api.relay.cameras.seen(session.account_id, session.device)
         task = asyncio.current_task()
@@ -81,15 +81,15 @@ class StreamFace:
         )
         try:
             await self._relay_upload(producer, session, decoder, delta)
-            return ok()
+            return as_response(ok())
         except (FrameError, ErroredStream, MalformedRequest, TimeoutError):
-            return bad(ErroredStream.code)
+            return as_response(bad(ErroredStream.code))
         except asyncio.CancelledError:
             if not producer.stopped:
                 raise  # the client went away
             task.uncancel()
             # A newer upload of the same device took over, or the session ended.
-            return ok() if producer.stopped == REPLACED else bad(NoSuchSession.code)
+            return as_response(ok() if producer.stopped == REPLACED else bad(NoSuchSession.code))
         finally:
             producer.finish()
 
@@ -124,7 +124,7 @@ class StreamFace:
             device = params.text("device", max_len=128)
             reader = await self._attach(session, device)
         except RelayError as exc:
-            return bad(exc.code)
+            return as_response(bad(exc.code))
         response = Response(
             self._frames(session.account_id, device, reader, request.body),
             content_type="application/octet-stream",
@@ -176,7 +176,7 @@ def register(api: JsonApi) -> None:
     )
 
     @api.request("getStreams", needs=Can.WATCH)
-    async def get_streams(call: Call) -> Response:
+    async def get_streams(call: Call) -> Reply:
         listing = api.relay.streams.listing(call.session.account_id)
         streams = [s for s in listing if call.session.sees(s.device)]
         return ok_first(
