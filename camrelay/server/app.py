@@ -6,6 +6,7 @@ from quart import Quart
 
 from ..settings import Settings
 from .core.relay import Relay
+from .faces.admin_sio import AdminSio
 from .faces.core_api import core_api
 from .faces.core_api.pulled_body import PulledBodies
 from .faces.core_api.streams_api import UPLOAD_PATHS
@@ -13,8 +14,14 @@ from .faces.metrics import metrics_face
 from .request_count import RequestCount
 
 
-def create_app(relay: Relay, settings: Settings, requests: RequestCount | None = None) -> Quart:
-    """A Quart app serving every face of the relay; `requests` counts what it serves."""
+def create_app(
+    relay: Relay,
+    settings: Settings,
+    requests: RequestCount | None = None,
+    admin: AdminSio | None = None,
+) -> Quart:
+    """A Quart app serving every face of the relay; `requests` counts what it serves; `admin`
+    is the Socket.IO face (made here when the caller does not need to close it itself)."""
     app = Quart("camrelay")
     requests = requests or RequestCount()
     requests.install(app)
@@ -26,4 +33,9 @@ def create_app(relay: Relay, settings: Settings, requests: RequestCount | None =
     app.register_blueprint(metrics_face(relay, requests))
     # An upload's body is pulled as the relay takes it, not buffered by Quart without bound.
     app.asgi_app = PulledBodies(app.asgi_app, UPLOAD_PATHS)  # type: ignore[method-assign,assignment]
+    # /socket.io/ goes to the admin API; everything else, lifespan included, to Quart.
+    admin = admin or AdminSio(relay, settings.admin_sio)
+    app.before_serving(admin.start)
+    app.after_serving(admin.close)
+    app.asgi_app = admin.mount(app.asgi_app)  # type: ignore[method-assign]
     return app
