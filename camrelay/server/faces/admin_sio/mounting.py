@@ -131,6 +131,15 @@ class AdminSio:
         caller = self.callers.pop(sid, None)
         if caller is not None:
             self.counts.release(caller.address, caller.identity)
+        self._end_long_poll(sid)
+
+    def _end_long_poll(self, sid: str) -> None:
+        """Answer a closed long-polling socket's pending GET now: engineio leaves it waiting
+        for the next ping (25 s), and python-socketio's client waits for it to disconnect."""
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+        sock = self.sio.eio.sockets.get(eio_sid) if eio_sid else None
+        if sock is not None and not sock.upgraded:
+            sock.queue.put_nowait(None)
 
     async def _request(self, sid: str, *args: Any) -> None:
         caller = self.callers.get(sid)
