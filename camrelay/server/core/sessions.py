@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -24,6 +25,9 @@ from .accounts import Account
 from .bus import Bus, SessionEnded, SessionOpened
 from .clock import Clock
 from .db import Database
+
+# Records about an account carry `account_id` (extra): the admin API sends them to its admins.
+log = logging.getLogger("camrelay.sessions")
 
 
 @dataclass
@@ -124,6 +128,12 @@ class Sessions:
         await self._db.write(insert)
         self._live[session.shash] = session
         self._bus.publish(SessionOpened(account.id, device, address, public_id(session.shash)))
+        log.info(
+            "session opened: device %s from %s",
+            device,
+            address,
+            extra={"account_id": account.id},
+        )
         return session
 
     async def use(self, shash: str, address: str) -> Session:
@@ -235,6 +245,12 @@ class Sessions:
         session = self._live.pop(shash, None)
         if session is not None:
             self._streams.end_session(shash)
+            log.info(
+                "session ended (%s): device %s",
+                reason,
+                session.device,
+                extra={"account_id": session.account_id},
+            )
             self._bus.publish(
                 SessionEnded(
                     session.account_id, session.device, session.address, public_id(shash), reason

@@ -11,6 +11,7 @@ end with it. Streams and viewers coming and going are published on the bus; fram
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,8 @@ from camrelay.protocol.wire_types import StreamInfo
 from .bus import Bus, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
 
 MAX_BATCH_BYTES = 256 << 10
+# Records about an account carry `account_id` (extra): the admin API sends them to its admins.
+log = logging.getLogger("camrelay.streams")
 
 
 @dataclass
@@ -197,6 +200,9 @@ class StreamHub:
         if old is not None:
             old.stop(REPLACED)
         self._bus.publish(StreamReady(account_id, device, subproto, delta))
+        log.info(
+            "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
+        )
         return channel.producer
 
     def release(self, producer: Producer) -> None:
@@ -210,6 +216,12 @@ class StreamHub:
         channel.readers = set()
         self._channels.pop((channel.account_id, channel.device), None)
         self._bus.publish(StreamGone(channel.account_id, channel.device))
+        log.info(
+            "stream ended: device %s, %d frames",
+            channel.device,
+            channel.frames_in,
+            extra={"account_id": channel.account_id},
+        )
 
     def attach(self, account_id: int, device: str, shash: str = "", viewer: str = "") -> Reader:
         """A new reader of the device's stream; NoChannel if it is not streaming."""

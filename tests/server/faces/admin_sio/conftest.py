@@ -50,9 +50,7 @@ async def admin(server: RelayServer) -> AsyncIterator[Admin]:
     await found.sock.close()
 
 
-async def add_user(
-    admin: Admin, role: str, cameras: list[str] | None = None
-) -> tuple[str, str]:
+async def add_user(admin: Admin, role: str, cameras: list[str] | None = None) -> tuple[str, str]:
     """A user of the admin's account made through the `users` module: (name, password)."""
     name, password = f"{admin.account}-{role}{next(_names)}", f"pw-user-{next(_names)}"
     answer = await admin.sock.request(

@@ -156,9 +156,7 @@ async def test_list_paging_search_and_sort(admin: Admin) -> None:
     assert beyond["items"] == [] and beyond["total"] == 24
     found = await sock.request("list", "cameras", payload={"search": "GARD"})
     assert [camera["name"] for camera in found["items"]] == ["porch"]
-    ordered = await sock.request(
-        "list", "cameras", payload={"sortBy": "-name", "itemsPerPage": 2}
-    )
+    ordered = await sock.request("list", "cameras", payload={"sortBy": "-name", "itemsPerPage": 2})
     assert [camera["name"] for camera in ordered["items"]] == ["porch", "cam22"]
     listed = await sock.request(
         "list", "cameras", payload={"sortBy": [{"key": "name", "order": "asc"}], "page": 2}
