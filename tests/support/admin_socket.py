@@ -7,11 +7,14 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import socketio
 
+from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
 _ids = itertools.count(1)
+_names = itertools.count(1)
 PASSING = ("auth", "header", "query")  # the three places a token may travel
 
 
@@ -97,3 +100,43 @@ async def refusal(url: str, token: str, passing: str = "auth") -> Any:
         return sock.refused
     await sock.close()
     raise AssertionError("the server accepted the connection")
+
+
+@dataclass
+class Admin:
+    """An account's first user (its admin), logged in, with a socket open over TLS."""
+
+    account: str
+    password: str
+    token: str
+    sock: AdminSocket
+
+
+async def log_in(server: RelayServer, name: str, password: str) -> str:
+    """A §4 token from POST /api/login."""
+    async with httpx.AsyncClient(http2=True, verify=False, timeout=30) as http:
+        answer = await http.post(
+            f"{server.url}/api/login", json={"username": name, "password": password}
+        )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["token"])
+
+
+async def new_admin(server: RelayServer) -> Admin:
+    """A new account whose admin has a socket open."""
+    name, password = f"sio{next(_names)}", f"pw-sio-{next(_names)}"
+    await server.add_account(name, password)
+    token = await log_in(server, name, password)
+    return Admin(name, password, token, await open_socket(server.url, token))
+
+
+async def add_user(admin: Admin, role: str, cameras: list[str] | None = None) -> tuple[str, str]:
+    """A user of the admin's account made through the `users` module: (name, password)."""
+    name, password = f"{admin.account}-{role}{next(_names)}", f"pw-user-{next(_names)}"
+    answer = await admin.sock.request(
+        "create",
+        "users",
+        payload={"name": name, "password": password, "role": role, "cameras": cameras},
+    )
+    assert answer["name"] == name, answer
+    return name, password

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.faces.admin_sio.conftest import Admin, log_in
-from tests.support.admin_socket import PASSING, open_socket, refusal
+from tests.support.admin_socket import PASSING, Admin, log_in, open_socket, refusal
 from tests.support.relay_server import RelayServer
 
 JS_DIR = Path(__file__).parents[3] / "js"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.faces.admin_sio.conftest import Admin, add_user, log_in
-from tests.support.admin_socket import AdminSocket, open_socket
+from tests.support.admin_socket import Admin, AdminSocket, add_user, log_in, open_socket
 from tests.support.relay_server import RelayServer
 
 

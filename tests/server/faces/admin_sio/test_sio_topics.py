@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.server.faces.admin_sio.conftest import Admin, add_user, log_in, new_admin
-from tests.support.admin_socket import AdminSocket, open_socket
+from tests.support.admin_socket import Admin, AdminSocket, add_user, log_in, new_admin, open_socket
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
