@@ -115,6 +115,8 @@ class AdminSioSettings(_Section):
     max_sockets_per_address: int = Field(default=256, ge=1)
     # Log lines waiting to be sent to admin sockets; beyond it the oldest are dropped (counted).
     log_queue: int = Field(default=1000, ge=10)
+    # Packets waiting to be sent to one socket; a socket over it (it stopped reading) is ended.
+    max_queued_packets: int = Field(default=10_000, ge=100)
 
 
 class Settings(FrozenSettings):

@@ -21,6 +21,7 @@ class Caller:
     address: str
     identity: Identity | None = None
     token: str | None = None
+    checked: float = 0.0  # when the token was last found valid (monotonic)
 
 
 def token_of(environ: dict[str, Any], auth: Any) -> str | None:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from typing import Any
 
 import socketio
@@ -28,12 +29,16 @@ from .dispatch import Dispatcher
 from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
 from .requests import UNAUTHORIZED, answer_event
+from .slow_sockets import SlowSockets
 from .topics import relay_topics
 from .users_module import UsersModule
 
 PATH = "socket.io"
 FAILURE = "failure"  # where a request without a usable requestId is answered
-CONNECTED_WAIT_S = 5.0  # how long a log replay waits for the connection to be acknowledged
+CONNECTED_WAIT_S = 5.0
+# A socket's token is checked again before a request at most this often: a revoked or expired
+# token stops working within it, and a flood of requests is not a flood of token look-ups.
+TOKEN_RECHECK_S = 1.0  # how long a log replay waits for the connection to be acknowledged
 
 
 class AdminSio:
@@ -54,6 +59,7 @@ class AdminSio:
             settings.max_sockets_per_account, settings.max_sockets_per_address
         )
         self.logs = LogStream(settings.log_queue)
+        self.slow = SlowSockets(settings.max_queued_packets)
         self.dispatcher = Dispatcher(
             [
                 AuthModule(relay),
@@ -79,6 +85,7 @@ class AdminSio:
         self._tasks = [
             asyncio.create_task(relay_topics(self.relay.bus, self._emit)),
             asyncio.create_task(self.logs.pump(self._emit)),
+            asyncio.create_task(self.slow.run(self.sio.eio)),
         ]
 
     async def close(self) -> None:
@@ -100,7 +107,7 @@ class AdminSio:
             raise socketio.exceptions.ConnectionRefusedError(UNAUTHORIZED)
         if not self.counts.admit(address, identity):
             raise socketio.exceptions.ConnectionRefusedError("Too many sockets")
-        self.callers[sid] = Caller(sid, address, identity, token)
+        self.callers[sid] = Caller(sid, address, identity, token, time.monotonic())
         if identity is not None:
             await self._join(sid, identity)
 
@@ -150,12 +157,17 @@ class AdminSio:
         answer = await self.dispatcher.answer(caller, data)
         await self.sio.emit(answer_event(data) or FAILURE, answer, to=sid)
         if isinstance(data, dict) and data.get("module") == "auth":
-            await self._still_valid(caller)  # a logout leaves the socket anonymous at once
+            await self._still_valid(caller, now=True)  # a logout leaves it anonymous at once
 
-    async def _still_valid(self, caller: Caller) -> None:
-        """A socket whose token was revoked or expired goes on, anonymous."""
+    async def _still_valid(self, caller: Caller, now: bool = False) -> None:
+        """A socket whose token was revoked or expired goes on, anonymous (checked at most once
+        a second, or `now`)."""
         if caller.token is None or caller.identity is None:
             return
+        moment = time.monotonic()
+        if not now and moment - caller.checked < TOKEN_RECHECK_S:
+            return
+        caller.checked = moment
         if await self._identify(caller.token) is None:
             for room in rooms_of(caller.identity):
                 await self.sio.leave_room(caller.sid, room)

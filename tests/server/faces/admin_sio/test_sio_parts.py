@@ -3,6 +3,7 @@ line goes through."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from camrelay.server.core.bus import KeyRefused, KeyUsed, ViewerLeft
 from camrelay.server.faces.admin_sio.log_stream import level_of
 from camrelay.server.faces.admin_sio.redaction import redact
+from camrelay.server.faces.admin_sio.slow_sockets import SlowSockets
 from camrelay.server.faces.admin_sio.topics import topics_of
 
 SECRET = "Zx3_kq9Lw0pQ-7rT2vYb8nM4cD1eF6gH5jK0sA9uI2o"  # a 32-byte url-safe secret's shape
@@ -77,3 +79,20 @@ def test_redaction_keeps_what_is_public() -> None:
     assert redact("session opened: device cam1 from 127.0.0.1") == (
         "session opened: device cam1 from 127.0.0.1"
     )
+
+
+def test_a_socket_that_stopped_reading_is_swept() -> None:
+    """engineio's per-socket queue has no bound of its own: the sweep is the bound."""
+
+    class Sock:
+        def __init__(self, queued: int) -> None:
+            self.queue: asyncio.Queue[int] = asyncio.Queue()
+            for item in range(queued):
+                self.queue.put_nowait(item)
+
+    class Eio:
+        sockets = {"reading": Sock(3), "stuck": Sock(101)}
+
+    slow = SlowSockets(cap=100)
+    assert slow.sweep(Eio()) == [Eio.sockets["stuck"]]
+    assert slow.ended == 1
