@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.admin_socket import PASSING, Admin, log_in, open_socket, refusal
+from tests.support.admin_socket import PASSING, Admin, add_user, log_in, open_socket, refusal
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 JS_DIR = Path(__file__).parents[3] / "js"
 PORTS = ("url", "h2c_url")
@@ -133,5 +134,28 @@ async def test_tokens_are_never_in_answers_after_login(server: RelayServer, admi
     try:
         answers = [await sock.request("list", module) for module in ("users", "cameras")]
         assert token not in repr(answers)
+    finally:
+        await sock.close()
+
+
+async def test_a_changed_password_ends_the_sockets_rights(
+    server: RelayServer, admin: Admin
+) -> None:
+    """The user's tokens end with a password change: its open socket goes on, anonymous."""
+    name, password = await add_user(admin, "operator")
+    sock = await open_socket(server.h2c_url, await log_in(server, name, password))
+    try:
+        assert "items" in await sock.request("list", "cameras")
+        changed = await admin.sock.request(
+            "update", "users", entity=name, payload={"password": "a-new-one"}
+        )
+        assert changed["name"] == name
+
+        async def anonymous() -> bool:
+            answer = await sock.request("list", "cameras")
+            return answer.get("error", {}).get("message") == "Unauthorized"
+
+        await until(anonymous, timeout=10, every=0.2)
+        assert (await sock.request("list", "health"))["status"] == "ok"
     finally:
         await sock.close()
