@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.admin_socket import AdminSocket, open_socket
@@ -140,3 +141,14 @@ async def test_unknown_module_and_unsupported_command(anonymous: AdminSocket) ->
     assert unknown["error"]["message"] == "Not Found"
     unsupported = await anonymous.request("create", "health", payload={})
     assert unsupported["error"]["message"] == "Not Supported"
+
+
+async def test_long_polling_answers_over_http2(
+    server: RelayServer, http: httpx.AsyncClient
+) -> None:
+    """A browser whose TLS connection negotiated h2 polls over it: the Engine.IO handshake."""
+    query = {"EIO": "4", "transport": "polling"}
+    answer = await http.get(f"{server.url}/socket.io/", params=query)
+    assert answer.http_version == "HTTP/2" and answer.status_code == 200
+    assert answer.text.startswith("0{") and '"sid"' in answer.text
+    assert (await http.get(f"{server.url}/metrics")).status_code == 200  # Quart still serves
