@@ -82,6 +82,8 @@ class SessionSettings(_Section):
     login_delay_max_s: float = Field(default=8.0, ge=0)
     login_max_pending_per_address: int = Field(default=2, ge=1)
     max_concurrent_password_checks: int = Field(default=2, ge=1, le=64)
+    # A login token (POST /api/login) lapses after this long unused (CONTRACT §4).
+    token_idle_hours: float = Field(default=12.0, gt=0, le=24 * 365)
 
 
 class StreamSettings(_Section):

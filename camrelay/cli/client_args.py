@@ -31,6 +31,30 @@ def add_client_options(parser: argparse.ArgumentParser, device_help: str = "") -
     )
 
 
+def add_key_options(parser: argparse.ArgumentParser) -> None:
+    """--key-id and --key: authorize as a camera with a device key instead of a user."""
+    parser.add_argument(
+        "--key-id",
+        default=os.environ.get("CAMRELAY_KEY_ID"),
+        help="device key id (`camrelay key add`; default $CAMRELAY_KEY_ID); replaces --user",
+    )
+    parser.add_argument(
+        "--key",
+        default=None,
+        help="the device key's secret (better: $CAMRELAY_KEY, which no process list shows)",
+    )
+
+
+def key_secret(args: argparse.Namespace) -> str:
+    """--key, else CAMRELAY_KEY, else a prompt on the terminal."""
+    value = args.key or os.environ.get("CAMRELAY_KEY")
+    if value:
+        return str(value)
+    if not sys.stdin.isatty():
+        sys.exit("camrelay: --key-id needs --key or CAMRELAY_KEY")
+    return getpass.getpass("Device key secret: ")
+
+
 def password() -> str:
     """CAMRELAY_PASSWORD, else a prompt on the terminal."""
     value = os.environ.get("CAMRELAY_PASSWORD")
@@ -42,5 +66,10 @@ def password() -> str:
 
 
 def relay_client(args: argparse.Namespace, device: str, meta: str = "") -> RelayClient:
-    """A client for the relay named by the options, as `device`."""
-    return RelayClient(args.server, args.user, password(), device, meta, verify=not args.insecure)
+    """A client for the relay named by the options, as `device` (with a device key when
+    --key-id is given: the relay then holds the session to the key's own device)."""
+    if getattr(args, "key_id", None):
+        name, secret = args.key_id, key_secret(args)
+    else:
+        name, secret = args.user, password()
+    return RelayClient(args.server, name, secret, device, meta, verify=not args.insecure)

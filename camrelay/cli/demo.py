@@ -75,9 +75,9 @@ def demo_password(data_dir: Path) -> str:
 
 
 async def ensure_demo_account(relay: Relay, password: str) -> None:
-    """Create the demo account unless it exists."""
+    """Create the demo account unless it exists; its admin is a server admin (all logs)."""
     with contextlib.suppress(AccountExists):
-        await relay.accounts.add(DEMO_ACCOUNT, password)
+        await relay.accounts.add(DEMO_ACCOUNT, password, server_admin=True)
 
 
 async def spawn(args: list[str], password: str, log_path: Path) -> asyncio.subprocess.Process:

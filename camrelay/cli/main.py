@@ -1,4 +1,4 @@
-"""The `camrelay` command: serve, user, demo, push, pull, alarm, counter.
+"""The `camrelay` command: serve, user, key, demo, push, pull, alarm, counter.
 
 Only the chosen subcommand's module is imported, so `camrelay serve` never loads OpenCV or numpy
 (the workers' dependencies) and `camrelay --help` loads nothing heavy at all.
@@ -14,7 +14,8 @@ from collections.abc import Sequence
 # command -> (module in camrelay.cli that registers it, one line of help)
 COMMANDS = {
     "serve": ("serve", "run the relay server"),
-    "user": ("users", "manage accounts"),
+    "user": ("users", "manage accounts and their users"),
+    "key": ("keys", "manage device keys for cameras"),
     "demo": ("demo", "run the server with a demo account and camera"),
     "push": ("push", "stream a camera's frames to a relay"),
     "pull": ("pull", "read a device's live stream"),

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 
 from ..clients.camera import CameraPusher
 from ..clients.progress import ProgressLine
@@ -16,7 +17,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - the suite installs 
     raise SystemExit(
         f"camrelay push needs {missing.name}: pip install 'camrelay[workers]'"
     ) from missing
-from .client_args import add_client_options, relay_client
+from .client_args import add_client_options, add_key_options, relay_client
 from .main import COMMANDS
 
 
@@ -24,7 +25,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Register `push`."""
     parser = commands.add_parser("push", help=COMMANDS["push"][1])
     add_client_options(parser)
-    parser.add_argument("--device", required=True, help="this camera's device name")
+    add_key_options(parser)
+    parser.add_argument(
+        "--device",
+        help="this camera's device name (with --key-id: the key's device, whatever this says)",
+    )
     parser.add_argument(
         "--source",
         default="synthetic",
@@ -43,8 +48,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 async def push(args: argparse.Namespace) -> None:
     """Run the pusher with its progress line until interrupted."""
+    if not args.device and not args.key_id:
+        sys.exit("camrelay push: --device is needed (or --key-id, whose key names the device)")
     source = open_source(args.source, args.size)
-    client = relay_client(args, args.device, meta=f"camrelay push {source.name}")
+    client = relay_client(args, args.device or args.key_id, meta=f"camrelay push {source.name}")
     pusher = CameraPusher(client, source, args.fps, args.quality)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -29,6 +29,8 @@ ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 # Hypercorn ends an HTTP/2 connection after keep_alive_max_requests requests (default 1000);
 # a camera or app keeps one connection for days.
 UNLIMITED_REQUESTS = 2**62
+# A revocation or password change made by `camrelay key|user` ends live sessions within this.
+STORE_FOLLOW_S = 0.25
 
 
 def hypercorn_config(settings: Settings) -> HypercornConfig:
@@ -82,6 +84,7 @@ async def serve(
         sock.listen(config.backlog)  # so clients may connect as soon as on_ready announces
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
     trimmer = asyncio.create_task(trim_after_closes(lambda: relay.connections.closed))
+    follower = asyncio.create_task(relay.sessions.follow_store(STORE_FOLLOW_S))
     admin = AdminSio(relay, settings.admin_sio)
 
     async def shutdown() -> None:
@@ -110,6 +113,7 @@ async def serve(
     finally:
         sweeper.cancel()
         trimmer.cancel()
+        follower.cancel()
         await relay.close()
 
 

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from camrelay.server.core.accounts import Accounts
+from camrelay.server.core.bus import LocalBus
 from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
+from camrelay.server.core.device_keys import DeviceKeys
+from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.relay import database_path
+from camrelay.server.core.users import Users
 
 
 def free_port() -> int:
@@ -118,6 +122,41 @@ class RelayServer:
         """Create an account in the server's store, as `camrelay user add` does."""
         db = await Database.open(database_path(self.data_dir))
         try:
-            await Accounts(db, SystemClock()).add(name, password)
+            await Accounts(db, SystemClock(), Passwords()).add(name, password)
         finally:
             await db.close()
+
+    async def add_user(
+        self,
+        account: str,
+        name: str,
+        password: str,
+        role: str,
+        cameras: frozenset[str] | None = None,
+    ) -> None:
+        """Add a user to an account, as `camrelay user add NAME --account ...` does."""
+        db = await Database.open(database_path(self.data_dir))
+        try:
+            found = await Accounts(db, SystemClock(), Passwords()).find(account)
+            assert found is not None, f"no account {account}"
+            await Users(db, SystemClock(), Passwords()).add(found.id, name, password, role, cameras)
+        finally:
+            await db.close()
+
+    async def add_key(
+        self, account: str, device: str, expires_in: float | None = None
+    ) -> tuple[str, str]:
+        """A device key for a camera, as `camrelay key add` makes one: (id, secret)."""
+        db = await Database.open(database_path(self.data_dir))
+        try:
+            found = await Accounts(db, SystemClock(), Passwords()).find(account)
+            assert found is not None, f"no account {account}"
+            keys = DeviceKeys(db, SystemClock(), LocalBus(), _nothing)
+            key, secret = await keys.create(found.id, device, expires_in)
+            return key.id, secret
+        finally:
+            await db.close()
+
+
+async def _nothing() -> None:
+    """No live sessions in the test process to reconcile."""

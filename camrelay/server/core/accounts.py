@@ -1,33 +1,25 @@
-"""Accounts and their argon2id password hashes.
-
-argon2 takes a CPU core for a good fraction of a second: it runs in worker threads, at most
-`max_checks` at a time, so a burst of logins never starves the event loop's other requests.
-"""
+"""Accounts: the tenants (one site, one fleet) that users, devices, records and messages
+belong to. An account is made with its first user, an admin of the same name (CONTRACT §4)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import aiosqlite
-from pwdlib import PasswordHash
 
-from camrelay.protocol.errors import MalformedRequest, NoSuchUser
+from camrelay.protocol.errors import MalformedRequest, NameTaken, NoSuchUser
 
 from .clock import Clock
 from .db import Database, scalar
-
-T = TypeVar("T")
+from .passwords import Passwords
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
-MAX_PASSWORD = 1024
+KEY_PREFIX = "key_"  # device key ids; no user or account name may start with it
 
 
-class AccountExists(ValueError):
-    """An account of that name exists already."""
+class AccountExists(NameTaken):
+    """An account or user of that name exists already."""
 
 
 @dataclass(frozen=True)
@@ -48,48 +40,34 @@ class AccountSummary:
 
 
 class Accounts:
-    """Creates, lists, changes and checks accounts."""
+    """Creates, lists and deletes accounts."""
 
-    def __init__(self, db: Database, clock: Clock, max_checks: int = 2) -> None:
+    def __init__(self, db: Database, clock: Clock, passwords: Passwords) -> None:
         self._db = db
         self._clock = clock
-        self._hasher = PasswordHash.recommended()
-        self._slots = asyncio.Semaphore(max_checks)
-        self.checks = 0  # passwords verified since start
-        self.waiting = 0  # hash jobs waiting for a slot
-        # Verified against when the name is unknown, so both cases cost the same time.
-        self._dummy_hash = self._hasher.hash("camrelay-no-such-account")
+        self._passwords = passwords
 
-    async def add(self, name: str, password: str) -> Account:
-        """Create an account; AccountExists if the name is taken."""
-        _check_name(name)
-        _check_password(password)
-        pw_hash = await self._argon2(self._hasher.hash, password)
+    async def add(self, name: str, password: str, server_admin: bool = False) -> Account:
+        """Create an account with its admin user NAME; AccountExists if the name is taken."""
+        check_name(name)
+        pw_hash = await self._passwords.hash(password)
 
         async def insert(conn: aiosqlite.Connection) -> Account:
-            if await _account_id(conn, name) is not None:
+            if await _taken(conn, name):
                 raise AccountExists(name)
+            now = self._clock.now()
             cursor = await conn.execute(
-                "INSERT INTO accounts(name, pw_hash, created) VALUES(?,?,?)",
-                (name, pw_hash, self._clock.now()),
+                "INSERT INTO accounts(name, created) VALUES(?,?)", (name, now)
             )
-            return Account(int(cursor.lastrowid or 0), name)
+            account_id = int(cursor.lastrowid or 0)
+            await conn.execute(
+                "INSERT INTO users(account_id, name, pw_hash, role, server_admin, created) "
+                "VALUES(?,?,?,'admin',?,?)",
+                (account_id, name, pw_hash, int(server_admin), now),
+            )
+            return Account(account_id, name)
 
         return await self._db.write(insert)
-
-    async def set_password(self, name: str, password: str) -> None:
-        """Change the password and end every session of the account."""
-        _check_password(password)
-        pw_hash = await self._argon2(self._hasher.hash, password)
-
-        async def update(conn: aiosqlite.Connection) -> None:
-            account_id = await _account_id(conn, name)
-            if account_id is None:
-                raise NoSuchUser(name)
-            await conn.execute("UPDATE accounts SET pw_hash=? WHERE id=?", (pw_hash, account_id))
-            await conn.execute("DELETE FROM sessions WHERE account_id=?", (account_id,))
-
-        await self._db.write(update)
 
     async def delete(self, name: str) -> None:
         """Delete an account with everything it holds."""
@@ -110,6 +88,10 @@ class Accounts:
         )
         return [AccountSummary(name, records, sessions) for name, records, sessions in rows]
 
+    async def names(self) -> dict[int, str]:
+        """Every account's name by id."""
+        return {row[0]: row[1] for row in await self._db.fetchall("SELECT id, name FROM accounts")}
+
     async def ids(self) -> list[int]:
         """The ids of every account."""
         return [row[0] for row in await self._db.fetchall("SELECT id FROM accounts")]
@@ -119,48 +101,21 @@ class Accounts:
         row = await self._db.fetchone("SELECT id, name FROM accounts WHERE name=?", (name,))
         return Account(row[0], row[1]) if row else None
 
-    async def verify(self, name: str, password: str) -> Account:
-        """The account if name and password match; NoSuchUser otherwise."""
-        row = None
-        if NAME_RE.match(name) and len(password) <= MAX_PASSWORD:
-            row = await self._db.fetchone(
-                "SELECT id, name, pw_hash FROM accounts WHERE name=?", (name,)
-            )
-        pw_hash = row[2] if row else self._dummy_hash
-        self.checks += 1
-        ok = await self._argon2(self._hasher.verify, password, pw_hash)
-        if row is None or not ok:
-            raise NoSuchUser()
-        return Account(row[0], row[1])
 
-    async def _argon2(self, work: Callable[..., T], *args: str) -> T:
-        """Run a hash job in a worker thread once one of the few slots is free."""
-        self.waiting += 1
-        try:
-            await self._slots.acquire()
-        finally:
-            self.waiting -= 1
-        job = asyncio.ensure_future(asyncio.to_thread(work, *args))
-        # The slot is the thread's: a caller cancelled mid-hash cannot stop it running.
-        job.add_done_callback(self._release)
-        return await asyncio.shield(job)
-
-    def _release(self, done: asyncio.Future[T]) -> None:
-        self._slots.release()
-        if not done.cancelled():
-            done.exception()  # retrieved, so an abandoned failure is not reported as lost
+async def _taken(conn: aiosqlite.Connection, name: str) -> bool:
+    """Whether an account or a user has that name (user names are unique across the server)."""
+    found = await scalar(
+        conn,
+        "SELECT 1 WHERE EXISTS(SELECT 1 FROM accounts WHERE name=?) "
+        "OR EXISTS(SELECT 1 FROM users WHERE name=?)",
+        (name, name),
+    )
+    return found is not None
 
 
-async def _account_id(conn: aiosqlite.Connection, name: str) -> int | None:
-    found = await scalar(conn, "SELECT id FROM accounts WHERE name=?", (name,))
-    return None if found is None else int(found)
-
-
-def _check_name(name: str) -> None:
-    if not NAME_RE.match(name):
-        raise MalformedRequest("account names are 1-64 of: letters, digits, _ . @ + -")
-
-
-def _check_password(password: str) -> None:
-    if not 1 <= len(password) <= MAX_PASSWORD:
-        raise MalformedRequest(f"passwords are 1-{MAX_PASSWORD} characters")
+def check_name(name: str) -> None:
+    """MalformedRequest unless a valid account or user name."""
+    if not NAME_RE.match(name) or name.startswith(KEY_PREFIX):
+        raise MalformedRequest(
+            "names are 1-64 of: letters, digits, _ . @ + - (and do not start with key_)"
+        )

@@ -41,6 +41,14 @@ async def scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = (
     return row[0] if row else None
 
 
+def in_scope(column: str, devices: frozenset[str] | None) -> tuple[str, tuple[str, ...]]:
+    """An `AND column IN (...)` clause for a camera scope; nothing when every device is seen."""
+    if devices is None:
+        return "", ()
+    ordered = tuple(sorted(devices))
+    return f" AND {column} IN ({','.join('?' * len(ordered))})", ordered
+
+
 def migration_scripts() -> list[tuple[int, str]]:
     """The numbered SQL files of camrelay/server/migrations, in order."""
     folder = resources.files("camrelay.server") / "migrations"
@@ -137,6 +145,11 @@ class Database:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
             raise DatabaseFail(str(exc)) from exc
+
+    async def data_version(self) -> int:
+        """A number that changes whenever a commit lands (ours or another process's), so a
+        watcher learns of a change without reading the tables."""
+        return int(await scalar(self._reader, "PRAGMA data_version"))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first row of a read-only query, or None."""

@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from .bus import Bus, MessageAdded
-from .db import Database
+from .db import Database, in_scope
 from .stamps import StampSource
 
 SYNC = "sync"
@@ -81,11 +81,17 @@ class Messages:
             self._bus.publish(MessageAdded(account_id, sender, message.target, message.msg, stamp))
 
     async def fetch(
-        self, account_id: int, device: str, after: str | None, sync: bool = False
+        self,
+        account_id: int,
+        device: str,
+        after: str | None,
+        sync: bool = False,
+        senders: frozenset[str] | None = None,
     ) -> list[Message]:
         """One page of the device's messages later than `after`; without it, those after its
-        sync point and every targeted one not yet acknowledged."""
-        rows = await self._page(account_id, device, after)
+        sync point and every targeted one not yet acknowledged. Only messages from `senders`
+        (a scoped user's cameras) when given."""
+        rows = await self._page(account_id, device, after, senders)
         messages = [Message(*row[1:5]) for row in rows]
         fresh = [row[0] for row in rows if row[5]]
         key = (account_id, device)
@@ -104,14 +110,20 @@ class Messages:
                 self._given[key] = messages[-1].stamp
         return messages
 
-    async def _page(self, account_id: int, device: str, after: str | None) -> list[Any]:
+    async def _page(
+        self, account_id: int, device: str, after: str | None, senders: frozenset[str] | None
+    ) -> list[Any]:
         """Rows of (id, msg, sender, params, stamp, targeted and not yet given)."""
-        later = _SELECT + "stamp>? AND (target='' OR target=?)"
-        params: tuple[Any, ...] = (account_id, device, after, device)
+        only, scope = in_scope("sender", senders)
+        later = _SELECT + "stamp>? AND (target='' OR target=?)" + only
+        params: tuple[Any, ...] = (account_id, device, after, device, *scope)
         if after is None:
             point = await self._sync_point(account_id, device)
-            later += " UNION ALL " + _SELECT + "stamp<=? AND target=?"
-            params = (account_id, device, point, device, account_id, device, point, device)
+            later += " UNION ALL " + _SELECT + "stamp<=? AND target=?" + only
+            params = (
+                *(account_id, device, point, device, *scope),
+                *(account_id, device, point, device, *scope),
+            )
         return await self._db.fetchall(
             later + " ORDER BY stamp LIMIT ?", (*params, self._page_size)
         )

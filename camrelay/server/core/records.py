@@ -18,7 +18,7 @@ from camrelay.protocol.wire_types import RecordEntry, RecordMeta
 from .account_config import PURGE_OLDEST, STORAGE_MIB, AccountConfig
 from .blob_reads import PIECE, BlobAnswer, BlobReads
 from .bus import Bus, RecordAdded, RecordsDeleted
-from .db import Database, scalar
+from .db import Database, in_scope, scalar
 from .group_commit import GroupCommit
 from .read_slots import ReadSlots
 from .stamps import StampSource
@@ -45,6 +45,7 @@ class _NewRecord:
 REQUEST = "request"
 RETENTION = "retention"
 QUOTA = "quota"
+Scope = frozenset[str] | None  # the devices a scoped user sees; None: every device
 
 
 @dataclass(frozen=True)
@@ -135,32 +136,38 @@ class Records:
         )
         return int(row[0]) if row else 0
 
-    async def since(self, account_id: int, after: str | None) -> list[RecordEntry]:
-        """One page of records later than `after` (a normalized stamp), oldest first."""
+    async def since(
+        self, account_id: int, after: str | None, scope: Scope = None
+    ) -> list[RecordEntry]:
+        """One page of records later than `after` (a normalized stamp), oldest first, of the
+        devices in `scope` (every device when None)."""
+        only, devices = in_scope("device", scope)
         rows = await self._db.fetchall(
-            "SELECT id, device, stamp FROM records WHERE account_id=? AND stamp>? "
+            f"SELECT id, device, stamp FROM records WHERE account_id=? AND stamp>?{only} "
             "ORDER BY stamp LIMIT ?",
-            (account_id, after or "", self._page_size),
+            (account_id, after or "", *devices, self._page_size),
         )
         return [RecordEntry(*row) for row in rows]
 
-    async def meta(self, account_id: int, rid: int) -> RecordMeta:
-        """The description of one record of the account."""
+    async def meta(self, account_id: int, rid: int, scope: Scope = None) -> RecordMeta:
+        """The description of one record of the account (of a device in `scope`)."""
+        only, devices = in_scope("device", scope)
         row = await self._db.fetchone(
-            "SELECT device, meta, stamp FROM records WHERE id=? AND account_id=?",
-            (rid, account_id),
+            f"SELECT device, meta, stamp FROM records WHERE id=? AND account_id=?{only}",
+            (rid, account_id, *devices),
         )
         if row is None:
             raise NoSuchRecord()
         return RecordMeta(*row)
 
-    async def data(self, account_id: int, rid: int, holder: str) -> RecordData:
+    async def data(self, account_id: int, rid: int, holder: str, scope: Scope = None) -> RecordData:
         """The blob of one record of the account, with its meta text: whole when it fits one
         piece, else a stream that takes one of `holder`'s read slots (ServerBusy without)."""
+        only, devices = in_scope("device", scope)
         row = await self._db.fetchone(
             "SELECT meta, size, CASE WHEN size<=? THEN data END FROM records "
-            "WHERE id=? AND account_id=?",
-            (PIECE, rid, account_id),
+            f"WHERE id=? AND account_id=?{only}",
+            (PIECE, rid, account_id, *devices),
         )
         if row is None:
             raise NoSuchRecord()
@@ -173,18 +180,23 @@ class Records:
         stream = await self.blobs.open(rid, size, lambda: self.read_slots.give(holder))
         return RecordData(meta, size, stream=stream)
 
-    async def delete(self, account_id: int, rids: list[int]) -> int:
+    async def delete(self, account_id: int, rids: list[int], scope: Scope = None) -> int:
         """Delete the listed records of the account; a negative id also deletes every record
-        older than the oldest one listed. Ids of other accounts or unknown ids are ignored."""
+        older than the oldest one listed. Ids of other accounts or unknown ids are ignored,
+        and so are records of devices outside `scope`."""
         listed = [rid for rid in rids if rid >= 0]
         if not listed:
             raise MalformedRequest("records")
+        if scope is not None:
+            listed = await self._in_scope(account_id, listed, scope)
+            if not listed:
+                return 0
         marks = ",".join("?" * len(listed))
 
         async def delete(conn: aiosqlite.Connection) -> list[int]:
             deleted = []
             if any(rid < 0 for rid in rids):
-                deleted += await _delete_older_than_listed(conn, account_id, listed, marks)
+                deleted += await _delete_older_than_listed(conn, account_id, listed, marks, scope)
             return deleted + await _deleted_ids(
                 conn,
                 f"DELETE FROM records WHERE account_id=? AND id IN ({marks})",
@@ -192,6 +204,20 @@ class Records:
             )
 
         return self._deleted(account_id, await self._db.write(delete), REQUEST)
+
+    async def _in_scope(self, account_id: int, rids: list[int], scope: frozenset[str]) -> list[int]:
+        """The listed ids that are records of devices in the scope."""
+        only, devices = in_scope("device", scope)
+        kept: list[int] = []
+        for start in range(0, len(rids), 500):
+            part = rids[start : start + 500]
+            rows = await self._db.fetchall(
+                f"SELECT id FROM records WHERE account_id=? AND id IN ({','.join('?' * len(part))})"
+                f"{only}",
+                (account_id, *part, *devices),
+            )
+            kept += [row[0] for row in rows]
+        return kept
 
     async def purge_older(self, account_id: int, cutoff: str) -> int:
         """Delete the account's records stamped before `cutoff` (retention, kind 1)."""
@@ -221,7 +247,7 @@ async def _deleted_ids(
 
 
 async def _delete_older_than_listed(
-    conn: aiosqlite.Connection, account_id: int, listed: list[int], marks: str
+    conn: aiosqlite.Connection, account_id: int, listed: list[int], marks: str, scope: Scope
 ) -> list[int]:
     oldest = await scalar(
         conn,
@@ -230,8 +256,11 @@ async def _delete_older_than_listed(
     )
     if oldest is None:
         return []
+    only, devices = in_scope("device", scope)
     return await _deleted_ids(
-        conn, "DELETE FROM records WHERE account_id=? AND stamp<?", (account_id, oldest)
+        conn,
+        f"DELETE FROM records WHERE account_id=? AND stamp<?{only}",
+        (account_id, oldest, *devices),
     )
 
 

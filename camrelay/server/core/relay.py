@@ -9,16 +9,22 @@ from ...settings import Settings
 from .account_config import AccountConfig
 from .accounts import Accounts
 from .bus import Bus, LocalBus
+from .cameras import Cameras
 from .clock import Clock, SystemClock
 from .connections import ConnectionGate
 from .db import Database
+from .device_keys import DeviceKeys
 from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
 from .messages import Messages
+from .passwords import Passwords
 from .records import Records
 from .sessions import SessionPolicy, Sessions
+from .sign_in import SignIn
 from .stamps import StampSource
 from .streams import StreamHub
+from .tokens import Tokens
+from .users import Users
 
 DB_FILE = "camrelay.sqlite3"
 
@@ -38,6 +44,12 @@ class Relay:
     housekeeping: Housekeeping
     streams: StreamHub
     bus: Bus
+    passwords: Passwords
+    users: Users
+    keys: DeviceKeys
+    tokens: Tokens
+    cameras: Cameras
+    sign_in: SignIn
     connections: ConnectionGate = field(default_factory=ConnectionGate)
 
     async def close(self) -> None:
@@ -69,7 +81,8 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     page = settings.limits.page_size
     sess = settings.sessions
     bus = LocalBus()
-    accounts = Accounts(db, clock, sess.max_concurrent_password_checks)
+    passwords = Passwords(sess.max_concurrent_password_checks)
+    accounts = Accounts(db, clock, passwords)
     config = AccountConfig(db, bus)
     streams = StreamHub(bus, settings.streams.viewer_queue_bytes, settings.streams.max_frames_per_s)
     sessions = Sessions(
@@ -91,6 +104,10 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         sess.login_delay_max_s,
         max_pending=sess.login_max_pending_per_address,
     )
+    users = Users(db, clock, passwords, sessions.reconcile)
+    keys = DeviceKeys(db, clock, bus, sessions.reconcile)
+    tokens = Tokens(db, clock, users, throttle, sess.token_idle_hours * 3600)
+    cameras = Cameras(db, clock, bus, sessions.reconcile)
     housekeeping = Housekeeping(accounts, config, sessions, records, messages, throttle, clock)
     gate = ConnectionGate(
         settings.server.max_connections, settings.server.max_connections_per_address
@@ -107,5 +124,11 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         housekeeping,
         streams,
         bus,
+        passwords,
+        users,
+        keys,
+        tokens,
+        cameras,
+        SignIn(users, keys, throttle, sessions),
         gate,
     )

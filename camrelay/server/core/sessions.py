@@ -8,12 +8,14 @@ so sessions survive a restart and `camrelay user passwd/del` ends them on the ne
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -21,13 +23,14 @@ from camrelay.protocol.errors import NoSuchSession
 
 from . import account_config as kinds
 from .account_config import AccountConfig
-from .accounts import Account
 from .bus import Bus, SessionEnded, SessionOpened
 from .clock import Clock
 from .db import Database
+from .identity import Identity, Role
 
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
 log = logging.getLogger("camrelay.sessions")
+NOBODY = Identity(0, "", "", Role.VIEWER, frozenset())  # the session-less requests' "session"
 
 
 @dataclass
@@ -42,9 +45,21 @@ class Session:
     created: float
     last_seen: float
     requests: int = 0
+    identity: Identity = NOBODY
     minute_start: float = 0.0
     minute_count: int = 0
     dirty: bool = field(default=False, repr=False)
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The devices this session sees: a scoped user's cameras and its own device; None
+        when it sees every device of the account."""
+        cameras = self.identity.cameras
+        return None if cameras is None else cameras | {self.device}
+
+    def sees(self, device: str) -> bool:
+        """Whether `device` exists for this session."""
+        return self.identity.sees(device, self.device)
 
 
 @dataclass(frozen=True)
@@ -59,7 +74,13 @@ class SessionPolicy:
 EXPIRED = "expired"
 REQUEST_CAP = "request cap"
 EVICTED = "evicted"
-REMOVED = "removed"  # its row was deleted from outside (user passwd / user del)
+REMOVED = "removed"  # its row was deleted: user passwd / del / role change, key revoked
+_LOAD = (
+    "SELECT s.shash, s.account_id, s.device, s.meta, s.address, s.created, s.last_seen, "
+    "s.requests, a.name, u.id, u.name, u.role, u.cameras, u.server_admin, k.id, k.device "
+    "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+    "LEFT JOIN users u ON u.id = s.user_id LEFT JOIN device_keys k ON k.id = s.key_id"
+)
 
 
 class SessionStreams(Protocol):
@@ -102,37 +123,49 @@ class Sessions:
 
     async def load(self) -> None:
         """Read the sessions that were live when the server last stopped."""
-        rows = await self._db.fetchall(
-            "SELECT shash, account_id, device, meta, address, created, last_seen, requests "
-            "FROM sessions"
-        )
-        self._live = {row[0]: Session(*row) for row in rows}
+        rows = await self._db.fetchall(_LOAD)
+        self._live = {}
+        for row in rows:
+            who = _identity_of(row)
+            if who is not None:
+                shash, account_id, device, meta, address, created, seen, requests = row[:8]
+                self._live[shash] = Session(
+                    shash, account_id, device, meta, address, created, seen, requests, who
+                )
 
-    async def open(self, account: Account, device: str, meta: str, address: str) -> Session:
-        """Start a session for a device of the account."""
+    async def open(self, who: Identity, device: str, meta: str, address: str) -> Session:
+        """Start a session for a device of the account; a device key's is its own device."""
         now = self._clock.now()
-        session = Session(new_shash(), account.id, device, meta, address, now, now)
-        await self._evict_beyond_cap(account.id)
+        account_id = who.account_id
+        session = Session(new_shash(), account_id, device, meta, address, now, now, identity=who)
+        await self._evict_beyond_cap(account_id)
 
         async def insert(conn: aiosqlite.Connection) -> None:
             await conn.execute(
                 "INSERT INTO sessions(shash, account_id, device, meta, address, created, "
-                "last_seen) VALUES(?,?,?,?,?,?,?)",
-                (session.shash, account.id, device, meta, address, now, now),
+                "last_seen, user_id, key_id) VALUES(?,?,?,?,?,?,?,?,?)",
+                (
+                    session.shash,
+                    account_id,
+                    device,
+                    meta,
+                    address,
+                    now,
+                    now,
+                    who.user_id,
+                    who.key_id,
+                ),
             )
             await conn.execute(
                 "INSERT OR IGNORE INTO devices(account_id, device) VALUES(?,?)",
-                (account.id, device),
+                (account_id, device),
             )
 
         await self._db.write(insert)
         self._live[session.shash] = session
-        self._bus.publish(SessionOpened(account.id, device, address, public_id(session.shash)))
+        self._bus.publish(SessionOpened(account_id, device, address, public_id(session.shash)))
         log.info(
-            "session opened: device %s from %s",
-            device,
-            address,
-            extra={"account_id": account.id},
+            "session opened: device %s from %s", device, address, extra={"account_id": account_id}
         )
         return session
 
@@ -233,13 +266,28 @@ class Sessions:
             session.dirty = False
 
     async def reconcile(self) -> None:
-        """Forget sessions whose rows were deleted from outside (user passwd / user del)."""
+        """Forget sessions whose rows were deleted (user passwd / del / role change, a device
+        key revoked), by this process or another one."""
         # Only sessions live before the read: their rows were committed before it began.
         known = list(self._live)
         stored = {row[0] for row in await self._db.fetchall("SELECT shash FROM sessions")}
         for shash in known:
             if shash not in stored:
                 self._forget(shash, REMOVED)
+
+    async def follow_store(self, interval_s: float) -> None:
+        """Forget, within `interval_s`, sessions whose rows another process deleted (`camrelay
+        user passwd|del`, `camrelay key revoke`); runs until cancelled."""
+        seen = await self._db.data_version()
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                version = await self._db.data_version()
+                if version != seen:
+                    seen = version
+                    await self.reconcile()
+            except Exception:
+                log.exception("following the store's sessions failed")
 
     def _forget(self, shash: str, reason: str) -> None:
         session = self._live.pop(shash, None)
@@ -263,3 +311,25 @@ class Sessions:
             mine.sort(key=lambda s: s.last_seen)
             for session in mine[: len(mine) - self._policy.max_per_account + 1]:
                 await self.end(session, EVICTED)
+
+
+def _identity_of(row: Any) -> Identity | None:
+    """The identity a stored session was opened with: its user's or its device key's."""
+    account_id, account = int(row[1]), str(row[8])
+    if row[14] is not None:
+        device = str(row[15])
+        return Identity(
+            account_id, account, str(row[14]), Role.DEVICE, frozenset({device}), key_id=str(row[14])
+        )
+    if row[9] is None:
+        return None  # neither a user nor a key holds it: it cannot be used
+    cameras = None if row[12] is None else frozenset(json.loads(str(row[12])))
+    return Identity(
+        account_id,
+        account,
+        str(row[10]),
+        Role(row[11]),
+        cameras,
+        bool(row[13]),
+        user_id=int(row[9]),
+    )

@@ -95,12 +95,14 @@ class RelayCollector(Collector):
         )
 
     def _logins(self) -> Iterator[Metric]:
-        accounts, throttle = self.relay.accounts, self.relay.throttle
-        yield _counter("camrelay_login_checks", "Password checks done.", accounts.checks)
+        passwords, throttle = self.relay.passwords, self.relay.throttle
+        yield _counter("camrelay_login_checks", "Password checks done.", passwords.checks)
         yield _counter("camrelay_login_refused", "Logins refused at once.", throttle.refused)
         yield _gauge("camrelay_login_pending", "Logins waiting their turn.", throttle.pending())
         yield _gauge(
-            "camrelay_login_checks_waiting", "Password checks waiting for a slot.", accounts.waiting
+            "camrelay_login_checks_waiting",
+            "Password checks waiting for a slot.",
+            passwords.waiting,
         )
 
     def _hub_totals(self) -> Iterator[Metric]:

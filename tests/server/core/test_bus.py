@@ -32,6 +32,7 @@ from camrelay.server.core.messages import NewMessage
 from camrelay.server.core.relay import Relay
 from camrelay.server.core.sessions import public_id
 from camrelay.server.core.streams import SESSION_ENDED
+from tests.support.identities import admin_of
 from tests.support.until import until
 
 ADDRESS = "127.0.0.1"
@@ -141,9 +142,9 @@ async def test_sessions_publish_opened_and_every_way_they_end(
 ) -> None:
     events = bus.subscribe(SessionOpened, SessionEnded)
     await relay.config.update(owner.id, [(4, 20)])
-    idle = await relay.sessions.open(owner, "idle", "meta", ADDRESS)
-    capped = await relay.sessions.open(owner, "capped", "", "10.0.0.2")
-    removed = await relay.sessions.open(owner, "removed", "", ADDRESS)
+    idle = await relay.sessions.open(admin_of(owner), "idle", "meta", ADDRESS)
+    capped = await relay.sessions.open(admin_of(owner), "capped", "", "10.0.0.2")
+    removed = await relay.sessions.open(admin_of(owner), "removed", "", ADDRESS)
     await relay.db.write(
         lambda conn: conn.execute("DELETE FROM sessions WHERE shash=?", (removed.shash,))
     )
@@ -170,8 +171,8 @@ async def test_sessions_publish_opened_and_every_way_they_end(
 async def test_a_sessions_end_stops_its_upload_and_viewers_at_once(
     relay: Relay, clock: ManualClock, owner: Account
 ) -> None:
-    cam = await relay.sessions.open(owner, "cam", "", ADDRESS)
-    viewer = await relay.sessions.open(owner, "viewer", "", ADDRESS)
+    cam = await relay.sessions.open(admin_of(owner), "cam", "", ADDRESS)
+    viewer = await relay.sessions.open(admin_of(owner), "viewer", "", ADDRESS)
     stops: list[str] = []
     producer = relay.streams.start(owner.id, "cam", "", 0, cam.shash, lambda: stops.append("x"))
     reader = relay.streams.attach(owner.id, "cam", viewer.shash, "viewer")

@@ -9,6 +9,7 @@ from camrelay.server.core.accounts import Account
 from camrelay.server.core.clock import ManualClock
 from camrelay.server.core.messages import NewMessage
 from camrelay.server.core.relay import Relay
+from tests.support.identities import admin_of
 
 
 async def test_records_older_than_kind_1_days_are_purged(
@@ -28,8 +29,8 @@ async def test_session_expires_after_kind_2_minutes_idle(
     relay: Relay, clock: ManualClock, owner: Account
 ) -> None:
     await relay.config.update(owner.id, [(2, 3)])
-    idle = await relay.sessions.open(owner, "idle", "", "127.0.0.1")
-    busy = await relay.sessions.open(owner, "busy", "", "127.0.0.1")
+    idle = await relay.sessions.open(admin_of(owner), "idle", "", "127.0.0.1")
+    busy = await relay.sessions.open(admin_of(owner), "busy", "", "127.0.0.1")
     for _ in range(4):
         clock.advance(60)
         await relay.sessions.use(busy.shash, "127.0.0.1")
@@ -42,7 +43,7 @@ async def test_session_expires_after_kind_2_minutes_idle(
 async def test_expired_session_answers_6_even_before_a_sweep(
     relay: Relay, clock: ManualClock, owner: Account
 ) -> None:
-    session = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
+    session = await relay.sessions.open(admin_of(owner), "cam", "", "127.0.0.1")
     clock.advance(10 * 60 + 1)
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, "127.0.0.1")
@@ -52,12 +53,12 @@ async def test_request_caps_of_kinds_3_and_4(
     relay: Relay, clock: ManualClock, owner: Account
 ) -> None:
     await relay.config.update(owner.id, [(3, 200), (4, 20)])
-    session = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
+    session = await relay.sessions.open(admin_of(owner), "cam", "", "127.0.0.1")
     for _ in range(20):
         await relay.sessions.use(session.shash, "127.0.0.1")
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, "127.0.0.1")
-    total = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
+    total = await relay.sessions.open(admin_of(owner), "cam", "", "127.0.0.1")
     for _minute in range(10):
         clock.advance(60)
         for _ in range(20):
@@ -86,8 +87,8 @@ async def test_broadcasts_live_kind_5_hours_targeted_kind_6_days(
 async def test_sessions_deleted_from_outside_end_on_the_next_sweep(
     relay: Relay, owner: Account
 ) -> None:
-    session = await relay.sessions.open(owner, "cam", "", "127.0.0.1")
-    await relay.accounts.set_password("owner", "new secret")
+    session = await relay.sessions.open(admin_of(owner), "cam", "", "127.0.0.1")
+    await relay.users.set_password("owner", "new secret")
     await relay.housekeeping.sweep()
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, "127.0.0.1")
@@ -97,7 +98,7 @@ async def test_an_idle_device_leaves_the_online_list_before_any_sweep(
     relay: Relay, clock: ManualClock, owner: Account
 ) -> None:
     await relay.config.update(owner.id, [(2, 3)])
-    await relay.sessions.open(owner, "idle", "", "127.0.0.1")
+    await relay.sessions.open(admin_of(owner), "idle", "", "127.0.0.1")
     clock.advance(3 * 60 + 1)
-    busy = await relay.sessions.open(owner, "busy", "", "127.0.0.1")
+    busy = await relay.sessions.open(admin_of(owner), "busy", "", "127.0.0.1")
     assert [s.device for s in await relay.sessions.online(owner.id)] == [busy.device]

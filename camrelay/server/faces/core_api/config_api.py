@@ -6,6 +6,7 @@ from quart import Response
 
 from camrelay.protocol.errors import MalformedRequest
 
+from ...core.identity import Can
 from .answers import number, ok
 from .params import to_float, to_int
 from .routes import Call, JsonApi
@@ -25,7 +26,7 @@ def register(api: JsonApi) -> None:
     """Add the config requests to the API."""
     config = api.relay.config
 
-    @api.request("getConfig")
+    @api.request("getConfig", needs=Can.READ_CONFIG)
     async def get_config(call: Call) -> Response:
         listing = await config.listing(call.session.account_id)
         return ok(
@@ -42,7 +43,7 @@ def register(api: JsonApi) -> None:
             ]
         )
 
-    @api.request("setConfig")
+    @api.request("setConfig", needs=Can.SET_CONFIG)
     async def set_config(call: Call) -> Response:
         await config.update(call.session.account_id, changes_of(call.params.array("config")))
         return ok()

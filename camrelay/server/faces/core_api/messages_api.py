@@ -7,9 +7,11 @@ from typing import Any
 
 from quart import Response
 
-from camrelay.protocol.errors import MalformedRequest
+from camrelay.protocol.errors import MalformedRequest, NoPermission
 
-from ...core.messages import Message, NewMessage
+from ...core.identity import Can, Role
+from ...core.messages import SYNC, Message, NewMessage
+from ...core.sessions import Session
 from .answers import ok
 from .params import Params, compact
 from .routes import Call, JsonApi
@@ -45,6 +47,16 @@ def batch_of(params: Params) -> list[NewMessage]:
     return [new_message(Params(entry, frozenset())) for entry in entries]
 
 
+def check_sending(session: Session, batch: list[NewMessage]) -> None:
+    """NoPermission (16) unless the role may send these messages to these devices: a viewer
+    only syncs, a scoped user sends only to the devices it sees (or to everyone)."""
+    who = session.identity
+    if not who.may(Can.SEND_MSGS) and any(m.msg != SYNC for m in batch):
+        raise NoPermission("send messages")
+    if any(m.target and not session.sees(m.target) for m in batch):
+        raise NoPermission("a device outside the user's cameras")
+
+
 def rendered(message: Message) -> dict[str, Any]:
     """A message as getMsgs.json lists it."""
     return {
@@ -61,19 +73,25 @@ def register(api: JsonApi) -> None:
 
     @api.request("addMsgs")
     async def add_msgs(call: Call) -> Response:
-        await messages.add(call.session.account_id, call.session.device, batch_of(call.params))
+        batch = batch_of(call.params)
+        check_sending(call.session, batch)
+        await messages.add(call.session.account_id, call.session.device, batch)
         return ok()
 
     async def fetch(call: Call, sync: bool) -> Response:
+        session = call.session
+        # A camera's key gets what is sent to it, whoever sent it; a scoped user hears only
+        # the devices it sees.
+        senders = None if session.identity.role == Role.DEVICE else session.scope
         found = await messages.fetch(
-            call.session.account_id, call.session.device, call.params.stamp("stamp"), sync
+            session.account_id, session.device, call.params.stamp("stamp"), sync, senders
         )
         return ok(msgs=[rendered(m) for m in found])
 
-    @api.request("getMsgs")
+    @api.request("getMsgs", needs=Can.READ_MSGS)
     async def get_msgs(call: Call) -> Response:
         return await fetch(call, sync=False)
 
-    @api.request("getMsgsAndSync")
+    @api.request("getMsgsAndSync", needs=Can.READ_MSGS)
     async def get_msgs_and_sync(call: Call) -> Response:
         return await fetch(call, sync=True)

@@ -8,6 +8,7 @@ from quart import Response
 
 from camrelay.protocol.errors import MalformedRequest
 
+from ...core.identity import Can
 from .answers import ok, ok_first
 from .params import to_int
 from .routes import Call, JsonApi
@@ -35,26 +36,29 @@ def register(api: JsonApi) -> None:
     """Add the record requests to the API."""
     records = api.relay.records
 
-    @api.request("addRecord", "addRecordData", raw_body=True)
+    @api.request("addRecord", "addRecordData", raw_body=True, needs=Can.ADD_RECORDS)
     async def add_record(call: Call) -> Response:
         meta = call.params.stored_text("meta", MAX_META)
         entry = await records.add(call.session.account_id, call.session.device, meta, call.body)
         return ok_first(rid=entry.rid)  # "rid" is an addition: after the documented key
 
-    @api.request("getRecordCount")
+    @api.request("getRecordCount", needs=Can.READ_RECORDS)
     async def record_count(call: Call) -> Response:
-        entries = await records.since(call.session.account_id, call.params.stamp("stamp"))
+        session = call.session
+        entries = await records.since(session.account_id, call.params.stamp("stamp"), session.scope)
         return ok(records=[{"rid": e.rid, "device": e.device, "stamp": e.stamp} for e in entries])
 
-    @api.request("getRecordMeta")
+    @api.request("getRecordMeta", needs=Can.READ_RECORDS)
     async def record_meta(call: Call) -> Response:
-        meta = await records.meta(call.session.account_id, call.params.integer("rid"))
+        session = call.session
+        meta = await records.meta(session.account_id, call.params.integer("rid"), session.scope)
         return ok(device=meta.device, meta=meta.meta, stamp=meta.stamp)
 
-    @api.request("getRecordData")
+    @api.request("getRecordData", needs=Can.READ_RECORDS)
     async def record_data(call: Call) -> Response:
+        session = call.session
         found = await records.data(
-            call.session.account_id, call.params.integer("rid"), call.session.shash
+            session.account_id, call.params.integer("rid"), session.shash, session.scope
         )
         if found.stream is None:
             return Response(found.whole, status=200, content_type=content_type(found.meta))
@@ -69,11 +73,11 @@ def register(api: JsonApi) -> None:
         response.timeout = None  # a slow reader holds one piece, not the record
         return response
 
-    @api.request("deleteRecords")
+    @api.request("deleteRecords", needs=Can.DELETE_RECORDS)
     async def delete_records(call: Call) -> Response:
         listed = call.params.array("records")
         if len(listed) > MAX_IDS:
             raise MalformedRequest(f"at most {MAX_IDS} ids at once")
         ids = [to_int(value, "records") for value in listed]
-        await records.delete(call.session.account_id, ids)
+        await records.delete(call.session.account_id, ids, call.session.scope)
         return ok()

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from quart import Blueprint, Response, request
 
-from camrelay.protocol.errors import RelayError
+from camrelay.protocol.errors import NoPermission, RelayError
 
 from ....settings import LimitsSettings
+from ...core.identity import Can
 from ...core.relay import Relay
 from ...core.sessions import Session
 from .answers import bad
@@ -48,13 +49,14 @@ class JsonApi:
         self.blueprint = Blueprint("core_api", __name__)
 
     def request(
-        self, *names: str, session: bool = True, raw_body: bool = False
+        self, *names: str, session: bool = True, raw_body: bool = False, needs: Can | None = None
     ) -> Callable[[Handler], Handler]:
-        """Serve `handler` at /NAME.json for each name, with GET and POST."""
+        """Serve `handler` at /NAME.json for each name, with GET and POST; a session whose role
+        lacks `needs` is answered code 16 before anything else is read."""
 
         def register(handler: Handler) -> Handler:
             async def view() -> Response:
-                return await self._serve(handler, session, raw_body)
+                return await self._serve(handler, session, raw_body, needs)
 
             for name in names:
                 self.blueprint.add_url_rule(
@@ -64,10 +66,12 @@ class JsonApi:
 
         return register
 
-    async def _serve(self, handler: Handler, needs_session: bool, raw_body: bool) -> Response:
+    async def _serve(
+        self, handler: Handler, needs_session: bool, raw_body: bool, needs: Can | None
+    ) -> Response:
         call: Call | None = None
         try:
-            call = await self._call(needs_session, raw_body)
+            call = await self._call(needs_session, raw_body, needs)
             return await handler(call)
         except RelayError as exc:
             return bad(exc.code)
@@ -81,13 +85,13 @@ class JsonApi:
             if call is not None and call.room is not None:
                 call.room.close()
 
-    async def _call(self, needs_session: bool, raw_body: bool) -> Call:
+    async def _call(self, needs_session: bool, raw_body: bool, needs: Can | None) -> Call:
         query = request.args.to_dict()
         address = request.remote_addr or ""
         if raw_body:
-            # The session is checked before a large blob is read.
+            # The session and its rights are checked before a large blob is read.
             params = Params.parse(b"", query)
-            session = await self.session(params, address) if needs_session else _NO_SESSION
+            session = await self.session(params, address, needs) if needs_session else NOBODY
             room = self.bodies.room(self._expected_size(self.limits.max_record_bytes))
             try:
                 body = await self._body(self.limits.max_record_bytes, room)
@@ -96,7 +100,7 @@ class JsonApi:
                 raise
             return Call(params, session, address, body, room)
         params = Params.parse(bytes(await self._body(self.limits.max_json_bytes)), query)
-        session = await self.session(params, address) if needs_session else _NO_SESSION
+        session = await self.session(params, address, needs) if needs_session else NOBODY
         return Call(params, session, address)
 
     async def _body(self, limit: int, room: Room | None = None) -> bytearray:
@@ -112,10 +116,14 @@ class JsonApi:
             return limit
         return min(int(length), limit)
 
-    async def session(self, params: Params, address: str) -> Session:
+    async def session(self, params: Params, address: str, needs: Can | None = None) -> Session:
+        """The request's live session; NoPermission (16) when its role lacks `needs`."""
         # Base64 never holds a space: an unencoded '+' in a query string arrives as one.
         shash = params.text("shash", max_len=64).replace(" ", "+")
-        return await self.relay.sessions.use(shash, address)
+        session = await self.relay.sessions.use(shash, address)
+        if needs is not None and not session.identity.may(needs):
+            raise NoPermission(needs.value)
+        return session
 
 
-_NO_SESSION = Session("", 0, "", "", "", 0.0, 0.0)
+NOBODY = Session("", 0, "", "", "", 0.0, 0.0)  # what session-less requests get

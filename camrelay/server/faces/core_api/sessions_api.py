@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from quart import Response
 
+from ...core.identity import Can
 from .answers import ok, ok_first
 from .routes import Call, JsonApi
 
@@ -23,10 +24,7 @@ def register(api: JsonApi) -> None:
         password = call.params.text("pass", max_len=4096)
         device = call.params.text("device", max_len=MAX_DEVICE)
         meta = call.params.stored_text("meta", MAX_META)
-        async with relay.throttle.turn(call.address, name):
-            account = await relay.accounts.verify(name, password)
-        relay.throttle.succeeded(call.address, name)
-        session = await relay.sessions.open(account, device, meta, call.address)
+        session = await relay.sign_in.authorize(name, password, device, meta, call.address)
         return ok(shash=session.shash)
 
     @api.request("heartBit")
@@ -38,7 +36,8 @@ def register(api: JsonApi) -> None:
         moment = datetime.fromtimestamp(relay.clock.now(), UTC)
         return ok(stamp=f"{moment:%Y-%m-%d %H:%M:%S}")
 
-    @api.request("getDevicesOnline")
+    @api.request("getDevicesOnline", needs=Can.WATCH)
     async def devices_online(call: Call) -> Response:
         online = await relay.sessions.online(call.session.account_id)
-        return ok_first(devices=[{"device": s.device, "meta": s.meta} for s in online])
+        seen = [s for s in online if call.session.sees(s.device)]
+        return ok_first(devices=[{"device": s.device, "meta": s.meta} for s in seen])

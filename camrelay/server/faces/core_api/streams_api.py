@@ -18,6 +18,7 @@ from camrelay.protocol.errors import (
 from camrelay.protocol.framing import FrameDecoder, FrameError
 
 from ...core.frame_rate import FrameRate
+from ...core.identity import Can
 from ...core.sessions import Session
 from ...core.streams import REPLACED, Producer, Reader
 from .answers import bad, ok, ok_first
@@ -53,19 +54,21 @@ class StreamFace:
         self.hub = api.relay.streams
         self.max_frame = api.limits.max_frame_bytes
 
-    async def _session(self) -> tuple[Params, Session]:
+    async def _session(self, needs: Can) -> tuple[Params, Session]:
         params = Params.parse(b"", request.args.to_dict())
-        return params, await self.api.session(params, request.remote_addr or "")
+        return params, await self.api.session(params, request.remote_addr or "", needs)
 
     async def input_raw(self) -> Response:
         """Relay an upload's frames until it ends, breaks, stalls or is replaced."""
         try:
-            params, session = await self._session()
+            params, session = await self._session(Can.UPLOAD)
             subproto = params.text("subproto", required=False, max_len=64)
             delta = delta_of(params)
             decoder = BodyDecoder(request.headers.get("Content-Encoding", ""))
         except RelayError as exc:
             return bad(exc.code)
+        # A device that streams is a camera from now on (CONTRACT §5).
+        await self.api.relay.cameras.seen(session.account_id, session.device)
         task = asyncio.current_task()
         assert task is not None
         producer = self.hub.start(
@@ -117,7 +120,7 @@ class StreamFace:
     async def output_raw(self) -> Response:
         """Headers at once, then every frame of the device's stream as it arrives."""
         try:
-            params, session = await self._session()
+            params, session = await self._session(Can.WATCH)
             device = params.text("device", max_len=128)
             reader = await self._attach(session, device)
         except RelayError as exc:
@@ -130,6 +133,8 @@ class StreamFace:
         return response
 
     async def _attach(self, session: Session, device: str) -> Reader:
+        if not session.sees(device):
+            raise NoSuchDevice(device)  # as if it did not exist, streaming or not
         try:
             return self.hub.attach(session.account_id, device, session.shash, session.device)
         except NoChannel:
@@ -170,9 +175,10 @@ def register(api: JsonApi) -> None:
         "/output.raw", "output_raw", face.output_raw, methods=RAW_METHODS["output"]
     )
 
-    @api.request("getStreams")
+    @api.request("getStreams", needs=Can.WATCH)
     async def get_streams(call: Call) -> Response:
-        streams = api.relay.streams.listing(call.session.account_id)
+        listing = api.relay.streams.listing(call.session.account_id)
+        streams = [s for s in listing if call.session.sees(s.device)]
         return ok_first(
             devices=[
                 {"device": s.device, "subproto": s.subproto, "delta": s.delta} for s in streams
