@@ -104,6 +104,8 @@ async def test_a_camera_and_a_viewer_in_events(server: RelayServer, admin: Admin
         await until(lambda: "camera:notReady" in topics(inside))
         assert in_order(topics(inside), IN_ORDER[1:7])
         assert topics(outside) == [] and topics(other.sock) == []
+        refusal = f"device key {key['id']} of device {CAMERA} refused (revoked)"
+        await until(lambda: any(refusal in line["msg"] for line in admin.sock.named("log")))
         _assert_logs(admin, other, key["secret"])
     finally:
         for sock in (inside, outside, other.sock):
