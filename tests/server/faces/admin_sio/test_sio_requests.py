@@ -3,11 +3,13 @@ modules, every validation rule, the error object and `failure`."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from tests.support.admin_socket import AdminSocket, open_socket
 from tests.support.relay_server import RelayServer
@@ -152,3 +154,17 @@ async def test_long_polling_answers_over_http2(
     assert answer.http_version == "HTTP/2" and answer.status_code == 200
     assert answer.text.startswith("0{") and '"sid"' in answer.text
     assert (await http.get(f"{server.url}/metrics")).status_code == 200  # Quart still serves
+
+
+async def test_websocket_over_tls_with_alpn_http11(server: RelayServer) -> None:
+    """A browser's WebSocket negotiates http/1.1 by ALPN on the TLS port (h2 is offered too)."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])
+    url = server.url.replace("https://", "wss://") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(url, ssl=context) as socket:
+        opened = await socket.recv()
+        assert isinstance(opened, str) and opened.startswith("0{") and '"sid"' in opened
+        assert socket.transport.get_extra_info("ssl_object").selected_alpn_protocol() == (
+            "http/1.1"
+        )
