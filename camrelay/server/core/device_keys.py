@@ -139,9 +139,7 @@ class DeviceKeys:
             raise NoSuchKey()
         await self._used(key, now)
         self._bus.publish(KeyUsed(key.account_id, key.device, key.id, first=key.uses == 0))
-        return Identity(
-            key.account_id, row[9], key.id, Role.DEVICE, frozenset({key.device}), key_id=key.id
-        )
+        return key_identity(key, row[9])
 
     async def _used(self, key: KeyInfo, now: float) -> None:
         async def count(conn: aiosqlite.Connection) -> None:
@@ -164,3 +162,16 @@ def _refusal(key: KeyInfo, now: float, secret_ok: bool) -> str:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def key_identity(key: KeyInfo, account: str) -> Identity:
+    """What a session opened with the key may do: its own device, until the key expires."""
+    return Identity(
+        key.account_id,
+        account,
+        key.id,
+        Role.DEVICE,
+        frozenset({key.device}),
+        key_id=key.id,
+        until=key.expires,
+    )

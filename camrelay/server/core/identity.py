@@ -66,6 +66,7 @@ class Identity:
     server_admin: bool = False
     user_id: int | None = None  # None for a device key
     key_id: str | None = None  # set for a device key
+    until: float | None = None  # a device key's expiry: its sessions end then
 
     def may(self, right: Can) -> bool:
         """Whether the role allows `right`."""

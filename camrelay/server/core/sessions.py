@@ -77,7 +77,8 @@ EVICTED = "evicted"
 REMOVED = "removed"  # its row was deleted: user passwd / del / role change, key revoked
 _LOAD = (
     "SELECT s.shash, s.account_id, s.device, s.meta, s.address, s.created, s.last_seen, "
-    "s.requests, a.name, u.id, u.name, u.role, u.cameras, u.server_admin, k.id, k.device "
+    "s.requests, a.name, u.id, u.name, u.role, u.cameras, u.server_admin, k.id, k.device, "
+    "k.expires "
     "FROM sessions s JOIN accounts a ON a.id = s.account_id "
     "LEFT JOIN users u ON u.id = s.user_id LEFT JOIN device_keys k ON k.id = s.key_id"
 )
@@ -192,7 +193,10 @@ class Sessions:
         session.dirty = True
 
     def _expired(self, session: Session, values: dict[int, float], now: float) -> bool:
-        return now - session.last_seen > values[kinds.SESSION_MINUTES] * 60
+        until = session.identity.until  # a device key's expiry ends its sessions too
+        return now - session.last_seen > values[kinds.SESSION_MINUTES] * 60 or (
+            until is not None and now >= until
+        )
 
     def _over_caps(self, session: Session, values: dict[int, float], now: float) -> bool:
         session.requests += 1
@@ -319,7 +323,13 @@ def _identity_of(row: Any) -> Identity | None:
     if row[14] is not None:
         device = str(row[15])
         return Identity(
-            account_id, account, str(row[14]), Role.DEVICE, frozenset({device}), key_id=str(row[14])
+            account_id,
+            account,
+            str(row[14]),
+            Role.DEVICE,
+            frozenset({device}),
+            key_id=str(row[14]),
+            until=row[16],
         )
     if row[9] is None:
         return None  # neither a user nor a key holds it: it cannot be used

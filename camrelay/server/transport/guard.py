@@ -22,6 +22,7 @@ FIXES = (
     "h2_windows",
     "h2_backpressure",
     "h2_hot_path",
+    "h2_batched_writes",
     "h2_content_length",
     "tcp_peer_close",
     "tls_shutdown",

@@ -15,7 +15,6 @@ from camrelay.server.core.bus import (
     ConfigChanged,
     Event,
     LocalBus,
-    LocalSubscription,
     MessageAdded,
     RecordAdded,
     RecordsDeleted,
@@ -32,6 +31,7 @@ from camrelay.server.core.messages import NewMessage
 from camrelay.server.core.relay import Relay
 from camrelay.server.core.sessions import public_id
 from camrelay.server.core.streams import SESSION_ENDED
+from tests.support.bus_events import queued
 from tests.support.identities import admin_of
 from tests.support.until import until
 
@@ -48,11 +48,6 @@ class Tick(Event):
 def bus(relay: Relay) -> LocalBus:
     assert isinstance(relay.bus, LocalBus)
     return relay.bus
-
-
-async def queued(subscription: LocalSubscription) -> list[Event]:
-    """Every event queued so far; publishing queues at once, so nothing is waited for."""
-    return [await anext(subscription) for _ in range(len(subscription))]
 
 
 async def test_each_publishers_order_is_kept() -> None:

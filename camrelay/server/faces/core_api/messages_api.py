@@ -49,10 +49,13 @@ def batch_of(params: Params) -> list[NewMessage]:
 
 def check_sending(session: Session, batch: list[NewMessage]) -> None:
     """NoPermission (16) unless the role may send these messages to these devices: a viewer
-    only syncs, a scoped user sends only to the devices it sees (or to everyone)."""
+    only syncs, a scoped user sends only to the devices it sees (or to everyone). A camera's
+    key answers whoever asked it, as it hears whoever sends to it."""
     who = session.identity
     if not who.may(Can.SEND_MSGS) and any(m.msg != SYNC for m in batch):
         raise NoPermission("send messages")
+    if who.role == Role.DEVICE:
+        return
     if any(m.target and not session.sees(m.target) for m in batch):
         raise NoPermission("a device outside the user's cameras")
 
