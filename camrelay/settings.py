@@ -106,6 +106,21 @@ class HousekeepingSettings(_Section):
     interval_s: float = Field(default=10.0, gt=0)
 
 
+class AdminSioSettings(_Section):
+    """The Socket.IO admin API at /socket.io/ (CONTRACT §6)."""
+
+    # Largest message (or long-polling body) a client may send; requests are small JSON.
+    max_http_buffer_size: int = Field(default=64 << 10, ge=1024, le=16 << 20)
+    ping_interval_s: float = Field(default=25.0, gt=0)
+    ping_timeout_s: float = Field(default=20.0, gt=0)
+    max_sockets_per_account: int = Field(default=64, ge=1)
+    max_sockets_per_address: int = Field(default=256, ge=1)
+    # Log lines waiting to be sent to admin sockets; beyond it the oldest are dropped (counted).
+    log_queue: int = Field(default=1000, ge=10)
+    # Packets waiting to be sent to one socket; a socket over it (it stopped reading) is ended.
+    max_queued_packets: int = Field(default=10_000, ge=100)
+
+
 class Settings(FrozenSettings):
     """Every setting of `camrelay serve`."""
 
@@ -117,6 +132,7 @@ class Settings(FrozenSettings):
     streams: StreamSettings = StreamSettings()
     records: RecordSettings = RecordSettings()
     housekeeping: HousekeepingSettings = HousekeepingSettings()
+    admin_sio: AdminSioSettings = AdminSioSettings()
 
 
 def load_settings(

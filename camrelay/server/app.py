@@ -6,6 +6,7 @@ from quart import Quart
 
 from ..settings import Settings
 from .core.relay import Relay
+from .faces.admin_sio import AdminSio
 from .faces.core_api import json_api
 from .faces.core_api.fast_path import JsonFastPath
 from .faces.core_api.pulled_body import PulledBodies
@@ -15,8 +16,14 @@ from .faces.web.auth_api import auth_api
 from .request_count import RequestCount
 
 
-def create_app(relay: Relay, settings: Settings, requests: RequestCount | None = None) -> Quart:
-    """A Quart app serving every face of the relay; `requests` counts what it serves."""
+def create_app(
+    relay: Relay,
+    settings: Settings,
+    requests: RequestCount | None = None,
+    admin: AdminSio | None = None,
+) -> Quart:
+    """A Quart app serving every face of the relay; `requests` counts what it serves; `admin`
+    is the Socket.IO face (made here when the caller does not need to close it itself)."""
     app = Quart("camrelay")
     requests = requests or RequestCount()
     requests.install(app)
@@ -32,4 +39,9 @@ def create_app(relay: Relay, settings: Settings, requests: RequestCount | None =
     pulled = PulledBodies(app.asgi_app, UPLOAD_PATHS)
     # The .json requests skip Quart (its per-request machinery was most of their cost).
     app.asgi_app = JsonFastPath(pulled, api, requests)  # type: ignore[method-assign,assignment]
+    # /socket.io/ goes to the admin API; everything else, lifespan included, to Quart.
+    admin = admin or AdminSio(relay, settings.admin_sio)
+    app.before_serving(admin.start)
+    app.after_serving(admin.close)
+    app.asgi_app = admin.mount(app.asgi_app)  # type: ignore[method-assign]
     return app

@@ -17,6 +17,7 @@ from ..settings import Settings
 from .access_log import access_logger
 from .app import create_app
 from .core.relay import Relay, open_relay
+from .faces.admin_sio import AdminSio
 from .memory_trim import trim_after_closes
 from .request_count import RequestCount
 from .tls import ensure_self_signed
@@ -84,17 +85,22 @@ async def serve(
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
     trimmer = asyncio.create_task(trim_after_closes(lambda: relay.connections.closed))
     follower = asyncio.create_task(relay.sessions.follow_store(STORE_FOLLOW_S))
+    admin = AdminSio(relay, settings.admin_sio)
 
     async def shutdown() -> None:
         await stop.wait()
-        # Endless uploads and viewers would hold Hypercorn's graceful shutdown forever.
+        # Endless uploads, viewers and admin sockets would hold Hypercorn's graceful shutdown
+        # forever.
         relay.streams.close_all()
+        await admin.close()
 
     try:
         if on_ready:
             on_ready(relay, describe(sockets))
         app = wrap_app(
-            create_app(relay, settings, requests or RequestCount()), config.wsgi_max_body_size, None
+            create_app(relay, settings, requests or RequestCount(), admin),
+            config.wsgi_max_body_size,
+            None,
         )
         try:
             await worker_serve(app, config, sockets=sockets, shutdown_trigger=shutdown)

@@ -87,13 +87,15 @@ class ViewerAttached(Event):
 
 @dataclass(frozen=True, slots=True)
 class ViewerLeft(Event):
-    """A viewer stopped receiving a device's stream; `dropped` frames it lost on the way."""
+    """A viewer stopped receiving a device's stream; `dropped` frames it lost on the way;
+    `remaining` viewers still attached to the device (0: its last viewer left)."""
 
     account_id: int
     device: str
     viewer: str
     frames: int
     dropped: int
+    remaining: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from .bus import Bus, KeyRefused, KeyUsed
 from .clock import Clock
 from .db import Database, scalar
 from .identity import Identity, Role
+
+# Records about an account carry `account_id` (extra): the admin API sends them to its admins.
+log = logging.getLogger("camrelay.keys")
 
 KEY_ID_CHARS = 16
 MAX_LIFETIME_S = 100 * 365 * 86400.0
@@ -125,6 +129,13 @@ class DeviceKeys:
         reason = _refusal(key, now, hmac.compare_digest(row[8], _hash(secret)))
         if reason:
             self._bus.publish(KeyRefused(key.account_id, key.device, key.id, reason))
+            log.warning(
+                "device key %s of device %s refused (%s)",
+                key.id,
+                key.device,
+                reason,
+                extra={"account_id": key.account_id},
+            )
             raise NoSuchKey()
         await self._used(key, now)
         self._bus.publish(KeyUsed(key.account_id, key.device, key.id, first=key.uses == 0))

@@ -28,6 +28,7 @@ from .clock import Clock
 from .db import Database
 from .identity import Identity, Role
 
+# Records about an account carry `account_id` (extra): the admin API sends them to its admins.
 log = logging.getLogger("camrelay.sessions")
 NOBODY = Identity(0, "", "", Role.VIEWER, frozenset())  # the session-less requests' "session"
 
@@ -164,6 +165,9 @@ class Sessions:
         await self._db.write(insert)
         self._live[session.shash] = session
         self._bus.publish(SessionOpened(account_id, device, address, public_id(session.shash)))
+        log.info(
+            "session opened: device %s from %s", device, address, extra={"account_id": account_id}
+        )
         return session
 
     async def use(self, shash: str, address: str) -> Session:
@@ -293,6 +297,12 @@ class Sessions:
         session = self._live.pop(shash, None)
         if session is not None:
             self._streams.end_session(shash)
+            log.info(
+                "session ended (%s): device %s",
+                reason,
+                session.device,
+                extra={"account_id": session.account_id},
+            )
             self._bus.publish(
                 SessionEnded(
                     session.account_id, session.device, session.address, public_id(shash), reason

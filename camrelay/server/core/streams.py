@@ -11,6 +11,8 @@ end with it. Streams and viewers coming and going are published on the bus; fram
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ from camrelay.protocol.wire_types import StreamInfo
 from .bus import Bus, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
 
 MAX_BATCH_BYTES = 256 << 10
+# Records about an account carry `account_id` (extra): the admin API sends them to its admins.
+log = logging.getLogger("camrelay.streams")
 
 
 @dataclass
@@ -104,6 +108,7 @@ class Channel:
     frames_in: int = 0
     bytes_in: int = 0
     gone_dropped: int = 0  # frames lost by readers that have left, so the total never falls
+    started: float = field(default_factory=time.monotonic)  # for the average frame rate
 
     def dropped(self) -> int:
         """Frames lost by every reader the channel has had, present and gone."""
@@ -166,6 +171,9 @@ class StreamHub:
         self.reader_capacity = reader_capacity
         self.max_frames_per_s = max_frames_per_s  # per producer, kept by the upload's face
         self._channels: dict[tuple[int, str], Channel] = {}
+        # Readers attached and not yet left, per device: outlives a channel whose stream ended
+        # while its viewers were still draining, so only the last one to leave says so.
+        self._watching: dict[tuple[int, str], int] = {}
         self.totals = Counters()
         # Set while uploads may hand in frames; only a test clears it, to hold every upload
         # and show that a producer then waits on flow control, not on server memory.
@@ -192,6 +200,9 @@ class StreamHub:
         if old is not None:
             old.stop(REPLACED)
         self._bus.publish(StreamReady(account_id, device, subproto, delta))
+        log.info(
+            "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
+        )
         return channel.producer
 
     def release(self, producer: Producer) -> None:
@@ -205,6 +216,12 @@ class StreamHub:
         channel.readers = set()
         self._channels.pop((channel.account_id, channel.device), None)
         self._bus.publish(StreamGone(channel.account_id, channel.device))
+        log.info(
+            "stream ended: device %s, %d frames",
+            channel.device,
+            channel.frames_in,
+            extra={"account_id": channel.account_id},
+        )
 
     def attach(self, account_id: int, device: str, shash: str = "", viewer: str = "") -> Reader:
         """A new reader of the device's stream; NoChannel if it is not streaming."""
@@ -214,6 +231,8 @@ class StreamHub:
             raise NoChannel(device)
         reader = Reader(self.reader_capacity, self.totals, shash, viewer)
         channel.readers.add(reader)
+        key = (account_id, device)
+        self._watching[key] = self._watching.get(key, 0) + 1
         self._bus.publish(ViewerAttached(account_id, device, viewer))
         return reader
 
@@ -224,8 +243,21 @@ class StreamHub:
             channel.forget(reader)
         if not reader.left:
             reader.left = True
+            key = (account_id, device)
+            remaining = self._watching.get(key, 1) - 1
+            if remaining > 0:
+                self._watching[key] = remaining
+            else:
+                self._watching.pop(key, None)
             self._bus.publish(
-                ViewerLeft(account_id, device, reader.viewer, reader.frames_out, reader.dropped)
+                ViewerLeft(
+                    account_id,
+                    device,
+                    reader.viewer,
+                    reader.frames_out,
+                    reader.dropped,
+                    max(remaining, 0),
+                )
             )
 
     def listing(self, account_id: int) -> list[StreamInfo]:

@@ -207,6 +207,27 @@ async def test_the_stream_hub_publishes_streams_and_viewers_never_frames(
     ]
 
 
+async def test_viewer_left_counts_the_viewers_remaining(
+    relay: Relay, bus: LocalBus, owner: Account
+) -> None:
+    """Only the last viewer to leave says 0 (the admin API's camera:unDemand), also when the
+    stream ended under viewers that were still draining their queues."""
+    events = bus.subscribe(ViewerLeft)
+    hub = relay.streams
+    producer = hub.start(owner.id, "cam", "mjpeg", 40, "s1", lambda: None)
+    first, second = (hub.attach(owner.id, "cam", f"s{i}", f"v{i}") for i in (2, 3))
+    hub.detach(owner.id, "cam", first)
+    third = hub.attach(owner.id, "cam", "s4", "v4")
+    producer.finish()  # the stream ends; its readers leave afterwards
+    hub.detach(owner.id, "cam", second)
+    hub.detach(owner.id, "cam", third)
+    assert [(e.viewer, e.remaining) for e in await queued(events)] == [  # type: ignore[attr-defined]
+        ("v2", 1),
+        ("v3", 1),
+        ("v4", 0),
+    ]
+
+
 async def test_records_publish_added_and_deleted_with_the_reason(
     relay: Relay, bus: LocalBus, clock: ManualClock, owner: Account
 ) -> None:

@@ -1,0 +1,157 @@
+"""Issue 11's figures for the Socket.IO admin API: events from the core to 1, 100 and 500 admin
+sockets (latency from the request that publishes the event to its receipt on each socket), and
+request round trips per second on one socket.
+
+The server is a `camrelay serve` subprocess; the sockets are python-socketio AsyncClients over
+WebSocket on the h2c port, in this process. Each event is a viewer asking for a camera that is
+not streaming (output.raw answers 13 at once and the core publishes `camera:demand`), so the
+figure holds the HTTP request, the bus, the face and the Socket.IO send: an upper bound of
+publish → receipt."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import socketio
+
+from bench.core_api import BENCH_ENV
+from bench.h2load import percentile
+from bench.verdict import judged
+from tests.support.relay_server import RelayServer
+
+USER, PASSWORD = "benchadmin", "bench-admin-pw"
+EVENTS = int(os.environ.get("BENCH_ADMIN_EVENTS", "50"))
+ROUND_TRIPS = int(os.environ.get("BENCH_ADMIN_ROUND_TRIPS", "2000"))
+SOCKET_COUNTS = (1, 100, 500)
+TARGET_SOCKETS, TARGET_P99_MS = 100, 20.0
+ADMIN_ENV = {
+    **BENCH_ENV,
+    "CAMRELAY_ADMIN_SIO_MAX_SOCKETS_PER_ACCOUNT": "1000",
+    "CAMRELAY_ADMIN_SIO_MAX_SOCKETS_PER_ADDRESS": "1000",
+    "CAMRELAY_SERVER_MAX_CONNECTIONS_PER_ADDRESS": "2000",  # every socket is from 127.0.0.1
+}
+
+
+class Receiver:
+    """One admin socket that notes when each `camera:demand` arrives, and how long after the
+    server stamped its `at` (when the face took the event from the bus, before sending it)."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.arrivals: list[float] = []
+        self.since_at: list[float] = []  # ms
+        self.client.on("camera:demand", self._demand)
+
+    async def _demand(self, data: dict[str, str]) -> None:
+        self.arrivals.append(time.perf_counter())
+        at = datetime.fromisoformat(data["at"].replace("Z", "+00:00")).timestamp()
+        self.since_at.append((time.time() - at) * 1000)
+
+
+async def token_of(http: httpx.AsyncClient, url: str) -> str:
+    answer = await http.post(f"{url}/api/login", json={"username": USER, "password": PASSWORD})
+    answer.raise_for_status()
+    return str(answer.json()["token"])
+
+
+async def shash_of(http: httpx.AsyncClient, url: str) -> str:
+    body = {"name": USER, "pass": PASSWORD, "device": "bench-viewer"}
+    answer = (await http.post(f"{url}/authorize.json", json=body)).json()
+    return str(answer["shash"])
+
+
+async def connect_all(url: str, token: str, count: int) -> list[Receiver]:
+    receivers = [Receiver() for _ in range(count)]
+    for start in range(0, count, 50):  # 50 at a time: a burst of 500 handshakes is no figure
+        await asyncio.gather(
+            *(
+                r.client.connect(url, auth={"token": token}, transports=["websocket"])
+                for r in receivers[start : start + 50]
+            )
+        )
+    return receivers
+
+
+async def event_latencies(
+    url: str, token: str, shash: str, count: int
+) -> tuple[list[float], list[float]]:
+    """Milliseconds from each triggering request, and from each event's `at`, to each socket's
+    receipt."""
+    receivers = await connect_all(url, token, count)
+    latencies: list[float] = []
+    try:
+        async with httpx.AsyncClient(http2=True, timeout=30) as http:
+            params = {"shash": shash, "device": "no-such-camera"}
+            for index in range(EVENTS):
+                sent = time.perf_counter()
+                await http.get(f"{url}/output.raw", params=params)
+                while any(len(r.arrivals) <= index for r in receivers):
+                    await asyncio.sleep(0.001)
+                latencies += [(r.arrivals[index] - sent) * 1000 for r in receivers]
+    finally:
+        await asyncio.gather(*(r.client.disconnect() for r in receivers))
+    return latencies, [ms for r in receivers for ms in r.since_at]
+
+
+async def round_trips(url: str, token: str) -> float:
+    """Requests answered per second on one socket, one at a time."""
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(url, auth={"token": token}, transports=["websocket"])
+    try:
+        start = time.perf_counter()
+        for index in range(ROUND_TRIPS):
+            assert await _one(client, index)
+        return ROUND_TRIPS / (time.perf_counter() - start)
+    finally:
+        await client.disconnect()
+
+
+async def _one(client: socketio.AsyncClient, index: int) -> object:
+    """One request, answered on its own requestId."""
+    done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    request_id = f"r{index}"
+    client.on(request_id, lambda data: done.set_result(data))
+    await client.emit("request", {"command": "list", "module": "health", "requestId": request_id})
+    answer = await asyncio.wait_for(done, 10)
+    client.handlers["/"].pop(request_id, None)
+    return answer
+
+
+async def measure(server: RelayServer) -> None:
+    async with httpx.AsyncClient(http2=True, verify=False, timeout=30) as http:
+        token = await token_of(http, server.url)
+        shash = await shash_of(http, server.h2c_url)
+    print(f"  machine load average (1 min) before: {os.getloadavg()[0]:.1f}")
+    for count in SOCKET_COUNTS:
+        from_request, from_at = await event_latencies(server.h2c_url, token, shash, count)
+        p50, p99 = percentile(from_request, 0.5), percentile(from_request, 0.99)
+        figure = f"{count:>4} sockets: p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+        at50, at99 = percentile(from_at, 0.5), percentile(from_at, 0.99)
+        figure += f"  (from `at`: p50 {at50:7.2f} ms  p99 {at99:7.2f} ms)"
+        if count == TARGET_SOCKETS:
+            print(judged(figure, f"p99 < {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS))
+        else:
+            print(f"  {figure}")
+    rate = await round_trips(server.h2c_url, token)
+    print(f"  request round trips on one socket: {rate:,.0f}/s (list health, one at a time)")
+
+
+def main() -> None:
+    print(
+        f"\n== admin API over Socket.IO (WebSocket, h2c port; {EVENTS} events per row: request"
+        " publishing camera:demand -> receipt on every socket; `at` is stamped when the face"
+        " takes the event from the bus, 1 ms resolution)"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        server = RelayServer(Path(folder) / "relay", env=ADMIN_ENV).start()
+        try:
+            asyncio.run(server.add_account(USER, PASSWORD))
+            asyncio.run(measure(server))
+        finally:
+            server.stop()
