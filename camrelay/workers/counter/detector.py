@@ -44,11 +44,15 @@ times) is all convolutions, spread over the whole MobileNetV2; tiles already go 
 one batched forward pass, and a batch of 6 costs 6 single tiles. On the sample clip every
 confident box comes from the first of SSDLite's six predictor layers (people 40-100 px
 tall), so detector.predictor_layers = 1 runs the network only up to it: the same boxes
-(tests/workers/counter/test_counter_detector_speed.py), ~25 % less CPU a frame. Each tile
+(tests/workers/counter/test_counter_detector_speed.py), 25-35 % less CPU a frame (bench,
+loaded machine: 384-412 -> 260-299 ms; 2x2 tiles 187-198 ms but 1 IN at 2.5/s). Each tile
 fed at its own aspect and size instead of stretched to 300x300, anchors kept at their pixel
 size, is cheaper but the network is tied to the trained scale: at 1.0, 0.9 and 0.8 of the
 tile's size the clip counted (1, 2), (2, 0) and (0, 0) at 10/s instead of (2, 1); the whole
-frame as one input (0.75 to 1.0 of its size) counted (0, 0) to (3, 0). Int8 was slower.
+frame as one input (0.75 to 1.0 of its size) counted (0, 0) to (3, 0); 2x1 and 3x1 tiles
+(stretched to 300x300) (0, 1) and (1, 0). Int8 was slower. So every tile on every frame
+stays near an estimated 5 frames/s on a quiet core (3.4-3.9/s before), short of the issue's 10:
+full_every (tile_plan.py) remains the way to 10/s.
 """
 
 from __future__ import annotations
