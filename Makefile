@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/camrelay demo --data ./data
 
-test: $(STAMP) tools js-tools
+test: $(STAMP) tools tests/js/node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) tools bench-tools
@@ -35,10 +35,11 @@ tools:
 	@curl --version 2>/dev/null | grep -q HTTP2 || sh scripts/apt-install.sh curl
 
 # The official socket.io-client (tests/js) is a test peer of the admin API; node runs it.
-.PHONY: js-tools
-js-tools:
+# The JavaScript test clients (socket.io-client, ws), installed again when their lock changes.
+tests/js/node_modules/.installed: tests/js/package-lock.json
 	@command -v node >/dev/null && command -v npm >/dev/null || sh scripts/apt-install.sh nodejs npm
-	@test -d tests/js/node_modules || npm ci --prefix tests/js --no-audit --no-fund
+	npm ci --prefix tests/js --no-audit --no-fund
+	@touch $@
 
 bench-tools:
 	@command -v h2load >/dev/null || sh scripts/apt-install.sh nghttp2-client

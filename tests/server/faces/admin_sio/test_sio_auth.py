@@ -76,7 +76,9 @@ async def test_login_and_logout_over_the_socket(server: RelayServer, admin: Admi
 async def run_js(url: str, passing: str, token: str, requests: list[dict[str, Any]]) -> list[Any]:
     """The official socket.io-client run by node: one JSON line per outcome."""
     if not (JS_DIR / "node_modules" / "socket.io-client").is_dir():
-        pytest.fail("socket.io-client is not installed: run `make js-tools`")
+        pytest.fail(
+            "socket.io-client is not installed: run `make test` (it installs tests/js with npm)"
+        )
     process = await asyncio.create_subprocess_exec(
         "node",
         str(JS_DIR / "admin_client.mjs"),
