@@ -125,7 +125,7 @@ class Recorder:
         """Store the device's newest frame as a JPEG record and return its rid; NoChannel
         (13) when it is not streaming."""
         frame = self._hub.newest(account_id, device)
-        entry = await self._records.add(account_id, device, JPEG, memoryview(frame)[HEADER_SIZE:])
+        entry = await self._records.add(account_id, device, JPEG, frame[HEADER_SIZE:])
         return entry.rid
 
     def _end(self, account_id: int, device: str) -> asyncio.Future[None]:
