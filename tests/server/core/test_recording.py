@@ -175,3 +175,18 @@ async def test_snap_stores_the_newest_frame_as_a_jpeg(
     producer.finish()
     with pytest.raises(NoChannel):
         await recorder.snap(owner.id, "cam")
+
+
+async def test_frames_beyond_the_readers_queue_are_dropped_and_counted(
+    relay: Relay, owner: Account, clock: ManualClock
+) -> None:
+    frame = encode_frame(jpeg(100))
+    relay.streams.reader_capacity = 4 * len(frame)  # the recorder's reader holds four frames
+    rec = Recorder(relay.streams, relay.records, clock, SEGMENT_S)
+    producer = camera(relay, owner)
+    await rec.start(owner.id, "cam")
+    for _ in range(10):  # all at once, before the recorder reads any
+        producer.publish(frame)
+    await rec.close()
+    assert [len(r[1]) for r in await stored(relay, owner, 1)] == [4]
+    assert rec.counters.dropped == 6 == relay.streams.totals.dropped
