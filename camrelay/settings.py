@@ -100,6 +100,15 @@ class RecordSettings(_Section):
     max_concurrent_reads_per_session: int = Field(default=4, ge=1)
 
 
+class RecordingSettings(_Section):
+    """The relay's own recording of a camera's live stream (state key `record`, CONTRACT §5)."""
+
+    # Seconds of stream per MJPEG record; a segment is stored as soon as it is complete.
+    segment_s: float = Field(default=60.0, gt=0, le=24 * 3600)
+    # A segment that grows past this is stored early, so a recording holds at most this in memory.
+    max_segment_bytes: int = Field(default=64 << 20, ge=1 << 16, le=1 << 30)
+
+
 class HousekeepingSettings(_Section):
     """The periodic sweeps that config kinds 1-6 drive."""
 
@@ -131,6 +140,7 @@ class Settings(FrozenSettings):
     sessions: SessionSettings = SessionSettings()
     streams: StreamSettings = StreamSettings()
     records: RecordSettings = RecordSettings()
+    recording: RecordingSettings = RecordingSettings()
     housekeeping: HousekeepingSettings = HousekeepingSettings()
     admin_sio: AdminSioSettings = AdminSioSettings()
 

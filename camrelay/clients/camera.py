@@ -2,7 +2,8 @@
 
 The capture loop keeps only the newest few frames (a slow network loses old frames, counted as
 drops, never delays capture); the upload reconnects with backoff when the server goes away;
-a message loop keeps the session alive and answers the device messages it understands.
+a message loop keeps the session alive and answers the device messages it understands,
+among them the relay's `state` message (CONTRACT §5), applied to the frames by ImageState.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from camrelay.protocol.errors import NoSuchSession
 from camrelay.protocol.wire_types import Message
 
 from .backoff import Backoff, Retry
+from .image_state import ImageState
 from .progress import Throughput
 from .relay import RelayClient
-from .sources import FrameSource, encode_jpeg
+from .sources import FrameSource, SyntheticSource, encode_jpeg
 
 log = logging.getLogger("camrelay.camera")
 QUEUE_FRAMES = 4
@@ -47,6 +49,7 @@ class CameraPusher:
         self.subproto = subproto
         self.stats = Throughput()
         self.latest = b""
+        self.image = ImageState(fps, quality)
         self._queue: deque[bytes] = deque()
         self._fresh = asyncio.Event()
         self._stop = asyncio.Event()
@@ -72,11 +75,15 @@ class CameraPusher:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while not self._stop.is_set():
-            frame = await asyncio.to_thread(self.source.read)
-            self.latest = await asyncio.to_thread(encode_jpeg, frame, self.quality)
+            self.latest = await asyncio.to_thread(self._render)
             self._offer(self.latest)
             next_at = max(next_at + 1 / self.fps, loop.time())
             await asyncio.sleep(next_at - loop.time())
+
+    def _render(self) -> bytes:
+        """The next frame as the camera's state says, as JPEG (in a worker thread)."""
+        frame = self.image.apply(self.source.read(), isinstance(self.source, SyntheticSource))
+        return encode_jpeg(frame, self.quality)
 
     def _offer(self, jpeg: bytes) -> None:
         self._queue.append(jpeg)
@@ -135,7 +142,11 @@ class CameraPusher:
             await asyncio.sleep(POLL_S)
 
     async def answer(self, message: Message) -> None:
-        """Handle ping, status, set_fps and snapshot; reply to the sender."""
+        """Handle ping, status, set_fps, snapshot and state; reply to the sender (a state
+        message: report the values applied to the whole account, so the relay stores them)."""
+        if message.msg == "state":
+            await self.client.send("state-report", params=self.apply_state(message.params))
+            return
         reply = await self._reply_to(message)
         if reply is not None:
             await self.client.send(reply[0], target=message.device, params=reply[1])
@@ -150,6 +161,15 @@ class CameraPusher:
         if message.msg == "snapshot" and self.latest:
             return "snapshot", {"rid": await self.client.add_record(self.latest, "JPEG")}
         return None
+
+    def apply_state(self, params: Any) -> dict[str, Any]:
+        """Apply the keys of a state message it knows; return the values now in effect."""
+        applied = self.image.update(params)
+        if "fps" in applied:
+            self.fps = self.image.fps
+        if "jpeg-quality" in applied:
+            self.quality = self.image.jpeg_quality
+        return applied
 
     def _set_fps(self, params: Any) -> tuple[str, dict[str, Any]]:
         fps = params.get("fps") if isinstance(params, dict) else None

@@ -130,28 +130,28 @@ def test_a_video_file_loops_as_a_camera(video_file: Path) -> None:
         open_source("/no/such/file.avi", None)
 
 
+def cli(server: RelayServer, account: tuple[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The environment and the options a camrelay command needs to reach the account."""
+    env = {**os.environ, "CAMRELAY_PASSWORD": account[1]}
+    return env, ["--server", server.url, "--user", account[0], "--insecure"]
+
+
+def start_push(
+    server: RelayServer, account: tuple[str, str], device: str
+) -> subprocess.Popen[bytes]:
+    """A real `camrelay push` of a 320x240 synthetic scene at 15 fps."""
+    env, common = cli(server, account)
+    command = ["push", *common, "--device", device, "--size", "320x240", "--fps", "15"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "camrelay", *command], env=env, stderr=subprocess.PIPE
+    )
+
+
 async def test_push_and_pull_commands(
     server: RelayServer, account: tuple[str, str], tmp_path: Path
 ) -> None:
-    env = {**os.environ, "CAMRELAY_PASSWORD": account[1]}
-    common = ["--server", server.url, "--user", account[0], "--insecure"]
-    pusher = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "camrelay",
-            "push",
-            *common,
-            "--device",
-            "clicam",
-            "--size",
-            "320x240",
-            "--fps",
-            "15",
-        ],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
+    env, common = cli(server, account)
+    pusher = start_push(server, account, "clicam")
     mjpeg = tmp_path / "out.mjpeg"
     try:
         pulled = await asyncio.to_thread(
@@ -182,3 +182,45 @@ async def test_push_and_pull_commands(
     data = mjpeg.read_bytes()
     assert data.count(b"\xff\xd8\xff") == 5 and data.endswith(b"\xff\xd9")
     assert pusher.returncode == 0 and b"fps" in progress
+
+
+async def test_push_applies_the_state_message_and_reports_it(
+    server: RelayServer, account: tuple[str, str]
+) -> None:
+    pusher = start_push(server, account, "statecam")
+    try:
+        async with RelayClient(server.url, *account, "phone", verify=False) as phone:
+            await wait_streaming(phone, "statecam")
+
+            async def brightness() -> float:
+                frames: list[bytes] = []
+                await asyncio.wait_for(
+                    watch(phone, "statecam", frames.append, Throughput(), limit=3), 20
+                )
+                return float(np.mean([decode(f).mean() for f in frames]))
+
+            before = await brightness()
+            state = {"brightness": 90, "cam1-light": True, "pip-mode": "pip", "nonsense": 1}
+            await phone.send("state", target="statecam", params=state)
+
+            async def brighter() -> float:
+                now = await brightness()
+                return now if now > before + 50 else 0.0
+
+            after = await until(brighter, what="the pushed frames got brighter")
+            reports = []
+
+            async def reported() -> bool:
+                reports.extend(
+                    m for m in await phone.messages_and_sync() if m.msg == "state-report"
+                )
+                return bool(reports)
+
+            await until(reported, every=0.1, what="state-report")
+    finally:
+        pusher.terminate()
+        pusher.communicate(timeout=20)
+    assert after > before + 50
+    assert [(m.device, m.params) for m in reports] == [
+        ("statecam", {"brightness": 90, "cam1-light": True})
+    ]

@@ -109,6 +109,7 @@ class Channel:
     bytes_in: int = 0
     gone_dropped: int = 0  # frames lost by readers that have left, so the total never falls
     started: float = field(default_factory=time.monotonic)  # for the average frame rate
+    newest: bytes = b""  # the last frame published, whole (snapshots)
 
     def dropped(self) -> int:
         """Frames lost by every reader the channel has had, present and gone."""
@@ -142,6 +143,7 @@ class Producer:
         channel = self.channel
         channel.frames_in += 1
         channel.bytes_in += len(frame)
+        channel.newest = frame
         totals = self._hub.totals
         totals.frames_in += 1
         totals.bytes_in += len(frame)
@@ -235,6 +237,29 @@ class StreamHub:
         self._watching[key] = self._watching.get(key, 0) + 1
         self._bus.publish(ViewerAttached(account_id, device, viewer))
         return reader
+
+    def newest(self, account_id: int, device: str) -> bytes:
+        """The device's last frame, header included; NoChannel unless it streams and sent one."""
+        channel = self._channels.get((account_id, device))
+        if channel is None or channel.producer is None or not channel.newest:
+            raise NoChannel(device)
+        return channel.newest
+
+    def streaming(self, account_id: int, device: str) -> bool:
+        """Whether the device uploads its stream now."""
+        channel = self._channels.get((account_id, device))
+        return channel is not None and channel.producer is not None
+
+    async def until_streaming(self, account_id: int, device: str) -> None:
+        """Return once the device streams (at once if it does)."""
+        # Subscribed before looking, so a stream that starts in between is not missed; the
+        # live state is checked after every event, so a dropped event is no loss either.
+        async with self._bus.subscribe(StreamReady, capacity=16) as started:
+            if self.streaming(account_id, device):
+                return
+            async for _ in started:
+                if self.streaming(account_id, device):
+                    return
 
     def detach(self, account_id: int, device: str, reader: Reader) -> None:
         """Forget a reader (the viewer went away or the stream ended)."""
