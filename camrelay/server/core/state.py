@@ -69,6 +69,7 @@ class CameraStates:
         self._outboxes: dict[Outbox, None] = {}
         self.on_snap: SnapHook | None = None  # the relay's snapshot taker, once there is one
         self.reports_refused = 0  # report entries that were not valid values of known keys
+        self._merged_gone = 0  # merges counted by outboxes already released
 
     async def values(self, camera: Camera) -> dict[str, Value]:
         """Every key's current value (loaded from the store on first use)."""
@@ -89,7 +90,18 @@ class CameraStates:
     def release(self, box: Outbox) -> None:
         """A socket is gone: close and forget its outbox."""
         box.close()
-        self._outboxes.pop(box, None)
+        if self._outboxes.pop(box, 0) is None:
+            self._merged_gone += box.merged
+
+    @property
+    def sockets(self) -> int:
+        """State sockets open now (metrics)."""
+        return len(self._outboxes)
+
+    @property
+    def merged_total(self) -> int:
+        """Changes folded into newer ones for sockets that fell behind, since start (metrics)."""
+        return self._merged_gone + sum(box.merged for box in self._outboxes)
 
     def close_all(self) -> None:
         """End every socket's outbox (the server stops)."""
