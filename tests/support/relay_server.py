@@ -162,10 +162,10 @@ class RelayServer:
         """Register a camera (public or not), as the admin API does."""
         db = await Database.open(database_path(self.data_dir))
         try:
-            found = await Accounts(db, SystemClock(), Passwords()).find(account)
+            found = await db.fetchone("SELECT id FROM accounts WHERE name=?", (account,))
             assert found is not None, f"no account {account}"
             await Cameras(db, SystemClock(), LocalBus(), _nothing).create(
-                found.id, device, public=public
+                found[0], device, public=public
             )
         finally:
             await db.close()

@@ -3,6 +3,7 @@ ws against the real server: login, snapshot, writes, gets, every error, roles an
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -29,53 +30,70 @@ def public_snapshot() -> dict[str, Any]:
     return {name: DEFAULTS[name] for name in PUBLIC}
 
 
-@pytest.fixture
-async def site(server: RelayServer, account: tuple[str, str]) -> dict[str, str]:
-    """An account with a private camera `cam`, a public camera `pub`, and users of each role;
-    every password is the user's name reversed."""
-    name, password = account
-    await server.add_camera(name, "cam")
-    await server.add_camera(name, "pub", public=True)
-    users = {"admin": name, "account": name, "password": password}
-    for role in ("operator", "viewer"):
-        users[role] = f"{role}{next(_names)}"
-        await server.add_user(name, users[role], users[role][::-1], role)
-    users["scoped"] = f"scoped{next(_names)}"
-    await server.add_user(name, users["scoped"], "x" + users["scoped"], "operator", frozenset({"pub"}))
+@pytest.fixture(scope="module")
+def site(server: RelayServer) -> dict[str, str]:
+    """One account for the module with users of each role (password: the name reversed, the
+    scoped operator's limited to camera `scoped`); password hashing is slow, so made once."""
+    name = f"state{next(_names)}"
+    users = {"admin": name, "account": name, "password": name[::-1]}
+
+    async def make() -> None:
+        await server.add_account(name, name[::-1])
+        await server.add_camera(name, "scoped")
+        for role in ("operator", "viewer", "scoped"):
+            users[role] = f"{name}-{role}"
+            scope = frozenset({"scoped"}) if role == "scoped" else None
+            await server.add_user(
+                name, users[role], users[role][::-1], role.replace("scoped", "operator"), scope
+            )
+
+    asyncio.run(make())
     return users
+
+
+@pytest.fixture
+async def cams(server: RelayServer, site: dict[str, str]) -> dict[str, str]:
+    """A private camera and a public one of the site, new for the test."""
+    n = next(_names)
+    names = {"cam": f"cam{n}", "pub": f"pub{n}"}
+    await server.add_camera(site["account"], names["cam"])
+    await server.add_camera(site["account"], names["pub"], public=True)
+    return names
 
 
 async def log_in(sock: StateSocket, site: dict[str, str], role: str) -> dict[str, Any]:
     """Log in as the site's user of that role; the snapshot."""
-    if role == "admin":
-        return await sock.login(username=site["admin"], password=site["password"])
-    password = "x" + site[role] if role == "scoped" else site[role][::-1]
-    return await sock.login(username=site[role], password=password)
+    return await sock.login(username=site[role], password=site[role][::-1])
 
 
 @pytest.mark.parametrize("secure", [True, False], ids=["wss", "ws"])
 async def test_login_with_a_password_then_a_token_gives_the_whole_state(
-    server: RelayServer, site: dict[str, str], http: httpx.AsyncClient, secure: bool
+    server: RelayServer,
+    site: dict[str, str],
+    cams: dict[str, str],
+    http: httpx.AsyncClient,
+    secure: bool,
 ) -> None:
-    async with state_socket(server, secure, device="cam") as sock:
+    async with state_socket(server, secure, device=cams["cam"]) as sock:
         await sock.ask(
             {"username": site["admin"], "password": site["password"]},
             auth(site["admin"], "admin"),
             DEFAULTS,
         )
     response = await http.post(
-        f"{server.url}/api/login", json={"username": site["viewer"], "password": site["viewer"][::-1]}
+        f"{server.url}/api/login",
+        json={"username": site["viewer"], "password": site["viewer"][::-1]},
     )
     token = response.json()["token"]
-    async with state_socket(server, secure, device="cam") as sock:
+    async with state_socket(server, secure, device=cams["cam"]) as sock:
         await sock.ask({"token": token}, auth(site["viewer"], "viewer"), DEFAULTS)
 
 
 async def test_failed_logins_keep_the_socket_open_and_anonymous(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
     failed = {"authenticated": False, "error": "Invalid credentials"}
-    async with state_socket(server, device="cam", account=site["account"]) as sock:
+    async with state_socket(server, device=cams["cam"], account=site["account"]) as sock:
         await sock.ask({"username": site["admin"], "password": "wrong"}, failed)
         await sock.ask({"token": "not-a-token"}, failed)
         await sock.ask({"username": site["admin"]}, failed)
@@ -84,9 +102,9 @@ async def test_failed_logins_keep_the_socket_open_and_anonymous(
 
 
 async def test_single_and_batch_writes_are_confirmed_and_read_back(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
-    async with state_socket(server, secure=False, device="cam") as sock:
+    async with state_socket(server, secure=False, device=cams["cam"]) as sock:
         await log_in(sock, site, "operator")
         await sock.ask({"brightness": 75}, {"brightness": 75, "info": ["brightness"]})
         batch = {"brightness": 70, "contrast": 60, "saturation": 50, "sharpness": 45}
@@ -104,7 +122,13 @@ async def test_single_and_batch_writes_are_confirmed_and_read_back(
         await sock.ask({"snap": True}, {"snap": True, "info": ["snap"]})
         await sock.ask(
             {"get": ["brightness", "contrast", "resolution", "record", "snap"]},
-            {"brightness": 70, "contrast": 60, "resolution": "640x480", "record": "on", "snap": False},
+            {
+                "brightness": 70,
+                "contrast": 60,
+                "resolution": "640x480",
+                "record": "on",
+                "snap": False,
+            },
         )
         await sock.ask({"info": ["sharpness"]}, {"sharpness": 45})
         await sock.ask(
@@ -135,8 +159,10 @@ EDGES = [
 ]
 
 
-async def test_every_range_edge(server: RelayServer, site: dict[str, str]) -> None:
-    async with state_socket(server, device="cam") as sock:
+async def test_every_range_edge(
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
+) -> None:
+    async with state_socket(server, device=cams["cam"]) as sock:
         await log_in(sock, site, "admin")
         for key, value, rule in EDGES:
             if rule is None:
@@ -147,12 +173,12 @@ async def test_every_range_edge(server: RelayServer, site: dict[str, str]) -> No
 
 
 async def test_bad_messages_answer_an_error_and_the_socket_stays(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
     def invalid(message: str) -> dict[str, str]:
         return {"error": "Invalid message", "message": message}
 
-    async with state_socket(server, device="cam") as sock:
+    async with state_socket(server, device=cams["cam"]) as sock:
         await log_in(sock, site, "admin")
         await sock.ask("{not json", invalid("Message must be JSON"))
         await sock.ask("[1, 2]", invalid("Message must be a JSON object"))
@@ -171,9 +197,9 @@ async def test_bad_messages_answer_an_error_and_the_socket_stays(
 
 
 async def test_a_viewer_reads_everything_and_writes_nothing(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
-    async with state_socket(server, device="cam") as sock:
+    async with state_socket(server, device=cams["cam"]) as sock:
         assert await log_in(sock, site, "viewer") == DEFAULTS
         await sock.ask(
             {"brightness": 10, "record": "on"},
@@ -183,23 +209,23 @@ async def test_a_viewer_reads_everything_and_writes_nothing(
 
 
 async def test_a_scoped_user_is_refused_a_camera_outside_its_scope(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
-    async with state_socket(server, device="cam") as sock:
-        await sock.send({"username": site["scoped"], "password": "x" + site["scoped"]})
+    async with state_socket(server, device=cams["cam"]) as sock:
+        await sock.send({"username": site["scoped"], "password": site["scoped"][::-1]})
         await sock.ws.wait_closed()
         assert sock.ws.close_code == 1008
-        assert sock.ws.close_reason == "Camera cam is not in your scope"
+        assert sock.ws.close_reason == f"Camera {cams['cam']} is not in your scope"
     # Without ?device it addresses the only camera it sees.
     async with state_socket(server) as sock:
         assert await log_in(sock, site, "scoped") == DEFAULTS
         await sock.ask({"fps": 30}, {"fps": 30, "info": ["fps"]})
-    async with state_socket(server, device="pub") as sock:
+    async with state_socket(server, device="scoped") as sock:
         assert (await log_in(sock, site, "scoped"))["fps"] == 30
 
 
 async def test_several_cameras_and_none_named_answer_no_camera_selected(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
     no_camera = {"error": "No camera selected", "message": "connect to /api/v1?device=NAME"}
     async with state_socket(server) as sock:
@@ -213,13 +239,16 @@ async def test_several_cameras_and_none_named_answer_no_camera_selected(
     async with state_socket(server, device="ghost") as sock:
         await sock.send({"username": site["admin"], "password": site["password"]})
         await sock.ws.wait_closed()
-        assert (sock.ws.close_code, sock.ws.close_reason) == (1008, "No camera ghost in your account")
+        assert (sock.ws.close_code, sock.ws.close_reason) == (
+            1008,
+            "No camera ghost in your account",
+        )
 
 
 async def test_anonymous_sockets_read_the_public_keys_of_public_cameras_only(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
-    async with state_socket(server, device="pub", account=site["account"]) as sock:
+    async with state_socket(server, device=cams["pub"], account=site["account"]) as sock:
         await sock.expect(public_snapshot())
         await sock.ask({"fps": 10}, {"error": "Permission denied", "key": "fps"})
         await sock.ask(
@@ -227,7 +256,7 @@ async def test_anonymous_sockets_read_the_public_keys_of_public_cameras_only(
             {"fps": 25},
             {"error": "Permission denied", "key": "brightness"},
         )
-    for device in ("cam", "ghost"):  # private, or no such camera: the same nothing
+    for device in (cams["cam"], "ghost"):  # private, or no such camera: the same nothing
         async with state_socket(server, device=device, account=site["account"]) as sock:
             await sock.ask(
                 {"get": ["fps", "zoom"]},
@@ -238,13 +267,13 @@ async def test_anonymous_sockets_read_the_public_keys_of_public_cameras_only(
 
 
 async def test_a_change_reaches_exactly_the_other_sockets_that_may_read_it_once(
-    server: RelayServer, site: dict[str, str]
+    server: RelayServer, site: dict[str, str], cams: dict[str, str]
 ) -> None:
     async with (
-        state_socket(server, device="pub") as writer,
-        state_socket(server, secure=False, device="pub") as viewer,
-        state_socket(server, device="pub", account=site["account"]) as anonymous,
-        state_socket(server, device="cam") as elsewhere,
+        state_socket(server, device=cams["pub"]) as writer,
+        state_socket(server, secure=False, device=cams["pub"]) as viewer,
+        state_socket(server, device=cams["pub"], account=site["account"]) as anonymous,
+        state_socket(server, device=cams["cam"]) as elsewhere,
     ):
         await log_in(writer, site, "operator")
         await log_in(viewer, site, "viewer")
