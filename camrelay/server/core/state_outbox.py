@@ -48,6 +48,10 @@ class Outbox:
             self._merge_oldest()
         self._ready.set()
 
+    def has_room(self) -> bool:
+        """Whether a reply may be queued now."""
+        return self._replies < self.reply_room
+
     async def room(self) -> None:
         """Wait until a reply may be queued; OutboxClosed once closed."""
         while self._replies >= self.reply_room and not self.closed:

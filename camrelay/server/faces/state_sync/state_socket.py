@@ -8,6 +8,7 @@ a write's confirmation keeps its place among the broadcasts of other sockets' wr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -28,6 +29,8 @@ from .rate_limit import RateLimit
 RATE_CLOSE = (1008, "Rate limit exceeded")
 SHUTDOWN_CLOSE = (1001, "Server shutting down")
 INTERNAL_CLOSE = (1011, "Internal error")
+CLOSE_WAIT_S = 5.0  # how long a closed socket's client may take to go
+RATE_LIMITED = {"error": "Rate limit exceeded"}
 NO_CAMERA = {"error": "No camera selected", "message": "connect to /api/v1?device=NAME"}
 QUERIES = ("get", "info")
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ class StateSocket:
                     log.error("state socket failed", exc_info=receiver.exception())
                     close = INTERNAL_CLOSE
             await websocket.close(*close)
+            await _drain_until_gone()
         finally:
             receiver.cancel()
             sender.cancel()
@@ -92,7 +96,9 @@ class StateSocket:
                 if not self.rate.allow():
                     if self.rate.exhausted():
                         return RATE_CLOSE
-                    await self.outbox.reply({"error": "Rate limit exceeded"})
+                    # A flood that does not read its answers loses them, not our attention.
+                    if self.outbox.has_room():
+                        self.outbox.reply_now(RATE_LIMITED)
                     continue
                 await self._handle(data)
         except CameraRefused as exc:
@@ -188,6 +194,16 @@ class StateSocket:
         if self.watcher is not None:
             self.relay.state.unwatch(self.watcher)
             self.watcher = None
+
+
+async def _drain_until_gone() -> None:
+    """After our close: read what the client still sends until it goes (Quart cancels us),
+    for a while. Hypercorn reads the client's closing frame only after the messages queued
+    before it, and a queue nobody empties would hold the connection open."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CLOSE_WAIT_S):
+            while True:
+                await websocket.receive()
 
 
 def _hidden(name: Any) -> dict[str, Any]:
