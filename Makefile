@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/camrelay demo --data ./data
 
-test: $(STAMP) tools
+test: $(STAMP) tools tests/js/node_modules
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) tools bench-tools
@@ -33,6 +33,10 @@ $(STAMP): pyproject.toml
 .PHONY: tools bench-tools
 tools:
 	@curl --version 2>/dev/null | grep -q HTTP2 || sh scripts/apt-install.sh curl
+
+# Node clients of the tests (the `ws` package the state-sync document's examples use).
+tests/js/node_modules: tests/js/package-lock.json
+	npm ci --prefix tests/js
 
 bench-tools:
 	@command -v h2load >/dev/null || sh scripts/apt-install.sh nghttp2-client
