@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import alarm, core_api, counter, hostile, streams
+from bench import alarm, core_api, counter, hostile, state, streams
 
 PARTS = {
     "core": core_api.main,
@@ -12,6 +12,7 @@ PARTS = {
     "alarm": alarm.main,
     "counter": counter.main,
     "hostile": hostile.main,
+    "state": state.main,
 }
 
 
