@@ -56,6 +56,7 @@ class Relay:
 
     async def close(self) -> None:
         """Flush what is only in memory and close the store."""
+        await self.state.flush()
         await self.sessions.flush()
         self.records.blobs.close()
         await self.db.close()

@@ -11,6 +11,7 @@ is never stored. `record` is stored and announced (StateChanged) for the relay's
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -70,6 +71,8 @@ class CameraStates:
         self.on_snap: SnapHook | None = None  # the relay's snapshot taker, once there is one
         self.reports_refused = 0  # report entries that were not valid values of known keys
         self._merged_gone = 0  # merges counted by outboxes already released
+        self._for_camera: dict[Camera, dict[str, Value]] = {}  # keys not yet sent, per camera
+        self._telling: dict[Camera, asyncio.Task[None]] = {}  # the sender of each camera
 
     async def values(self, camera: Camera) -> dict[str, Value]:
         """Every key's current value (loaded from the store on first use)."""
@@ -144,11 +147,31 @@ class CameraStates:
         await self._store(camera, changed)
         to_camera = {k: v for k, v in changed.items() if KEYS[k].by_camera and k not in LIVE_KEYS}
         if to_camera and source != "report":
-            params = json.dumps(to_camera, separators=(",", ":"))
-            await self._messages.add(
-                camera[0], RELAY_SENDER, [NewMessage(STATE_MSG, camera[1], params)]
-            )
+            self._tell_camera(camera, to_camera)
         return extra
+
+    def _tell_camera(self, camera: Camera, changes: dict[str, Value]) -> None:
+        """Queue keys for the camera: one sender per camera stores them as messages, changes
+        that come while it stores one merged into the next (a slider makes few messages)."""
+        self._for_camera.setdefault(camera, {}).update(changes)
+        if camera not in self._telling:
+            self._telling[camera] = asyncio.create_task(self._send_to_camera(camera))
+
+    async def _send_to_camera(self, camera: Camera) -> None:
+        try:
+            while changes := self._for_camera.pop(camera, None):
+                params = json.dumps(changes, separators=(",", ":"))
+                message = NewMessage(STATE_MSG, camera[1], params)
+                await self._messages.add(camera[0], RELAY_SENDER, [message])
+        except Exception:
+            log.exception("state: could not send %s its keys", camera[1])
+        finally:
+            self._telling.pop(camera, None)
+
+    async def flush(self) -> None:
+        """Wait until every key queued for a camera is stored as a message (at shutdown)."""
+        while self._telling:
+            await asyncio.gather(*self._telling.values(), return_exceptions=True)
 
     async def _apply(
         self, camera: Camera, accepted: dict[str, Value], origin: Watcher | None, source: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,9 +13,10 @@ import pytest
 import websockets
 
 from camrelay.server.core.state_keys import DEFAULTS
-from tests.support.api import Api
+from tests.support.api import Api, Device
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import StateSocket, state_socket, state_url
+from tests.support.until import until
 
 RATE_LIMITED = {"error": "Rate limit exceeded"}
 PERCENT = ["brightness", "contrast", "sharpness", "saturation", "gain", "red-gain", "blue-gain"]
@@ -168,6 +169,16 @@ async def test_state_survives_a_restart(roomy: RelayServer) -> None:
         assert set(snapshot) == set(DEFAULTS)
 
 
+def _with_msgs(camera: Device) -> Callable[[], Awaitable[dict[str, Any] | None]]:
+    """A poll of the camera's getMsgs: its answer once it lists a message."""
+
+    async def poll() -> dict[str, Any] | None:
+        answer = await camera.call("getMsgs")
+        return answer if answer["msgs"] else None
+
+    return poll
+
+
 async def test_the_camera_receives_its_keys_and_its_report_is_broadcast(
     server: RelayServer, account: tuple[str, str], api: Api
 ) -> None:
@@ -185,7 +196,7 @@ async def test_the_camera_receives_its_keys_and_its_report_is_broadcast(
             {"brightness": 90, "record": "on", "info": ["brightness", "record"]},
         )
         await watcher.expect({"brightness": 90, "record": "on"})
-        answer = await camera.call("getMsgsAndSync")
+        answer = await until(_with_msgs(camera), what="the state message")
         assert [(m["msg"], m["device"], m["params"]) for m in answer["msgs"]] == [
             ("state", "camrelay", {"brightness": 90})
         ]
