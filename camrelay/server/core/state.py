@@ -1,8 +1,9 @@
 """Each camera's state (CONTRACT §5): the values of the state-sync keys, kept in memory, stored
 per camera in SQLite, broadcast to the sockets watching the camera and sent to the camera.
 
-A change is applied in memory and handed to every watcher at once (before the store is written,
-so a broadcast never waits on the disk); the write that caused it returns once it is committed.
+A change is applied in memory and handed to every watcher at once; the store and the camera's
+message queue are written right behind it by one task per camera, changes that come meanwhile
+merged into the next transaction, so neither broadcasts nor the writer wait on the disk.
 The camera learns the keys it applies from a targeted message {"msg":"state","params":{…}};
 its {"msg":"state-report"} messages become the state. `cam1-exists` follows the live upload and
 is never stored. `record` is stored and announced (StateChanged) for the relay's recorder;
@@ -11,7 +12,6 @@ is never stored. `record` is stored and announced (StateChanged) for the relay's
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -26,6 +26,7 @@ from .identity import Identity
 from .messages import Messages, NewMessage
 from .state_keys import DEFAULTS, KEYS, REPORTABLE, InvalidValue, Value, may_read
 from .state_outbox import Outbox
+from .state_pending import Pending
 
 STATE_MSG = "state"  # the relay to the camera: keys to apply
 REPORT_MSG = "state-report"  # the camera to the relay: values it applied
@@ -71,8 +72,9 @@ class CameraStates:
         self.on_snap: SnapHook | None = None  # the relay's snapshot taker, once there is one
         self.reports_refused = 0  # report entries that were not valid values of known keys
         self._merged_gone = 0  # merges counted by outboxes already released
-        self._for_camera: dict[Camera, dict[str, Value]] = {}  # keys not yet sent, per camera
-        self._telling: dict[Camera, asyncio.Task[None]] = {}  # the sender of each camera
+        # The store and the camera's queue are written behind the broadcasts, merged.
+        self._stored = Pending(self._store, "store the state")
+        self._told = Pending(self._tell, "queue the state message")
 
     async def values(self, camera: Camera) -> dict[str, Value]:
         """Every key's current value (loaded from the store on first use)."""
@@ -135,43 +137,28 @@ class CameraStates:
         origin: Watcher | None = None,
         source: str = "socket",
     ) -> dict[str, Any]:
-        """Apply judged values and return once stored. The origin's confirmation {…values,
-        "info":[keys]} (with a snap's extra fields, e.g. its rid) is queued as they are applied,
-        so it keeps its place among the broadcasts; call `origin.outbox.room()` first."""
+        """Apply judged values (stored and sent to the camera right behind, see `flush`). The
+        origin's confirmation {…values, "info":[keys]} (with a snap's extra fields, e.g. its
+        rid) is queued as they are applied, so it keeps its place among the broadcasts; call
+        `origin.outbox.room()` first."""
         extra: dict[str, Any] = {}
         if accepted.get("snap"):
             extra.update(await self._snap(camera))
         changed = await self._apply(camera, accepted, origin, source)
         if origin is not None:
             origin.outbox.reply_now({**accepted, **extra, "info": list(accepted)})
-        await self._store(camera, changed)
-        to_camera = {k: v for k, v in changed.items() if KEYS[k].by_camera and k not in LIVE_KEYS}
+        stored = {k: v for k, v in changed.items() if k not in LIVE_KEYS}
+        if stored:
+            self._stored.add(camera, stored)
+        to_camera = {k: v for k, v in stored.items() if KEYS[k].by_camera}
         if to_camera and source != "report":
-            self._tell_camera(camera, to_camera)
+            self._told.add(camera, to_camera)
         return extra
 
-    def _tell_camera(self, camera: Camera, changes: dict[str, Value]) -> None:
-        """Queue keys for the camera: one sender per camera stores them as messages, changes
-        that come while it stores one merged into the next (a slider makes few messages)."""
-        self._for_camera.setdefault(camera, {}).update(changes)
-        if camera not in self._telling:
-            self._telling[camera] = asyncio.create_task(self._send_to_camera(camera))
-
-    async def _send_to_camera(self, camera: Camera) -> None:
-        try:
-            while changes := self._for_camera.pop(camera, None):
-                params = json.dumps(changes, separators=(",", ":"))
-                message = NewMessage(STATE_MSG, camera[1], params)
-                await self._messages.add(camera[0], RELAY_SENDER, [message])
-        except Exception:
-            log.exception("state: could not send %s its keys", camera[1])
-        finally:
-            self._telling.pop(camera, None)
-
     async def flush(self) -> None:
-        """Wait until every key queued for a camera is stored as a message (at shutdown)."""
-        while self._telling:
-            await asyncio.gather(*self._telling.values(), return_exceptions=True)
+        """Wait until every change is stored and every camera message queued (shutdown)."""
+        await self._stored.flush()
+        await self._told.flush()
 
     async def _apply(
         self, camera: Camera, accepted: dict[str, Value], origin: Watcher | None, source: str
@@ -190,9 +177,7 @@ class CameraStates:
         return changed
 
     async def _store(self, camera: Camera, changed: dict[str, Value]) -> None:
-        rows = [(*camera, k, json.dumps(v)) for k, v in changed.items() if k not in LIVE_KEYS]
-        if not rows:
-            return
+        rows = [(*camera, k, json.dumps(v)) for k, v in changed.items()]
 
         async def upsert(conn: aiosqlite.Connection) -> None:
             await conn.executemany(
@@ -202,6 +187,11 @@ class CameraStates:
             )
 
         await self._db.write(upsert)
+
+    async def _tell(self, camera: Camera, changes: dict[str, Value]) -> None:
+        params = json.dumps(changes, separators=(",", ":"))
+        message = NewMessage(STATE_MSG, camera[1], params)
+        await self._messages.add(camera[0], RELAY_SENDER, [message])
 
     async def _snap(self, camera: Camera) -> dict[str, Any]:
         return await self.on_snap(*camera) if self.on_snap else {}
