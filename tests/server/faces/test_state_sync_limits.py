@@ -9,11 +9,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import websockets
 
+from camrelay.protocol.framing import encode_frame
 from camrelay.server.core.state_keys import DEFAULTS
 from tests.support.api import Api, Device
+from tests.support.h2_client import H2Client
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import StateSocket, state_socket, state_url
 from tests.support.until import until
@@ -214,3 +217,24 @@ async def test_the_camera_receives_its_keys_and_its_report_is_broadcast(
                 {"error": "Permission denied", "key": "brightness"},
             )
         await watcher.expect({"cam2-exists": False})
+
+
+async def test_cam1_exists_follows_the_live_upload(
+    server: RelayServer, account: tuple[str, str], api: Api
+) -> None:
+    name, password = account
+    await server.add_camera(name, "cam")
+    camera = await api.login(name, password, "cam")
+    async with state_socket(server, device="cam") as watcher:
+        assert (await watcher.login(username=name, password=password))["cam1-exists"] is False
+        client = await H2Client.connect(server.url)
+        try:
+            query = httpx.QueryParams({"shash": camera.shash, "subproto": "RAW_JPEG"})
+            upload = await client.request("PUT", f"/input.raw?{query}", end=False)
+            await client.send(upload, encode_frame(b"frame"))
+            await watcher.expect({"cam1-exists": True})
+            await client.send(upload, b"", end=True)
+            await client.response(upload)
+            await watcher.expect({"cam1-exists": False})
+        finally:
+            await client.close()
