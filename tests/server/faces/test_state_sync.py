@@ -182,6 +182,8 @@ async def test_bad_messages_answer_an_error_and_the_socket_stays(
         await log_in(sock, site, "admin")
         await sock.ask("{not json", invalid("Message must be JSON"))
         await sock.ask("[1, 2]", invalid("Message must be a JSON object"))
+        await sock.ask("[" * 30000 + "]" * 30000, invalid("Message must be JSON"))
+        await sock.ask(b"\xff\xfe", invalid("Message must be JSON"))
         await sock.ask('"brightness"', invalid("Message must be a JSON object"))
         await sock.ask({"get": "brightness"}, invalid('"get" must be a list of keys'))
         huge = {"brightness": 1, "pad": "x" * (70 << 10)}

@@ -111,12 +111,13 @@ class StateSocket:
             return SHUTDOWN_CLOSE
 
     async def _handle(self, data: str | bytes) -> None:
-        if len(data) > self.settings.max_message_bytes:
+        size = len(data.encode(errors="surrogatepass")) if isinstance(data, str) else len(data)
+        if size > self.settings.max_message_bytes:
             limit = self.settings.max_message_bytes
             return await self.outbox.reply(invalid(f"Message larger than {limit} bytes"))
         try:
             message = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             return await self.outbox.reply(invalid("Message must be JSON"))
         if not isinstance(message, dict):
             return await self.outbox.reply(invalid("Message must be a JSON object"))
