@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import admin, alarm, core_api, counter, hostile, streams
+from bench import admin, alarm, core_api, counter, hostile, state, streams
 
 PARTS = {
     "core": core_api.main,
@@ -13,6 +13,7 @@ PARTS = {
     "counter": counter.main,
     "hostile": hostile.main,
     "admin": admin.main,
+    "state": state.main,
 }
 
 

@@ -130,6 +130,19 @@ class AdminSioSettings(_Section):
     max_queued_packets: int = Field(default=10_000, ge=100)
 
 
+class StateSettings(_Section):
+    """The state-sync WebSocket at /api/v1 (CONTRACT §5)."""
+
+    # Messages waiting for one socket; beyond it its oldest changes merge (newest value wins).
+    socket_queue: int = Field(default=64, ge=8, le=100_000)
+    # Messages per second one socket may send (token bucket of as many); more are refused.
+    rate_per_s: float = Field(default=100.0, gt=0)
+    # A socket over its rate this long is closed (1008).
+    rate_close_after_s: float = Field(default=10.0, gt=0)
+    # A larger message answers {"error":"Invalid message"}; the socket stays.
+    max_message_bytes: int = Field(default=64 << 10, ge=1024, le=1 << 20)
+
+
 class Settings(FrozenSettings):
     """Every setting of `camrelay serve`."""
 
@@ -143,6 +156,7 @@ class Settings(FrozenSettings):
     recording: RecordingSettings = RecordingSettings()
     housekeeping: HousekeepingSettings = HousekeepingSettings()
     admin_sio: AdminSioSettings = AdminSioSettings()
+    state: StateSettings = StateSettings()
 
 
 def load_settings(

@@ -47,6 +47,9 @@ def hypercorn_config(settings: Settings) -> HypercornConfig:
     config.keep_alive_max_requests = UNLIMITED_REQUESTS
     config.keep_alive_timeout = server.keep_alive_timeout_s
     config.h2_max_concurrent_streams = server.h2_max_concurrent_streams
+    # A state-sync message over state.max_message_bytes is answered; one far over it is not
+    # worth reading (Hypercorn closes with 1009).
+    config.websocket_max_message_size = settings.state.max_message_bytes * 16
     # Loggers, not "-": records go through the root handler once, not twice.
     config.accesslog = access_logger(server) if server.access_log else None
     config.access_log_format = ACCESS_LOG_FORMAT
@@ -86,13 +89,15 @@ async def serve(
     trimmer = asyncio.create_task(trim_after_closes(lambda: relay.connections.closed))
     follower = asyncio.create_task(relay.sessions.follow_store(STORE_FOLLOW_S))
     admin = AdminSio(relay, settings.admin_sio)
+    state = asyncio.create_task(relay.state.follow())
 
     async def shutdown() -> None:
         await stop.wait()
-        # Endless uploads, viewers and admin sockets would hold Hypercorn's graceful shutdown
+        # Endless uploads, viewers, admin and state sockets would hold Hypercorn's graceful shutdown
         # forever.
         relay.streams.close_all()
         await admin.close()
+        relay.state.close_all()
 
     try:
         if on_ready:
@@ -114,6 +119,7 @@ async def serve(
         sweeper.cancel()
         trimmer.cancel()
         follower.cancel()
+        state.cancel()
         await relay.close()
 
 

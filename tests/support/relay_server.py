@@ -14,6 +14,7 @@ from pathlib import Path
 
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.bus import LocalBus
+from camrelay.server.core.cameras import Cameras
 from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.device_keys import DeviceKeys
@@ -154,6 +155,18 @@ class RelayServer:
             keys = DeviceKeys(db, SystemClock(), LocalBus(), _nothing)
             key, secret = await keys.create(found.id, device, expires_in)
             return key.id, secret
+        finally:
+            await db.close()
+
+    async def add_camera(self, account: str, device: str, public: bool = False) -> None:
+        """Register a camera (public or not), as the admin API does."""
+        db = await Database.open(database_path(self.data_dir))
+        try:
+            found = await db.fetchone("SELECT id FROM accounts WHERE name=?", (account,))
+            assert found is not None, f"no account {account}"
+            await Cameras(db, SystemClock(), LocalBus(), _nothing).create(
+                found[0], device, public=public
+            )
         finally:
             await db.close()
 

@@ -165,6 +165,18 @@ class CameraChanged(Event):
     removed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class StateChanged(Event):
+    """A camera's state keys changed (CONTRACT §5): (key, value) pairs as stored. `source` is
+    socket, report (the camera's state-report), relay (e.g. cam1-exists) or trigger (snap,
+    which never changes the stored state)."""
+
+    account_id: int
+    device: str
+    changes: tuple[tuple[str, bool | int | str], ...]
+    source: str
+
+
 class Subscription(Protocol):
     """One subscriber's events until it is closed; `async with` closes it however it ends."""
 

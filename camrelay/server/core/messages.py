@@ -128,6 +128,14 @@ class Messages:
             later + " ORDER BY stamp LIMIT ?", (*params, self._page_size)
         )
 
+    async def params_of(self, account_id: int, sender: str, stamp: str) -> str | None:
+        """The params of one stored message (a MessageAdded event's), if it is still stored."""
+        row = await self._db.fetchone(
+            "SELECT params FROM messages WHERE account_id=? AND sender=? AND stamp=?",
+            (account_id, sender, stamp),
+        )
+        return row[0] if row else None
+
     async def sync(self, account_id: int, device: str) -> None:
         """Acknowledge everything the device has been given."""
         await self._db.write(lambda conn: _sync(conn, account_id, device))

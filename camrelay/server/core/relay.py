@@ -22,6 +22,7 @@ from .records import Records
 from .sessions import SessionPolicy, Sessions
 from .sign_in import SignIn
 from .stamps import StampSource
+from .state import CameraStates
 from .streams import StreamHub
 from .tokens import Tokens
 from .users import Users
@@ -50,10 +51,12 @@ class Relay:
     tokens: Tokens
     cameras: Cameras
     sign_in: SignIn
+    state: CameraStates
     connections: ConnectionGate = field(default_factory=ConnectionGate)
 
     async def close(self) -> None:
         """Flush what is only in memory and close the store."""
+        await self.state.flush()
         await self.sessions.flush()
         self.records.blobs.close()
         await self.db.close()
@@ -129,6 +132,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         keys,
         tokens,
         cameras,
-        SignIn(users, keys, throttle, sessions),
+        SignIn(users, keys, throttle, sessions, tokens),
+        CameraStates(db, bus, messages, cameras, settings.state.socket_queue),
         gate,
     )

@@ -75,6 +75,12 @@ class RelayCollector(Collector):
             "Events lost by subscribers that fell behind.",
             bus.dropped_total,
         )
+        yield _gauge("camrelay_state_sockets", "State-sync sockets open.", relay.state.sockets)
+        yield _counter(
+            "camrelay_state_merged",
+            "State changes merged into newer ones for sockets that fell behind.",
+            relay.state.merged_total,
+        )
         yield from self._connections()
         yield from self._logins()
         yield from self._hub_totals()

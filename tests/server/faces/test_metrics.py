@@ -16,6 +16,8 @@ RELAY_METRICS = {
     "camrelay_record_answers_refused_total",
     "camrelay_events_published_total",
     "camrelay_events_dropped_total",
+    "camrelay_state_sockets",
+    "camrelay_state_merged_total",
     "camrelay_connections_open",
     "camrelay_connection_tasks",
     "camrelay_connections_refused_total",

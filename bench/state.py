@@ -1,0 +1,188 @@
+"""Issue 12's figures for the state-sync socket (/api/v1): broadcast latency from one write to
+10, 100 and 500 sockets on one camera (p50/p99), the writes one socket sustains, and the
+server's RSS growth with 500 sockets open.
+
+The sockets are `websockets` clients on the h2c port (ws), logged in with one token; readers
+run in child processes (RECEIVER_PROCS of them) so the clients' own parsing does not sit in the
+measured time more than it must. Each broadcast is timed from just before its write is sent to
+its arrival at each socket, on the system-wide monotonic clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import httpx
+import websockets
+
+from bench.core_api import BENCH_ENV
+from bench.h2load import percentile
+from bench.server_probe import memory_mib
+from bench.verdict import judged
+from tests.support.relay_server import RelayServer
+
+USER, PASSWORD, CAMERA = "bench", "bench-pw", "cam"
+WRITES = int(os.environ.get("BENCH_STATE_WRITES", "50"))  # timed broadcasts per socket count
+THROUGHPUT_WRITES = int(os.environ.get("BENCH_STATE_THROUGHPUT_WRITES", "2000"))
+RECEIVER_PROCS = int(os.environ.get("BENCH_STATE_PROCS", "2"))
+SOCKET_COUNTS = (10, 100, 500)
+TARGET_P99_MS = {100: 10.0, 500: 100.0}
+TARGET_RSS_MIB = 100.0
+STATE_ENV = {
+    **BENCH_ENV,
+    "CAMRELAY_STATE_RATE_PER_S": "1000000",
+    "CAMRELAY_SERVER_MAX_CONNECTIONS_PER_ADDRESS": "4096",
+}
+
+
+async def logged_in(url: str, token: str) -> websockets.ClientConnection:
+    """A socket on the camera, past its login answer and snapshot."""
+    ws = await websockets.connect(url, max_queue=None, compression=None)
+    await ws.send(json.dumps({"token": token}))
+    answer = json.loads(await ws.recv())
+    assert answer.get("authenticated") is True, answer
+    await ws.recv()  # the snapshot
+    return ws
+
+
+async def receive(url: str, token: str, count: int, pipe: Connection) -> None:
+    """Open `count` sockets, say ready, then note when each brightness value arrives."""
+    sockets = [await logged_in(url, token) for _ in range(count)]
+    arrivals: list[list[tuple[int, int]]] = [[] for _ in sockets]
+
+    async def note(ws: websockets.ClientConnection, seen: list[tuple[int, int]]) -> None:
+        async for text in ws:
+            now = time.monotonic_ns()
+            value = json.loads(text).get("brightness")
+            if value is not None:
+                seen.append((value, now))
+
+    tasks = [
+        asyncio.create_task(note(ws, seen)) for ws, seen in zip(sockets, arrivals, strict=True)
+    ]
+    pipe.send("ready")
+    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "stop"
+    for task in tasks:
+        task.cancel()
+    pipe.send(arrivals)
+    for ws in sockets:
+        await ws.close()
+
+
+def receiver_process(url: str, token: str, count: int, pipe: Connection) -> None:
+    asyncio.run(receive(url, token, count, pipe))
+
+
+async def broadcast_latency(url: str, token: str, sockets: int) -> list[float]:
+    """Latencies in ms of WRITES writes, each to every one of `sockets` readers."""
+    procs = min(RECEIVER_PROCS, sockets)
+    pipes, children = [], []
+    context = multiprocessing.get_context("spawn")
+    for index in range(procs):
+        share = sockets // procs + (1 if index < sockets % procs else 0)
+        ours, theirs = context.Pipe()
+        child = context.Process(target=receiver_process, args=(url, token, share, theirs))
+        child.start()
+        pipes.append(ours)
+        children.append(child)
+    loop = asyncio.get_running_loop()
+    for pipe in pipes:
+        assert await loop.run_in_executor(None, pipe.recv) == "ready"
+    sent: dict[int, int] = {}
+    writer = await logged_in(url, token)
+    for i in range(WRITES):
+        value = i % 101  # every write differs from the one before
+        sent[value] = time.monotonic_ns()
+        await writer.send(json.dumps({"brightness": value}))
+        await writer.recv()  # the confirmation: the broadcast is on its way
+        # A pause, so each write meets idle readers rather than the last write's queue.
+        await asyncio.sleep(0.02 + sockets * 0.0004)
+    await writer.close()
+    latencies: list[float] = []
+    for pipe in pipes:
+        pipe.send("stop")
+        arrivals = await loop.run_in_executor(None, pipe.recv)
+        for seen in arrivals:
+            latencies.extend((ns - sent[value]) / 1e6 for value, ns in seen if value in sent)
+    for child in children:
+        child.join(10)
+    return latencies
+
+
+async def writes_per_s(url: str, token: str) -> float:
+    """Writes one socket gets confirmed per second, pipelined."""
+    ws = await logged_in(url, token)
+    started = time.perf_counter()
+
+    async def confirmations() -> None:
+        for _ in range(THROUGHPUT_WRITES):
+            await ws.recv()
+
+    reading = asyncio.create_task(confirmations())
+    for i in range(THROUGHPUT_WRITES):
+        await ws.send(json.dumps({"contrast": i % 101}))
+    await reading
+    elapsed = time.perf_counter() - started
+    await ws.close()
+    return THROUGHPUT_WRITES / elapsed
+
+
+async def rss_growth(server: RelayServer, url: str, token: str, sockets: int) -> float:
+    """MiB the server's RSS grows by with `sockets` logged-in sockets open."""
+    assert server.process is not None
+    before, _ = memory_mib(server.process.pid)
+    held = [await logged_in(url, token) for _ in range(sockets)]
+    after, _ = memory_mib(server.process.pid)
+    for ws in held:
+        await ws.close()
+    return after - before
+
+
+async def prepare(server: RelayServer) -> tuple[str, str]:
+    """The account, its camera and a token; the ws URL of the camera."""
+    await server.add_account(USER, PASSWORD)
+    await server.add_camera(USER, CAMERA)
+    async with httpx.AsyncClient(verify=False) as http:
+        answer = await http.post(
+            f"{server.url}/api/login", json={"username": USER, "password": PASSWORD}
+        )
+    token = answer.json()["token"]
+    url = server.h2c_url.replace("http://", "ws://") + f"/api/v1?device={CAMERA}"
+    return url, token
+
+
+async def measure(server: RelayServer) -> None:
+    url, token = await prepare(server)
+    growth = await rss_growth(server, url, token, 500)
+    for sockets in SOCKET_COUNTS:
+        latencies = await broadcast_latency(url, token, sockets)
+        expected = WRITES * sockets
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        line = f"{sockets:4d} sockets  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
+        line += f"  ({len(latencies)}/{expected} received)"
+        target = TARGET_P99_MS.get(sockets)
+        if target is None:
+            print(f"  {line}")
+        else:
+            met = p99 < target and len(latencies) == expected
+            print(judged(line, f"p99 < {target:g} ms, all received", met))
+    print(f"  one socket: {await writes_per_s(url, token):8.0f} confirmed writes/s")
+    print(
+        judged(f"server RSS growth with 500 sockets {growth:6.1f} MiB", "< 100 MiB", growth < 100)
+    )
+
+
+def main() -> None:
+    print(f"\n== state sync (/api/v1 over ws, {WRITES} writes per socket count)")
+    with tempfile.TemporaryDirectory() as folder:
+        server = RelayServer(Path(folder) / "relay", env=STATE_ENV).start()
+        try:
+            asyncio.run(measure(server))
+        finally:
+            server.stop()

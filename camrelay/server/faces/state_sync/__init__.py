@@ -1,0 +1,23 @@
+"""The state-sync face: a WebSocket at /api/v1 (state-sync-ws-api.txt, CONTRACT §5), wss on
+the TLS port and ws on the h2c port, both HTTP/1.1 upgrades."""
+
+from __future__ import annotations
+
+from quart import Blueprint, websocket
+
+from ....settings import StateSettings
+from ...core.relay import Relay
+from .state_socket import StateSocket
+
+PATH = "/api/v1"
+
+
+def state_sync(relay: Relay, settings: StateSettings) -> Blueprint:
+    """The blueprint of /api/v1."""
+    blueprint = Blueprint("state_sync", __name__)
+
+    @blueprint.websocket(PATH)
+    async def api_v1() -> None:
+        await StateSocket(relay, settings, websocket.remote_addr or "").serve()
+
+    return blueprint
