@@ -90,6 +90,8 @@ async def serve(
     follower = asyncio.create_task(relay.sessions.follow_store(STORE_FOLLOW_S))
     admin = AdminSio(relay, settings.admin_sio)
     state = asyncio.create_task(relay.state.follow())
+    await relay.recording.resume()  # cameras recording when the server stopped go on
+    recording = asyncio.create_task(relay.recording.follow())
 
     async def shutdown() -> None:
         await stop.wait()
@@ -120,6 +122,7 @@ async def serve(
         trimmer.cancel()
         follower.cancel()
         state.cancel()
+        recording.cancel()
         await relay.close()
 
 

@@ -18,11 +18,13 @@ from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
 from .messages import Messages
 from .passwords import Passwords
+from .recording import Recorder
 from .records import Records
 from .sessions import SessionPolicy, Sessions
 from .sign_in import SignIn
 from .stamps import StampSource
 from .state import CameraStates
+from .state_recording import StateRecording
 from .streams import StreamHub
 from .tokens import Tokens
 from .users import Users
@@ -52,10 +54,13 @@ class Relay:
     cameras: Cameras
     sign_in: SignIn
     state: CameraStates
+    recorder: Recorder
+    recording: StateRecording
     connections: ConnectionGate = field(default_factory=ConnectionGate)
 
     async def close(self) -> None:
-        """Flush what is only in memory and close the store."""
+        """Store the recordings' open segments, flush what is only in memory, close the store."""
+        await self.recorder.close()
         await self.state.flush()
         await self.sessions.flush()
         self.records.blobs.close()
@@ -115,6 +120,9 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     gate = ConnectionGate(
         settings.server.max_connections, settings.server.max_connections_per_address
     )
+    state = CameraStates(db, bus, messages, cameras, settings.state.socket_queue)
+    rec = settings.recording
+    recorder = Recorder(streams, records, clock, rec.segment_s, rec.max_segment_bytes)
     return Relay(
         db,
         clock,
@@ -133,6 +141,8 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         tokens,
         cameras,
         SignIn(users, keys, throttle, sessions, tokens),
-        CameraStates(db, bus, messages, cameras, settings.state.socket_queue),
+        state,
+        recorder,
+        StateRecording(db, bus, state, recorder),
         gate,
     )

@@ -17,10 +17,10 @@ from camrelay.server.core.clock import ManualClock
 from camrelay.server.core.recording import OFF, ON, PAUSE, Recorder
 from camrelay.server.core.relay import Relay
 from camrelay.server.core.streams import Producer
+from tests.support.mjpeg import split_mjpeg
 from tests.support.until import until
 
 SEGMENT_S = 5.0
-EOI = b"\xff\xd9"
 
 
 def jpeg(level: int) -> bytes:
@@ -28,18 +28,6 @@ def jpeg(level: int) -> bytes:
     ok, data = cv2.imencode(".jpg", np.full((24, 32, 3), level, np.uint8))
     assert ok
     return data.tobytes()
-
-
-def split_mjpeg(blob: bytes) -> list[np.ndarray]:
-    """The images of an MJPEG record (JPEGs back to back), each decoded."""
-    images, start = [], 0
-    while start < len(blob):
-        end = blob.index(EOI, start) + len(EOI)
-        image = cv2.imdecode(np.frombuffer(blob[start:end], np.uint8), cv2.IMREAD_GRAYSCALE)
-        assert image is not None
-        images.append(image)
-        start = end
-    return images
 
 
 @pytest.fixture
