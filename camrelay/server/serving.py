@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config as HypercornConfig
@@ -79,6 +80,7 @@ async def serve(
     `requests` counts the requests served (for a caller that reports them)."""
     logging.basicConfig(level=settings.server.log_level.upper(), format="%(name)s: %(message)s")
     install_all()  # TransportMismatch on libraries the fixes were not written for
+    _quiet_cancelled_connections(asyncio.get_running_loop())
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)
@@ -124,6 +126,19 @@ async def serve(
         state.cancel()
         recording.cancel()
         await relay.close()
+
+
+def _quiet_cancelled_connections(loop: asyncio.AbstractEventLoop) -> None:
+    """Python 3.11.7's stream callback crashes on a connection task cancelled at shutdown and
+    logs a traceback for it (CPython gh-113538, fixed in 3.11.8): nothing failed, so say
+    nothing; every other loop error is reported as before."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), asyncio.CancelledError):
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
 
 
 def _stop_on_signals() -> asyncio.Event:
