@@ -26,6 +26,7 @@ from .callers import (
 from .cameras_module import CamerasModule
 from .credentials_module import CredentialsModule
 from .dispatch import Dispatcher
+from .fan_out import fan_out
 from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
 from .requests import UNAUTHORIZED, answer_event
@@ -83,8 +84,8 @@ class AdminSio:
         """Begin forwarding bus events and log records (once the server serves)."""
         logging.getLogger().addHandler(self.logs)
         self._tasks = [
-            asyncio.create_task(relay_topics(self.relay.bus, self._emit)),
-            asyncio.create_task(self.logs.pump(self._emit)),
+            asyncio.create_task(relay_topics(self.relay.bus, self._fan_out)),
+            asyncio.create_task(self.logs.pump(self._fan_out)),
             asyncio.create_task(self.slow.run(self.sio.eio)),
         ]
 
@@ -97,8 +98,8 @@ class AdminSio:
             with contextlib.suppress(Exception):
                 await self.sio.disconnect(sid)
 
-    async def _emit(self, event: str, data: dict[str, Any], rooms: list[str]) -> None:
-        await self.sio.emit(event, data, to=rooms)
+    async def _fan_out(self, event: str, data: dict[str, Any], rooms: list[str]) -> None:
+        fan_out(self.sio, event, data, rooms)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token, address = token_of(environ, auth), address_of(environ)
