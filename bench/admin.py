@@ -3,7 +3,9 @@ sockets (latency from the request that publishes the event to its receipt on eac
 request round trips per second on one socket.
 
 The server is a `camrelay serve` subprocess; the sockets are python-socketio AsyncClients over
-WebSocket on the h2c port, in this process. Each event is a viewer asking for a camera that is
+WebSocket on the h2c port, spread over BENCH_ADMIN_PROCESSES (4) processes of their own
+(bench/admin_receivers.py), so the figure is the relay's, not one client process's queue.
+Each event is a viewer asking for a camera that is
 not streaming (output.raw answers 13 at once and the core publishes `camera:demand`), so the
 figure holds the HTTP request, the bus, the face and the Socket.IO send: an upper bound of
 publish → receipt."""
@@ -14,12 +16,12 @@ import asyncio
 import os
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import httpx
 import socketio
 
+from bench.admin_receivers import AdminReceivers
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
 from bench.verdict import judged
@@ -29,6 +31,7 @@ USER, PASSWORD = "benchadmin", "bench-admin-pw"
 EVENTS = int(os.environ.get("BENCH_ADMIN_EVENTS", "50"))
 ROUND_TRIPS = int(os.environ.get("BENCH_ADMIN_ROUND_TRIPS", "2000"))
 SOCKET_COUNTS = (1, 100, 500)
+PROCESSES = int(os.environ.get("BENCH_ADMIN_PROCESSES", "4"))  # the sockets' processes
 TARGET_SOCKETS, TARGET_P99_MS = 100, 20.0
 ADMIN_ENV = {
     **BENCH_ENV,
@@ -36,22 +39,6 @@ ADMIN_ENV = {
     "CAMRELAY_ADMIN_SIO_MAX_SOCKETS_PER_ADDRESS": "1000",
     "CAMRELAY_SERVER_MAX_CONNECTIONS_PER_ADDRESS": "2000",  # every socket is from 127.0.0.1
 }
-
-
-class Receiver:
-    """One admin socket that notes when each `camera:demand` arrives, and how long after the
-    server stamped its `at` (when the face took the event from the bus, before sending it)."""
-
-    def __init__(self) -> None:
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.arrivals: list[float] = []
-        self.since_at: list[float] = []  # ms
-        self.client.on("camera:demand", self._demand)
-
-    async def _demand(self, data: dict[str, str]) -> None:
-        self.arrivals.append(time.perf_counter())
-        at = datetime.fromisoformat(data["at"].replace("Z", "+00:00")).timestamp()
-        self.since_at.append((time.time() - at) * 1000)
 
 
 async def token_of(http: httpx.AsyncClient, url: str) -> str:
@@ -66,37 +53,23 @@ async def shash_of(http: httpx.AsyncClient, url: str) -> str:
     return str(answer["shash"])
 
 
-async def connect_all(url: str, token: str, count: int) -> list[Receiver]:
-    receivers = [Receiver() for _ in range(count)]
-    for start in range(0, count, 50):  # 50 at a time: a burst of 500 handshakes is no figure
-        await asyncio.gather(
-            *(
-                r.client.connect(url, auth={"token": token}, transports=["websocket"])
-                for r in receivers[start : start + 50]
-            )
-        )
-    return receivers
-
-
 async def event_latencies(
     url: str, token: str, shash: str, count: int
 ) -> tuple[list[float], list[float]]:
     """Milliseconds from each triggering request, and from each event's `at`, to each socket's
     receipt."""
-    receivers = await connect_all(url, token, count)
-    latencies: list[float] = []
-    try:
-        async with httpx.AsyncClient(http2=True, timeout=30) as http:
-            params = {"shash": shash, "device": "no-such-camera"}
-            for index in range(EVENTS):
-                sent = time.perf_counter()
-                await http.get(f"{url}/output.raw", params=params)
-                while any(len(r.arrivals) <= index for r in receivers):
-                    await asyncio.sleep(0.001)
-                latencies += [(r.arrivals[index] - sent) * 1000 for r in receivers]
-    finally:
-        await asyncio.gather(*(r.client.disconnect() for r in receivers))
-    return latencies, [ms for r in receivers for ms in r.since_at]
+    receivers = AdminReceivers(url, token, count, PROCESSES)
+    await receivers.ready()
+    sent: list[float] = []
+    async with httpx.AsyncClient(http2=True, timeout=30) as http:
+        params = {"shash": shash, "device": "no-such-camera"}
+        for index in range(EVENTS):
+            sent.append(time.monotonic())
+            await http.get(f"{url}/output.raw", params=params)
+            await receivers.received(index)
+    arrivals = await receivers.arrivals()
+    latencies = [(times[i] - sent[i]) * 1000 for times in arrivals.times for i in range(EVENTS)]
+    return latencies, arrivals.since_at
 
 
 async def round_trips(url: str, token: str) -> float:
@@ -144,7 +117,8 @@ async def measure(server: RelayServer) -> None:
 
 def main() -> None:
     print(
-        f"\n== admin API over Socket.IO (WebSocket, h2c port; {EVENTS} events per row: request"
+        f"\n== admin API over Socket.IO (WebSocket, h2c port, sockets in {PROCESSES} processes;"
+        f" {EVENTS} events per row: request"
         " publishing camera:demand -> receipt on every socket; `at` is stamped when the face"
         " takes the event from the bus, 1 ms resolution)"
     )
