@@ -24,6 +24,7 @@ from ...core.state import Watcher
 from ...core.state_keys import KEYS, judge, judge_reads, refusal, writable_keys
 from ...core.state_outbox import OutboxClosed
 from .camera_choice import CameraRefused, Choice, anonymous_choice, user_choice
+from .login_check import ENDED, Login, current
 from .rate_limit import RateLimit
 
 RATE_CLOSE = (1008, "Rate limit exceeded")
@@ -52,6 +53,7 @@ class StateSocket:
         self.account = websocket.args.get("account", "")
         self.device = websocket.args.get("device", "")
         self.who: Identity | None = None
+        self.login: Login | None = None  # None: anonymous
         self.choice = Choice(None)
         self.watcher: Watcher | None = None
         self.outbox = relay.state.outbox()
@@ -96,7 +98,7 @@ class StateSocket:
         try:
             await self._become(None, await self._anonymous_choice())
             while True:
-                data = await websocket.receive()
+                data = await self._next_message()
                 if not self.rate.allow():
                     if self.rate.exhausted():
                         return RATE_CLOSE
@@ -109,6 +111,33 @@ class StateSocket:
             return 1008, exc.reason
         except OutboxClosed:
             return SHUTDOWN_CLOSE
+
+    async def _next_message(self) -> str | bytes:
+        """The client's next message; meanwhile, and before it is handled, the login is
+        checked again when due."""
+        while True:
+            data: str | bytes | None = None
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.login.due_in() if self.login else None):
+                    data = await websocket.receive()
+            if self.login is not None and self.login.due_in() == 0:
+                await self._recheck(self.login)
+            if data is not None:
+                return data
+
+    async def _recheck(self, login: Login) -> None:
+        """A login that no longer holds leaves the socket anonymous; a changed role or scope
+        takes effect as a new login would (CameraRefused: the camera is now outside it)."""
+        who = await current(self.relay, login)
+        if who == login.who:
+            return
+        if who is None:
+            self.login = None
+            await self.outbox.reply(ENDED)
+            await self._become(None, await self._anonymous_choice())
+            return
+        login.who = who
+        await self._logged_in(who, await user_choice(self.relay, who, self.account, self.device))
 
     async def _handle(self, data: str | bytes) -> None:
         size = len(data.encode(errors="surrogatepass")) if isinstance(data, str) else len(data)
@@ -157,10 +186,17 @@ class StateSocket:
         try:
             who = await self._identify(message)
         except NoSuchUser:
+            self.login = None
             await self.outbox.reply({"authenticated": False, "error": "Invalid credentials"})
             await self._become(None, await self._anonymous_choice())
             return
         choice = await user_choice(self.relay, who, self.account, self.device)
+        token = message.get("token")
+        self.login = Login(who, token if isinstance(token, str) else None)
+        await self._logged_in(who, choice)
+
+    async def _logged_in(self, who: Identity, choice: Choice) -> None:
+        """§5's login answer, then the snapshot of what `who` may read on `choice`."""
         await self.outbox.reply(
             {
                 "authenticated": True,
