@@ -105,5 +105,5 @@ async def test_a_scope_without_its_camera_closes_the_socket(
         await logged_in(sock, user, None)
         await admin.sock.request("update", "users", entity=user[0], payload={"cameras": ["b"]})
         await sock.ws.wait_closed()
-        assert (sock.ws.close_code, sock.ws.close_reason) == (1008, "Camera cam is not in your scope")
-
+        closed = (sock.ws.close_code, sock.ws.close_reason)
+        assert closed == (1008, "Camera cam is not in your scope")
