@@ -107,3 +107,16 @@ async def test_a_scope_without_its_camera_closes_the_socket(
         await sock.ws.wait_closed()
         closed = (sock.ws.close_code, sock.ws.close_reason)
         assert closed == (1008, "Camera cam is not in your scope")
+
+
+async def test_a_revoked_device_key_leaves_the_socket_anonymous(
+    server: RelayServer, admin: Admin
+) -> None:
+    key_id, secret = await server.add_key(admin.account, "cam")
+    async with state_socket(server, device="cam") as sock:
+        await sock.login(username=key_id, password=secret)
+        await sock.ask({"cam2-exists": True}, {"cam2-exists": True, "info": ["cam2-exists"]})
+        revoked = await admin.sock.request("delete", "credentials", entity=key_id)
+        assert revoked["id"] == key_id and revoked["revokedAt"]
+        await sock.expect(ENDED)
+        await sock.ask({"cam2-exists": False}, {"error": "Permission denied", "key": "cam2-exists"})
