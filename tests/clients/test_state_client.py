@@ -68,7 +68,7 @@ async def test_login_gives_the_snapshot_and_set_confirms(
         assert again.state == {**DEFAULTS, "brightness": 90, "fps": 30, "red-gain": 70}
 
 
-async def test_a_token_logs_in_too(
+async def test_a_token_logs_in_too_until_it_is_logged_out(
     url: str, site: dict[str, str], cams: dict[str, str], http: httpx.AsyncClient
 ) -> None:
     user = site["viewer"]
@@ -78,6 +78,12 @@ async def test_a_token_logs_in_too(
     ) as cam:
         assert (cam.identity["user"], cam.identity["role"]) == (user, "viewer")
         assert cam.state == DEFAULTS
+        bearer = {"authorization": f"Bearer {answer.json()['token']}"}
+        assert (await http.post(f"{url}/api/logout", headers=bearer)).status_code == 200
+        await until(lambda: cam.identity == {}, what="the server ended the login")
+        with pytest.raises(StateError) as refused:  # anonymous on a private camera now
+            await cam.get("brightness")
+        assert (refused.value.key, refused.value.error) == ("brightness", "Permission denied")
 
 
 async def test_refused_keys_raise_naming_key_and_rule(
