@@ -141,6 +141,9 @@ class StateSettings(_Section):
     rate_close_after_s: float = Field(default=10.0, gt=0)
     # A larger message answers {"error":"Invalid message"}; the socket stays.
     max_message_bytes: int = Field(default=64 << 10, ge=1024, le=1 << 20)
+    # A socket's login is looked up again this often (sockets of one login share it): a logout,
+    # a password, role or scope change or the user's deletion reaches open sockets within it.
+    login_recheck_s: float = Field(default=1.0, gt=0, le=3600)
 
 
 class Settings(FrozenSettings):

@@ -289,6 +289,9 @@ class StateClient:
     def _logged_in(self, message: dict[str, Any]) -> None:
         login = self._login
         if login is None or login.done():
+            # The server re-judged the login (logged out, role or scope changed): its values
+            # follow as changes.
+            self.identity = message if message.get("authenticated") is True else {}
             return
         if message.get("authenticated") is True:
             # The next values are the snapshot of what this login may read.

@@ -18,6 +18,7 @@ from camrelay.clients.camera import CameraPusher
 from camrelay.clients.progress import Throughput
 from camrelay.clients.relay import RelayClient
 from camrelay.clients.sources import CaptureSource, SyntheticSource, open_source
+from camrelay.clients.state import StateClient, StateError
 from camrelay.clients.viewer import watch
 from tests.support.relay_server import RelayServer, free_port
 from tests.support.until import until
@@ -187,9 +188,19 @@ async def test_push_and_pull_commands(
 async def test_push_applies_the_state_message_and_reports_it(
     server: RelayServer, account: tuple[str, str]
 ) -> None:
+    await server.add_camera(account[0], "statecam")  # a camera: its state socket opens at once
     pusher = start_push(server, account, "statecam")
     try:
-        async with RelayClient(server.url, *account, "phone", verify=False) as phone:
+        async with (
+            RelayClient(server.url, *account, "phone", verify=False) as phone,
+            StateClient(
+                server.url,
+                device="statecam",
+                username=account[0],
+                password=account[1],
+                verify=False,
+            ) as cam,
+        ):
             await wait_streaming(phone, "statecam")
 
             async def brightness() -> float:
@@ -200,8 +211,14 @@ async def test_push_applies_the_state_message_and_reports_it(
                 return float(np.mean([decode(f).mean() for f in frames]))
 
             before = await brightness()
-            state = {"brightness": 90, "cam1-light": True, "pip-mode": "pip", "nonsense": 1}
-            await phone.send("state", target="statecam", params=state)
+            with pytest.raises(StateError) as refused:
+                await cam.set(brightness=90, cam1_light=True, pip_mode="pip", nonsense=1)
+            assert (refused.value.key, refused.value.error) == ("nonsense", "Unknown key")
+            assert refused.value.accepted == {
+                "brightness": 90,
+                "cam1-light": True,
+                "pip-mode": "pip",
+            }
 
             async def brighter() -> float:
                 now = await brightness()
@@ -217,6 +234,11 @@ async def test_push_applies_the_state_message_and_reports_it(
                 return bool(reports)
 
             await until(reported, every=0.1, what="state-report")
+            # The report matches what the relay holds: nothing to broadcast (§5).
+            assert await cam.get("brightness", "cam1-light") == {
+                "brightness": 90,
+                "cam1-light": True,
+            }
     finally:
         pusher.terminate()
         pusher.communicate(timeout=20)

@@ -17,6 +17,8 @@ from websockets.asyncio.client import ClientConnection
 from tests.support.relay_server import RelayServer
 
 WAIT_S = 10.0  # a message that does not come in this long is not coming
+# What a snap's confirmation adds while the camera does not stream.
+NOTHING_TO_SNAP = {"rid": None, "message": "the camera is not streaming: nothing to snap"}
 
 
 def no_verify() -> ssl.SSLContext:

@@ -3,8 +3,6 @@ ws against the real server: login, snapshot, writes, gets, every error, roles an
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 from typing import Any
 
 import httpx
@@ -12,11 +10,11 @@ import pytest
 
 from camrelay.server.core.state_keys import DEFAULTS, KEYS
 from tests.support.relay_server import RelayServer
-from tests.support.state_socket import StateSocket, state_socket
+from tests.support.state_site import make_site, new_cameras
+from tests.support.state_socket import NOTHING_TO_SNAP, StateSocket, state_socket
 
 PUBLIC = ["cam1-exists", "cam2-exists", "main-camera", "resolution", "fps", "record"]
 WRITABLE = [name for name, key in KEYS.items() if key.writable]
-_names = itertools.count(1)
 
 
 def auth(user: str, role: str, permissions: list[str] | None = None) -> dict[str, Any]:
@@ -32,33 +30,14 @@ def public_snapshot() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def site(server: RelayServer) -> dict[str, str]:
-    """One account for the module with users of each role (password: the name reversed, the
-    scoped operator's limited to camera `scoped`); password hashing is slow, so made once."""
-    name = f"state{next(_names)}"
-    users = {"admin": name, "account": name, "password": name[::-1]}
-
-    async def make() -> None:
-        await server.add_account(name, name[::-1])
-        await server.add_camera(name, "scoped")
-        for role in ("operator", "viewer", "scoped"):
-            users[role] = f"{name}-{role}"
-            scope = frozenset({"scoped"}) if role == "scoped" else None
-            await server.add_user(
-                name, users[role], users[role][::-1], role.replace("scoped", "operator"), scope
-            )
-
-    asyncio.run(make())
-    return users
+    """One account for the module with users of each role (see make_site)."""
+    return make_site(server)
 
 
 @pytest.fixture
 async def cams(server: RelayServer, site: dict[str, str]) -> dict[str, str]:
     """A private camera and a public one of the site, new for the test."""
-    n = next(_names)
-    names = {"cam": f"cam{n}", "pub": f"pub{n}"}
-    await server.add_camera(site["account"], names["cam"])
-    await server.add_camera(site["account"], names["pub"], public=True)
-    return names
+    return await new_cameras(server, site)
 
 
 async def log_in(sock: StateSocket, site: dict[str, str], role: str) -> dict[str, Any]:
@@ -119,7 +98,7 @@ async def test_single_and_batch_writes_are_confirmed_and_read_back(
             },
         )
         await sock.ask({"record": "pause_release"}, {"record": "on", "info": ["record"]})
-        await sock.ask({"snap": True}, {"snap": True, "info": ["snap"]})
+        await sock.ask({"snap": True}, {"snap": True, **NOTHING_TO_SNAP, "info": ["snap"]})
         await sock.ask(
             {"get": ["brightness", "contrast", "resolution", "record", "snap"]},
             {

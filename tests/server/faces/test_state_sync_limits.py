@@ -18,7 +18,7 @@ from camrelay.server.core.state_keys import DEFAULTS
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.relay_server import RelayServer
-from tests.support.state_socket import StateSocket, state_socket, state_url
+from tests.support.state_socket import NOTHING_TO_SNAP, StateSocket, state_socket, state_url
 from tests.support.until import until
 
 RATE_LIMITED = {"error": "Rate limit exceeded"}
@@ -161,7 +161,8 @@ async def test_state_survives_a_restart(roomy: RelayServer) -> None:
         await sock.login(username="owner", password="owner-pw")
         written = {"brightness": 33, "record": "pause", "resolution": "320x240", "cam1-light": True}
         await sock.ask(
-            {**written, "snap": True}, {**written, "snap": True, "info": [*written, "snap"]}
+            {**written, "snap": True},
+            {**written, "snap": True, **NOTHING_TO_SNAP, "info": [*written, "snap"]},
         )
     roomy.stop()
     roomy.start()

@@ -3,6 +3,7 @@
 Two tasks per socket: the receiver handles one message at a time, the sender writes the
 socket's outbox to the wire. Everything for the client goes through the outbox, in order, so
 a write's confirmation keeps its place among the broadcasts of other sockets' writes.
+A login that changed (LoginChecks) is applied between two messages, never during one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ...core.state import Watcher
 from ...core.state_keys import KEYS, judge, judge_reads, refusal, writable_keys
 from ...core.state_outbox import OutboxClosed
 from .camera_choice import CameraRefused, Choice, anonymous_choice, user_choice
+from .login_check import ENDED, Login, LoginChecks
 from .rate_limit import RateLimit
 
 RATE_CLOSE = (1008, "Rate limit exceeded")
@@ -45,17 +47,24 @@ def invalid(message: str) -> dict[str, str]:
 class StateSocket:
     """The current Quart WebSocket as one client of one camera's state."""
 
-    def __init__(self, relay: Relay, settings: StateSettings, address: str) -> None:
+    def __init__(
+        self, relay: Relay, settings: StateSettings, checks: LoginChecks, address: str
+    ) -> None:
         self.relay = relay
+        self.checks = checks
         self.settings = settings
         self.address = address
         self.account = websocket.args.get("account", "")
         self.device = websocket.args.get("device", "")
         self.who: Identity | None = None
+        self.login: Login | None = None  # None: anonymous
         self.choice = Choice(None)
         self.watcher: Watcher | None = None
         self.outbox = relay.state.outbox()
         self.rate = RateLimit(settings.rate_per_s, settings.rate_close_after_s)
+        self._turn = asyncio.Lock()  # one message, or one change of login, at a time
+        self._ended: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self._relogins: set[asyncio.Task[None]] = set()
 
     async def serve(self) -> None:
         """Accept, serve until either side ends, close with the reason."""
@@ -63,8 +72,9 @@ class StateSocket:
         receiver = asyncio.create_task(self._receive_all())
         sender = asyncio.create_task(self._send_all())
         try:
-            done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
-            close = SHUTDOWN_CLOSE
+            either: set[asyncio.Future[Any]] = {receiver, sender, self._ended}
+            done, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            close = self._ended.result() if self._ended in done else SHUTDOWN_CLOSE
             if receiver in done and not receiver.cancelled():
                 if receiver.exception() is None:
                     close = receiver.result()
@@ -76,6 +86,9 @@ class StateSocket:
         finally:
             receiver.cancel()
             sender.cancel()
+            for task in self._relogins:
+                task.cancel()
+            self._leave_login()
             self._unwatch()
             self.relay.state.release(self.outbox)
 
@@ -104,11 +117,61 @@ class StateSocket:
                     if self.outbox.has_room():
                         self.outbox.reply_now(RATE_LIMITED)
                     continue
-                await self._handle(data)
+                async with self._turn:
+                    await self._handle(data)
         except CameraRefused as exc:
             return 1008, exc.reason
         except OutboxClosed:
             return SHUTDOWN_CLOSE
+
+    def login_checked(self, found: Identity | None) -> None:
+        """The login checks' look-up of this socket's login: act on a change (LoginChecks)."""
+        if self.login is not None and self.login.now(found) != self.login.who:
+            task = asyncio.create_task(self._relogin(self.login, found))
+            self._relogins.add(task)
+            task.add_done_callback(self._relogins.discard)
+
+    async def _relogin(self, login: Login, found: Identity | None) -> None:
+        """A login that no longer holds leaves the socket anonymous; a changed role or scope
+        takes effect as a new login would, or closes the socket when its camera is outside."""
+        async with self._turn:
+            if self.login is not login:  # the client logged in again meanwhile
+                return
+            try:
+                await self._apply_login(login, found)
+            except CameraRefused as exc:
+                self._end((1008, exc.reason))
+            except OutboxClosed:
+                self._end(SHUTDOWN_CLOSE)
+            except Exception:
+                log.exception("state socket: could not apply a changed login")
+                self._end(INTERNAL_CLOSE)
+
+    async def _apply_login(self, login: Login, found: Identity | None) -> None:
+        who = login.now(found)
+        if who == login.who:
+            return
+        self._leave_login()
+        if who is None:
+            await self.outbox.reply(ENDED)
+            await self._become(None, await self._anonymous_choice())
+            return
+        choice = await user_choice(self.relay, who, self.account, self.device)
+        self._enter_login(Login(who, login.token))
+        await self._logged_in(who, choice)
+
+    def _enter_login(self, login: Login) -> None:
+        self.login = login
+        self.checks.add(login, self)
+
+    def _leave_login(self) -> None:
+        if self.login is not None:
+            self.checks.discard(self.login, self)
+            self.login = None
+
+    def _end(self, close: tuple[int, str]) -> None:
+        if not self._ended.done():
+            self._ended.set_result(close)
 
     async def _handle(self, data: str | bytes) -> None:
         size = len(data.encode(errors="surrogatepass")) if isinstance(data, str) else len(data)
@@ -157,10 +220,18 @@ class StateSocket:
         try:
             who = await self._identify(message)
         except NoSuchUser:
+            self._leave_login()
             await self.outbox.reply({"authenticated": False, "error": "Invalid credentials"})
             await self._become(None, await self._anonymous_choice())
             return
         choice = await user_choice(self.relay, who, self.account, self.device)
+        token = message.get("token")
+        self._leave_login()
+        self._enter_login(Login(who, token if isinstance(token, str) else None))
+        await self._logged_in(who, choice)
+
+    async def _logged_in(self, who: Identity, choice: Choice) -> None:
+        """§5's login answer, then the snapshot of what `who` may read on `choice`."""
         await self.outbox.reply(
             {
                 "authenticated": True,
