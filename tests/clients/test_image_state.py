@@ -16,9 +16,10 @@ from camrelay.clients.sources import SyntheticSource, encode_jpeg
 
 @pytest.fixture(scope="module")
 def scene() -> np.ndarray:
-    """One frame of the synthetic camera at a fixed moment: its objects move with the clock, and
-    a frame of whatever moment the test ran at made the figures below vary from run to run."""
-    with mock.patch("camrelay.clients.sources.time.monotonic", return_value=10.0):
+    """One frame of the synthetic camera at a fixed moment, with its circle and its bar in view:
+    they move with the clock, and a frame of whatever moment the test ran at made the figures
+    below vary from run to run."""
+    with mock.patch("camrelay.clients.sources.time.monotonic", return_value=2.0):
         return SyntheticSource(320, 240).read()
 
 
