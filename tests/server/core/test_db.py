@@ -13,7 +13,7 @@ from camrelay.server.core.relay import Relay
 
 async def test_migrations_set_the_user_version(relay: Relay) -> None:
     row = await relay.db.fetchone("PRAGMA user_version")
-    assert row[0] == migration_scripts()[-1][0] == 4
+    assert row[0] == migration_scripts()[-1][0] == 5
     await relay.db.migrate()  # a second run changes nothing
     tables = {
         r[0] for r in await relay.db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
