@@ -12,6 +12,7 @@ import pytest
 from tests.support.api import Api, Device
 from tests.support.footage import real_footage, write_video
 from tests.support.relay_server import RelayServer
+from tests.support.state_site import make_site, new_cameras
 
 _names = itertools.count(1)
 
@@ -67,3 +68,16 @@ def footage_file() -> Path:
 def video_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small video made for the run, for tests that need a video file but not real footage."""
     return write_video(tmp_path_factory.mktemp("video") / "moving-square.avi")
+
+
+@pytest.fixture(scope="module")
+def site(server: RelayServer) -> dict[str, str]:
+    """One account for the module with users of each role, for the camera-state tests (see
+    make_site)."""
+    return make_site(server)
+
+
+@pytest.fixture
+async def cams(server: RelayServer, site: dict[str, str]) -> dict[str, str]:
+    """A private camera and a public one of the site, new for the test."""
+    return await new_cameras(server, site)

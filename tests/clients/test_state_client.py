@@ -14,23 +14,10 @@ from camrelay.clients import state as state_module
 from camrelay.clients.state import LoginFailed, StateClient, StateClosed, StateError, state_url
 from camrelay.server.core.state_keys import DEFAULTS, KEYS
 from tests.support.relay_server import RelayServer
-from tests.support.state_site import make_site, new_cameras
 from tests.support.state_socket import NOTHING_TO_SNAP
 from tests.support.until import until
 
 WAIT_S = 10.0  # a change that does not come in this long is not coming
-
-
-@pytest.fixture(scope="module")
-def site(server: RelayServer) -> dict[str, str]:
-    """One account for the module with users of each role (see make_site)."""
-    return make_site(server)
-
-
-@pytest.fixture
-async def cams(server: RelayServer, site: dict[str, str]) -> dict[str, str]:
-    """A private camera and a public one of the site, new for the test."""
-    return await new_cameras(server, site)
 
 
 @pytest.fixture(params=[True, False], ids=["wss", "ws"])

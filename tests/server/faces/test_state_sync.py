@@ -10,7 +10,6 @@ import pytest
 
 from camrelay.server.core.state_keys import DEFAULTS, KEYS
 from tests.support.relay_server import RelayServer
-from tests.support.state_site import make_site, new_cameras
 from tests.support.state_socket import NOTHING_TO_SNAP, StateSocket, state_socket
 
 PUBLIC = ["cam1-exists", "cam2-exists", "main-camera", "resolution", "fps", "record"]
@@ -26,18 +25,6 @@ def auth(user: str, role: str, permissions: list[str] | None = None) -> dict[str
 
 def public_snapshot() -> dict[str, Any]:
     return {name: DEFAULTS[name] for name in PUBLIC}
-
-
-@pytest.fixture(scope="module")
-def site(server: RelayServer) -> dict[str, str]:
-    """One account for the module with users of each role (see make_site)."""
-    return make_site(server)
-
-
-@pytest.fixture
-async def cams(server: RelayServer, site: dict[str, str]) -> dict[str, str]:
-    """A private camera and a public one of the site, new for the test."""
-    return await new_cameras(server, site)
 
 
 async def log_in(sock: StateSocket, site: dict[str, str], role: str) -> dict[str, Any]:
