@@ -139,7 +139,7 @@ class DeviceKeys:
             raise NoSuchKey()
         await self._used(key, now)
         self._bus.publish(KeyUsed(key.account_id, key.device, key.id, first=key.uses == 0))
-        return key_identity(key, row[9])
+        return key_identity(key.account_id, row[9], key.id, key.device, key.expires)
 
     async def _used(self, key: KeyInfo, now: float) -> None:
         async def count(conn: aiosqlite.Connection) -> None:
@@ -164,14 +164,10 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def key_identity(key: KeyInfo, account: str) -> Identity:
+def key_identity(
+    account_id: int, account: str, key_id: str, device: str, expires: float | None
+) -> Identity:
     """What a session opened with the key may do: its own device, until the key expires."""
     return Identity(
-        key.account_id,
-        account,
-        key.id,
-        Role.DEVICE,
-        frozenset({key.device}),
-        key_id=key.id,
-        until=key.expires,
+        account_id, account, key_id, Role.DEVICE, frozenset({device}), key_id=key_id, until=expires
     )

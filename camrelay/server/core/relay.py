@@ -143,6 +143,6 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         SignIn(users, keys, throttle, sessions, tokens),
         state,
         recorder,
-        StateRecording(db, bus, state, recorder),
+        StateRecording(bus, state, recorder),
         gate,
     )

@@ -26,6 +26,7 @@ from .account_config import AccountConfig
 from .bus import Bus, SessionEnded, SessionOpened
 from .clock import Clock
 from .db import Database
+from .device_keys import key_identity
 from .identity import Identity, Role
 
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
@@ -321,16 +322,7 @@ def _identity_of(row: Any) -> Identity | None:
     """The identity a stored session was opened with: its user's or its device key's."""
     account_id, account = int(row[1]), str(row[8])
     if row[14] is not None:
-        device = str(row[15])
-        return Identity(
-            account_id,
-            account,
-            str(row[14]),
-            Role.DEVICE,
-            frozenset({device}),
-            key_id=str(row[14]),
-            until=row[16],
-        )
+        return key_identity(account_id, account, str(row[14]), str(row[15]), row[16])
     if row[9] is None:
         return None  # neither a user nor a key holds it: it cannot be used
     cameras = None if row[12] is None else frozenset(json.loads(str(row[12])))

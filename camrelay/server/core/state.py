@@ -76,6 +76,14 @@ class CameraStates:
         self._stored = Pending(self._store, "store the state")
         self._told = Pending(self._tell, "queue the state message")
 
+    async def recording(self) -> list[Camera]:
+        """The cameras whose stored `record` is on (to resume after a restart)."""
+        rows = await self._db.fetchall(
+            "SELECT account_id, device FROM camera_state WHERE key='record' AND value=?",
+            (json.dumps("on"),),
+        )
+        return [(row[0], row[1]) for row in rows]
+
     async def values(self, camera: Camera) -> dict[str, Value]:
         """Every key's current value (loaded from the store on first use)."""
         if camera not in self._values:

@@ -9,7 +9,6 @@ from typing import Any
 from camrelay.protocol.errors import NoChannel
 
 from .bus import Bus, StateChanged
-from .db import Database
 from .recording import Recorder
 from .state import CameraStates
 
@@ -20,19 +19,15 @@ ON, PAUSE, OFF = "on", "pause", "off"
 class StateRecording:
     """Follows the stored `record` key of every camera and answers `snap`."""
 
-    def __init__(self, db: Database, bus: Bus, state: CameraStates, recorder: Recorder) -> None:
-        self._db = db
+    def __init__(self, bus: Bus, state: CameraStates, recorder: Recorder) -> None:
         self._bus = bus
+        self._state = state
         self._recorder = recorder
         state.on_snap = self.snap
 
     async def resume(self) -> None:
         """Start recording every camera whose `record` was on when the server stopped."""
-        rows = await self._db.fetchall(
-            "SELECT account_id, device FROM camera_state WHERE key='record' AND value=?",
-            ('"on"',),
-        )
-        for account_id, device in rows:
+        for account_id, device in await self._state.recording():
             await self._recorder.start(account_id, device)
 
     async def follow(self) -> None:
