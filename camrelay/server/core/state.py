@@ -25,7 +25,7 @@ from .db import Database
 from .identity import Identity
 from .messages import Messages, NewMessage
 from .state_keys import DEFAULTS, KEYS, REPORTABLE, InvalidValue, Value, may_read
-from .state_outbox import Outbox
+from .state_outbox import Outbox, encoded
 from .state_pending import Pending
 
 STATE_MSG = "state"  # the relay to the camera: keys to apply
@@ -34,6 +34,7 @@ RELAY_SENDER = "camrelay"  # the sender of the relay's own messages
 LIVE_KEYS = frozenset({"cam1-exists"})  # follow what happens now; never stored
 Camera = tuple[int, str]  # (account id, device)
 SnapHook = Callable[[int, str], Awaitable[dict[str, Any]]]
+Encodings = dict[frozenset[str], tuple[dict[str, Value], str]]  # readable keys -> view, JSON
 log = logging.getLogger(__name__)
 
 
@@ -48,11 +49,17 @@ class Watcher:
         self.outbox = outbox
         self.reads = frozenset(name for name, key in KEYS.items() if may_read(who, key))
 
-    def offer(self, changes: dict[str, Value]) -> None:
-        """Queue the changes this watcher may read."""
-        visible = {k: v for k, v in changes.items() if k in self.reads}
+    def offer(self, changes: dict[str, Value], seen: Encodings | None = None) -> None:
+        """Queue the changes this watcher may read; `seen` keeps each filtered view's JSON for
+        the other watchers of one broadcast, so it is encoded once per set of readable keys."""
+        if seen is None:
+            seen = {}
+        if self.reads not in seen:
+            visible = {k: v for k, v in changes.items() if k in self.reads}
+            seen[self.reads] = (visible, encoded(visible) if visible else "")
+        visible, text = seen[self.reads]
         if visible:
-            self.outbox.change(visible)
+            self.outbox.change(visible, text)
 
 
 class CameraStates:
@@ -72,6 +79,7 @@ class CameraStates:
         self.on_snap: SnapHook | None = None  # the relay's snapshot taker, once there is one
         self.reports_refused = 0  # report entries that were not valid values of known keys
         self._merged_gone = 0  # merges counted by outboxes already released
+        self._direct_gone = 0  # direct sends counted by outboxes already released
         # The store and the camera's queue are written behind the broadcasts, merged.
         self._stored = Pending(self._store, "store the state")
         self._told = Pending(self._tell, "queue the state message")
@@ -105,6 +113,7 @@ class CameraStates:
         box.close()
         if self._outboxes.pop(box, 0) is None:
             self._merged_gone += box.merged
+            self._direct_gone += box.sent_direct
 
     @property
     def sockets(self) -> int:
@@ -115,6 +124,11 @@ class CameraStates:
     def merged_total(self) -> int:
         """Changes folded into newer ones for sockets that fell behind, since start (metrics)."""
         return self._merged_gone + sum(box.merged for box in self._outboxes)
+
+    @property
+    def sent_direct_total(self) -> int:
+        """Messages written by a connection's direct writer, skipping the sender, since start."""
+        return self._direct_gone + sum(box.sent_direct for box in self._outboxes)
 
     def close_all(self) -> None:
         """End every socket's outbox (the server stops)."""
@@ -176,9 +190,10 @@ class CameraStates:
         changed = {k: v for k, v in accepted.items() if not KEYS[k].trigger and values.get(k) != v}
         values.update(changed)
         if changed:
+            seen: Encodings = {}
             for watcher in self._watchers.get(camera, ()):
                 if watcher is not origin:
-                    watcher.offer(changed)
+                    watcher.offer(changed, seen)
         announced = {**changed, **{k: v for k, v in accepted.items() if KEYS[k].trigger}}
         if announced:
             self._bus.publish(StateChanged(*camera, tuple(announced.items()), source))

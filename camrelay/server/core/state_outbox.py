@@ -6,15 +6,27 @@ costs a bounded amount of memory and still converges to the current state once i
 Replies to the socket's own requests are never merged; the socket's reader waits for room when
 `capacity // 4` of them wait, so a client that does not read its answers slows only itself.
 Merging only adjacent changes keeps every reply in its place among the changes.
+
+A socket may give its outbox a `direct` writer (the connection's own, see
+transport/ws_direct_send): while nothing waits in the outbox, a message goes to the wire at
+once, encoded once per broadcast by the caller, instead of waking the socket's sender.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 Message = dict[str, Any]
+Direct = Callable[[str], bool]  # writes one text message now, or answers False
+
+
+def encoded(message: Message) -> str:
+    """A message as the socket sends it: compact JSON."""
+    return json.dumps(message, separators=(",", ":"))
 
 
 class OutboxClosed(Exception):
@@ -29,21 +41,24 @@ class Outbox:
             raise ValueError("an outbox holds at least 8 messages")
         self.capacity = capacity
         self.reply_room = capacity // 4  # below capacity / 2: an adjacent pair always exists
-        self._items: deque[tuple[bool, Message]] = deque()  # (is a change, message)
+        # (is a change, message, its JSON if already encoded)
+        self._items: deque[tuple[bool, Message, str | None]] = deque()
         self._replies = 0
         self._ready = asyncio.Event()
         self._room = asyncio.Event()
         self.merged = 0  # changes folded into a newer one because the socket fell behind
         self.closed = False
+        self.direct: Direct | None = None
+        self.sent_direct = 0  # messages that went to the wire without the sender (metrics)
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def change(self, values: Message) -> None:
-        """Queue a broadcast; never waits."""
-        if self.closed:
+    def change(self, values: Message, text: str | None = None) -> None:
+        """Queue a broadcast (`text`: its JSON, when the caller encoded it); never waits."""
+        if self.closed or self._sent(values, text):
             return
-        self._items.append((True, values))
+        self._items.append((True, values, text))
         if len(self._items) > self.capacity:
             self._merge_oldest()
         self._ready.set()
@@ -63,10 +78,10 @@ class Outbox:
     def reply_now(self, message: Message) -> None:
         """Queue an answer at once, after `room()` (a write's confirmation must take its place
         among the changes at the moment the write is applied)."""
-        if self.closed:
+        if self.closed or self._sent(message, None):
             return
         self._replies += 1
-        self._items.append((False, message))
+        self._items.append((False, message, None))
         self._ready.set()
 
     async def reply(self, message: Message) -> None:
@@ -76,16 +91,33 @@ class Outbox:
 
     async def next(self) -> Message:
         """The oldest message; OutboxClosed once closed."""
+        return (await self._take())[0]
+
+    async def next_text(self) -> str:
+        """The oldest message as JSON text; OutboxClosed once closed."""
+        message, text = await self._take()
+        return encoded(message) if text is None else text
+
+    def _sent(self, message: Message, text: str | None) -> bool:
+        """Written at once by the direct writer: only when nothing waits before it."""
+        if self.direct is None or self._items:
+            return False
+        if not self.direct(encoded(message) if text is None else text):
+            return False
+        self.sent_direct += 1
+        return True
+
+    async def _take(self) -> tuple[Message, str | None]:
         while not self._items:
             if self.closed:
                 raise OutboxClosed
             self._ready.clear()
             await self._ready.wait()
-        is_change, message = self._items.popleft()
+        is_change, message, text = self._items.popleft()
         if not is_change:
             self._replies -= 1
             self._room.set()
-        return message
+        return message, text
 
     def close(self) -> None:
         """Stop: waiting senders and readers end with OutboxClosed."""
@@ -97,9 +129,9 @@ class Outbox:
     def _merge_oldest(self) -> None:
         items = self._items
         for index in range(len(items) - 1):
-            (first_change, older), (second_change, newer) = items[index], items[index + 1]
+            (first_change, older, _), (second_change, newer, _) = items[index], items[index + 1]
             if first_change and second_change:
-                items[index + 1] = (True, {**older, **newer})
+                items[index + 1] = (True, {**older, **newer}, None)
                 del items[index]
                 self.merged += 1
                 return

@@ -81,6 +81,11 @@ class RelayCollector(Collector):
             "State changes merged into newer ones for sockets that fell behind.",
             relay.state.merged_total,
         )
+        yield _counter(
+            "camrelay_state_sent_direct",
+            "State messages written straight to an idle socket's connection.",
+            relay.state.sent_direct_total,
+        )
         yield from self._connections()
         yield from self._logins()
         yield from self._hub_totals()

@@ -28,6 +28,7 @@ FIXES = (
     "tcp_peer_close",
     "tcp_write_batch",
     "tls_shutdown",
+    "ws_direct_send",
 )
 UPDATE_HINT = "install the pinned versions (pip install -e .) or update camrelay/server/transport"
 

@@ -32,19 +32,25 @@ def _write_out(server: TCPServer) -> None:
             pass  # the connection is gone; its reader sees that and closes it
 
 
+def queue_write(server: TCPServer, data: bytes) -> None:
+    """Join `data` to what the connection writes at the end of this turn of the loop (at once
+    past WRITE_NOW bytes waiting); never waits."""
+    pending: list[bytes] | None = server.__dict__.get(_OUT)
+    if pending is None:
+        pending = server.__dict__[_OUT] = [data]
+        asyncio.get_running_loop().call_soon(_write_out, server)
+    else:
+        pending.append(data)
+    if sum(map(len, pending)) > WRITE_NOW:
+        _write_out(server)
+
+
 def _patch_protocol_send(original: Callable[[TCPServer, Event], Awaitable[None]]) -> Any:
     async def protocol_send(self: TCPServer, event: Event) -> None:
         if not isinstance(event, RawData):
             await original(self, event)
             return
-        pending: list[bytes] | None = self.__dict__.get(_OUT)
-        if pending is None:
-            pending = self.__dict__[_OUT] = [event.data]
-            asyncio.get_running_loop().call_soon(_write_out, self)
-        else:
-            pending.append(event.data)
-        if sum(map(len, pending)) > WRITE_NOW:
-            _write_out(self)
+        queue_write(self, event.data)
         try:
             await self.writer.drain()
         except (ConnectionError, RuntimeError):

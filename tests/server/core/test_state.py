@@ -249,3 +249,34 @@ async def test_a_reader_waits_for_room_when_its_replies_are_not_read() -> None:
     box.close()
     with pytest.raises(OutboxClosed):
         await box.next()
+
+
+async def test_an_idle_outbox_writes_directly_and_a_refused_write_keeps_the_order() -> None:
+    box = Outbox(8)
+    wire: list[str] = []
+    open_ = [True]
+
+    def direct(text: str) -> bool:
+        if open_[0]:
+            wire.append(text)
+        return open_[0]
+
+    box.direct = direct
+    box.change({"brightness": 1}, '{"brightness":1}')
+    box.reply_now({"info": ["fps"], "fps": 2})
+    assert (wire, len(box), box.sent_direct) == (
+        ['{"brightness":1}', '{"info":["fps"],"fps":2}'],
+        0,
+        2,
+    )
+    open_[0] = False  # the connection backs up: the outbox keeps the message
+    box.change({"brightness": 3})
+    open_[0] = True  # writable again, but a message waits: the next one queues behind it
+    box.change({"brightness": 4}, '{"brightness":4}')
+    assert len(box) == 2 and len(wire) == 2
+    assert [await box.next_text(), await box.next_text()] == [
+        '{"brightness":3}',
+        '{"brightness":4}',
+    ]
+    box.change({"brightness": 5})
+    assert wire[-1] == '{"brightness":5}' and box.sent_direct == 3

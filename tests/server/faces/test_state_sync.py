@@ -9,10 +9,12 @@ import httpx
 import pytest
 
 from camrelay.server.core.state_keys import DEFAULTS, KEYS
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import NOTHING_TO_SNAP, StateSocket, state_socket
 
 PUBLIC = ["cam1-exists", "cam2-exists", "main-camera", "resolution", "fps", "record"]
+DIRECT = "camrelay_state_sent_direct_total"
 WRITABLE = [name for name, key in KEYS.items() if key.writable]
 
 
@@ -247,6 +249,7 @@ async def test_a_change_reaches_exactly_the_other_sockets_that_may_read_it_once(
         await log_in(viewer, site, "viewer")
         await anonymous.expect(public_snapshot())
         await log_in(elsewhere, site, "admin")
+        direct = await metric(server.url, DIRECT)
         await writer.ask(
             {"brightness": 81, "fps": 31, "zoom": 1},
             {"brightness": 81, "fps": 31, "info": ["brightness", "fps"]},
@@ -254,6 +257,8 @@ async def test_a_change_reaches_exactly_the_other_sockets_that_may_read_it_once(
         )
         await viewer.expect({"brightness": 81, "fps": 31})
         await anonymous.expect({"fps": 31})
+        # Idle sockets over HTTP/1.1 (wss and ws) got theirs from the connection's direct writer.
+        assert await metric(server.url, DIRECT) >= direct + 2
         await writer.ask({"fps": 31}, {"fps": 31, "info": ["fps"]})  # unchanged: no broadcast
         for sock in (writer, viewer, anonymous):
             await sock.settled()

@@ -24,6 +24,7 @@ from ...core.relay import Relay
 from ...core.state import Watcher
 from ...core.state_keys import KEYS, judge, judge_reads, refusal, writable_keys
 from ...core.state_outbox import OutboxClosed
+from ...transport.ws_direct_send import SEND_TEXT
 from .camera_choice import CameraRefused, Choice, anonymous_choice, user_choice
 from .login_check import ENDED, Login, LoginChecks
 from .rate_limit import RateLimit
@@ -97,10 +98,11 @@ class StateSocket:
         # waits when empty); its inner send skips that, a tenth of a broadcast's cost.
         wrapper = websocket._get_current_object()  # type: ignore[attr-defined]
         send = getattr(wrapper, "_send", None) or wrapper.send
+        # While the outbox is empty, messages skip this task: the connection's direct writer.
+        self.outbox.direct = websocket.scope["extensions"].get(SEND_TEXT)
         try:
             while True:
-                message = await self.outbox.next()
-                await send(json.dumps(message, separators=(",", ":")))
+                await send(await self.outbox.next_text())
         except OutboxClosed:
             return
 
