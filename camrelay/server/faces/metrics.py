@@ -21,6 +21,7 @@ from camrelay.protocol.errors import RelayError
 from ..core.relay import Relay
 from ..request_count import RequestCount
 from ..transport.tcp_peer_close import live_connections
+from ..transport.ws_direct_send import sent_direct
 
 Metric = CounterMetricFamily | GaugeMetricFamily
 STREAM_LABELS = ["account_id", "device"]
@@ -85,6 +86,11 @@ class RelayCollector(Collector):
             "camrelay_state_sent_direct",
             "State messages written straight to an idle socket's connection.",
             relay.state.sent_direct_total,
+        )
+        yield _counter(
+            "camrelay_websocket_sent_direct",
+            "WebSocket messages (state sync, Socket.IO) written straight to their connection.",
+            sent_direct(),
         )
         yield from self._connections()
         yield from self._logins()

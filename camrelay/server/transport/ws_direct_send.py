@@ -25,6 +25,12 @@ from .tcp_write_batch import WRITE_NOW, queue_write
 REPLACES = ((WSStream, "_accept"),)
 SEND_TEXT = "camrelay.websocket.send_text"  # the scope extension: (text) -> bool
 TEXT_FIN = 0x81  # FIN + opcode 1; a server's frames are not masked (RFC 6455 §5.1)
+_sent = [0]  # messages written directly, since start
+
+
+def sent_direct() -> int:
+    """WebSocket messages written straight to their connection since start (metrics)."""
+    return _sent[0]
 
 
 def frame(payload: bytes) -> bytes:
@@ -49,6 +55,7 @@ def _sender(stream: WSStream, server: TCPServer) -> Callable[[str], bool]:
         if transport.is_closing() or transport.get_write_buffer_size() > WRITE_NOW:
             return False
         queue_write(server, frame(text.encode()))
+        _sent[0] += 1
         return True
 
     return send_text
@@ -60,7 +67,7 @@ def _patch_accept(original: Callable[[WSStream, Any], Awaitable[None]]) -> Any:
         protocol = getattr(self.send, "__self__", None)
         server = getattr(getattr(protocol, "send", None), "__self__", None)
         if isinstance(protocol, H11Protocol) and isinstance(server, TCPServer):
-            self.scope["extensions"][SEND_TEXT] = _sender(self, server)  # type: ignore[index]
+            self.scope["extensions"][SEND_TEXT] = _sender(self, server)  # type: ignore[index, assignment]
 
     return _accept
 

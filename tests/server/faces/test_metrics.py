@@ -19,6 +19,7 @@ RELAY_METRICS = {
     "camrelay_state_sockets",
     "camrelay_state_merged_total",
     "camrelay_state_sent_direct_total",
+    "camrelay_websocket_sent_direct_total",
     "camrelay_connections_open",
     "camrelay_connection_tasks",
     "camrelay_connections_refused_total",

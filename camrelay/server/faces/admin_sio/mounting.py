@@ -25,6 +25,7 @@ from .callers import (
 )
 from .cameras_module import CamerasModule
 from .credentials_module import CredentialsModule
+from .direct_socket import use_direct_sockets
 from .dispatch import Dispatcher
 from .fan_out import fan_out
 from .log_stream import LogStream
@@ -55,6 +56,7 @@ class AdminSio:
             logger=False,
             engineio_logger=False,
         )
+        use_direct_sockets(self.sio.eio)
         self.callers: dict[str, Caller] = {}
         self.counts = SocketCounts(
             settings.max_sockets_per_account, settings.max_sockets_per_address

@@ -99,7 +99,7 @@ class StateSocket:
         wrapper = websocket._get_current_object()  # type: ignore[attr-defined]
         send = getattr(wrapper, "_send", None) or wrapper.send
         # While the outbox is empty, messages skip this task: the connection's direct writer.
-        self.outbox.direct = websocket.scope["extensions"].get(SEND_TEXT)
+        self.outbox.direct = (websocket.scope.get("extensions") or {}).get(SEND_TEXT)  # type: ignore[assignment]
         try:
             while True:
                 await send(await self.outbox.next_text())

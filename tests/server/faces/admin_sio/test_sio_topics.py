@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tests.support.admin_socket import Admin, AdminSocket, add_user, log_in, new_admin, open_socket
+from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -28,6 +29,7 @@ IN_ORDER = [
     "credentials:unauthenticated",
 ]
 WILDCARDS = ("camrelay:*", "nestmtx:*")
+DIRECT = "camrelay_websocket_sent_direct_total"
 
 
 @contextmanager
@@ -85,6 +87,7 @@ def assert_four_names(sock: AdminSocket) -> None:
 async def test_a_camera_and_a_viewer_in_events(server: RelayServer, admin: Admin) -> None:
     other = await new_admin(server)
     inside, outside = await _scoped_viewers(server, admin)
+    direct = await metric(server.url, DIRECT)
     key = await admin.sock.request("create", "credentials", payload={"device": CAMERA})
     try:
         with pushing(server, key["id"], key["secret"]):
@@ -101,6 +104,8 @@ async def test_a_camera_and_a_viewer_in_events(server: RelayServer, admin: Admin
         # The four names of one event are four packets: the last one may still be on its way.
         await until(lambda: len(admin.sock.named("nestmtx:*")) == len(topics(admin.sock)))
         assert_four_names(admin.sock)
+        # Over WebSocket (HTTP/1.1) each packet went straight to its connection.
+        assert await metric(server.url, DIRECT) >= direct + len(admin.sock.events)
         await until(lambda: "camera:notReady" in topics(inside))
         assert in_order(topics(inside), IN_ORDER[1:7])
         assert topics(outside) == [] and topics(other.sock) == []
