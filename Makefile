@@ -33,6 +33,8 @@ $(STAMP): pyproject.toml
 .PHONY: tools bench-tools
 tools:
 	@curl --version 2>/dev/null | grep -q HTTP2 || sh scripts/apt-install.sh curl
+	@# Debian's Chromium runs the web page's tests (Playwright drives it; never `playwright install`).
+	@test -x /usr/bin/chromium || sh scripts/apt-install.sh chromium
 
 # The official socket.io-client (tests/js) is a test peer of the admin API; node runs it.
 # The JavaScript test clients (socket.io-client, ws), installed again when their lock changes.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import admin, alarm, core_api, counter, hostile, state, streams
+from bench import admin, alarm, core_api, counter, hostile, state, streams, web
 
 PARTS = {
     "core": core_api.main,
@@ -14,6 +14,7 @@ PARTS = {
     "hostile": hostile.main,
     "admin": admin.main,
     "state": state.main,
+    "web": web.main,
 }
 
 

@@ -14,6 +14,8 @@ from .faces.core_api.streams_api import UPLOAD_PATHS
 from .faces.metrics import metrics_face
 from .faces.state_sync import state_sync
 from .faces.web.auth_api import auth_api
+from .faces.web.page import page
+from .faces.web.session_api import session_api
 from .request_count import RequestCount
 
 
@@ -36,6 +38,8 @@ def create_app(
     app.register_blueprint(api.blueprint)
     app.register_blueprint(metrics_face(relay, requests))
     app.register_blueprint(auth_api(relay))
+    app.register_blueprint(session_api(relay))
+    app.register_blueprint(page())
     app.register_blueprint(state_sync(relay, settings.state))
     # An upload's body is pulled as the relay takes it, not buffered by Quart without bound.
     pulled = PulledBodies(app.asgi_app, UPLOAD_PATHS)

@@ -30,6 +30,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# How long a server may take to start: longer on a loaded machine (CAMRELAY_TEST_START_S).
+START_S = float(os.environ.get("CAMRELAY_TEST_START_S", "30"))
 LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
 TEST_ENV = {
     # Every test client is 127.0.0.1: keep the failed-login slow-down short by default.
@@ -55,7 +57,7 @@ class RelayServer:
     def log_path(self) -> Path:
         return self.data_dir / "server.log"
 
-    def start(self, timeout: float = 30.0) -> RelayServer:
+    def start(self, timeout: float = START_S) -> RelayServer:
         """Start the process and wait until it prints both URLs."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")

@@ -45,6 +45,12 @@ class SignIn:
             (device,) = who.cameras
         return await self._sessions.open(who, device, meta, address)
 
+    async def open_for_token(self, token: str, device: str, address: str) -> Session:
+        """A core-API session for a §4 token's user (the web page's tab): the user's role and
+        scope, as authorize would give it; NoSuchUser after the slow-down for a bad token."""
+        who = await self.identify_token(token, address)
+        return await self._sessions.open(who, device, "web page", address)
+
     async def identify(self, name: str, password: str, address: str) -> Identity:
         """A user or a device key by name and password; NoSuchUser after the slow-down."""
         async with self._throttle.turn(address, name):
