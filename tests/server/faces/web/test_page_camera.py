@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.support.browser import log_in, shot_mean, tab, wait_frames
-from tests.support.pushing import roomy_caps, start_pusher
+from tests.support.pushing import roomy_caps, start_pusher, wait_streaming
 from tests.support.relay_server import RelayServer, free_port
 
 ACCOUNT, PASSWORD, CAMERA = "yard", "yard-pw", "gate"
@@ -38,6 +38,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     roomy_caps(server, ACCOUNT, PASSWORD)
     pusher = start_pusher(server, ACCOUNT, PASSWORD, CAMERA, "320x240", 10)
     try:
+        wait_streaming(server, ACCOUNT, PASSWORD, CAMERA)
         yield Scene(server, pusher)
     finally:
         pusher.terminate()
@@ -53,9 +54,12 @@ def test_the_grid_shows_the_camera_live(browser: Browser, scene: Scene) -> None:
     with tab(browser, scene.server.url + "/") as page:
         log_in(page, ACCOUNT, PASSWORD)
         tile = page.locator(f"li.tile[data-camera={CAMERA}]")
-        tile.locator("text=streaming").wait_for()
         wait_frames(page, 1, f"li[data-camera={CAMERA}] canvas")
-        assert "viewers" in tile.locator(".facts").inner_text()
+        page.wait_for_function(
+            "(sel) => document.querySelector(sel).innerText.includes('viewers')",
+            arg=f"li[data-camera={CAMERA}] .facts",
+        )
+        assert tile.locator(".facts").inner_text().startswith("online\nstreaming\n")
         tile.locator("a").click()
         page.wait_for_url(f"**/#/camera/{CAMERA}")
         assert page.locator(f"li[data-camera={CAMERA}]").count() == 0  # the grid's fetch ended
