@@ -50,7 +50,7 @@ def live_mean(page: Page) -> float:
     return shot_mean(page.locator("#live").screenshot())
 
 
-def test_the_grid_shows_the_camera_live(browser: Browser, scene: Scene) -> None:
+def test_the_grid_shows_the_camera_live(scene: Scene, browser: Browser) -> None:
     with tab(browser, scene.server.url + "/") as page:
         log_in(page, ACCOUNT, PASSWORD)
         tile = page.locator(f"li.tile[data-camera={CAMERA}]")
@@ -70,7 +70,7 @@ def test_the_grid_shows_the_camera_live(browser: Browser, scene: Scene) -> None:
 
 
 def test_the_brightness_slider_moves_for_everyone_and_brightens(
-    browser: Browser, scene: Scene
+    scene: Scene, browser: Browser
 ) -> None:
     with (
         tab(browser, scene.camera_url) as mover,
@@ -90,7 +90,7 @@ def test_the_brightness_slider_moves_for_everyone_and_brightens(
         assert watcher.text_content("#state-message") == ""
 
 
-def test_snap_makes_a_record_that_opens(browser: Browser, scene: Scene) -> None:
+def test_snap_makes_a_record_that_opens(scene: Scene, browser: Browser) -> None:
     with tab(browser, scene.camera_url) as page:
         log_in(page, ACCOUNT, PASSWORD)
         wait_frames(page, 0)
@@ -105,7 +105,7 @@ def test_snap_makes_a_record_that_opens(browser: Browser, scene: Scene) -> None:
         page.wait_for_function("document.querySelector('#record-preview').naturalWidth > 0")
 
 
-def test_the_page_survives_the_server_going_away(browser: Browser, scene: Scene) -> None:
+def test_the_page_survives_the_server_going_away(scene: Scene, browser: Browser) -> None:
     with tab(browser, scene.camera_url) as page:
         log_in(page, ACCOUNT, PASSWORD)
         wait_frames(page, 0)
