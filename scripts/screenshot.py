@@ -26,7 +26,7 @@ def main() -> int:
             with chromium() as browser, tab(browser, f"{server.url}/#/camera/{CAMERA}") as page:
                 log_in(page, USER, PASSWORD)
                 wait_frames(page, 5)
-                page.wait_for_selector("#records")
+                page.wait_for_selector("#state-brightness")
                 OUT.parent.mkdir(exist_ok=True)
                 page.screenshot(path=str(OUT), full_page=True)
         finally:
