@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean screenshot
 
 run: $(STAMP)
 	$(BIN)/camrelay demo --data ./data
@@ -14,6 +14,10 @@ test: $(STAMP) tools tests/js/node_modules/.installed
 
 bench: $(STAMP) tools bench-tools
 	$(BIN)/python -m bench
+
+# docs/camera-page.png (the README's picture): the camera page of a pushing camera in Chromium.
+screenshot: $(STAMP) tools
+	PYTHONPATH=. $(BIN)/python scripts/screenshot.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check camrelay tests bench

@@ -4,7 +4,8 @@ install`): one browser per test module, a fresh context (its own sessionStorage)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,7 +25,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WAIT_MS = 10_000  # a condition the page must reach; the test fails with the page's state after
+WAIT_MS = 30_000  # a condition the page must reach (generous: logins are slow on a loaded machine)
 
 
 def need_chromium() -> None:
@@ -89,3 +90,11 @@ def shot_mean(png: bytes) -> float:
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert image is not None and image.size > 0, "the screenshot does not decode"
     return float(image.mean())
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = WAIT_MS / 1000) -> None:
+    """Poll `check` (e.g. a screenshot's brightness) until it holds; AssertionError after."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.1)

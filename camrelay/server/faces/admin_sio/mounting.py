@@ -28,8 +28,10 @@ from .credentials_module import CredentialsModule
 from .direct_socket import use_direct_sockets
 from .dispatch import Dispatcher
 from .fan_out import fan_out
+from .h2_websocket import with_upgrade
 from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
+from .origin import same_origin
 from .requests import UNAUTHORIZED, answer_event
 from .slow_sockets import SlowSockets
 from .topics import relay_topics
@@ -50,6 +52,7 @@ class AdminSio:
         self.relay = relay
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
+            cors_allowed_origins=same_origin,
             max_http_buffer_size=settings.max_http_buffer_size,
             ping_interval=settings.ping_interval_s,
             ping_timeout=settings.ping_timeout_s,
@@ -78,9 +81,9 @@ class AdminSio:
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("request", self._request)
 
-    def mount(self, inner: Any) -> socketio.ASGIApp:
+    def mount(self, inner: Any) -> Any:
         """An ASGI app sending /socket.io/ here and the rest (lifespan included) to `inner`."""
-        return socketio.ASGIApp(self.sio, other_asgi_app=inner, socketio_path=PATH)
+        return with_upgrade(socketio.ASGIApp(self.sio, other_asgi_app=inner, socketio_path=PATH))
 
     async def start(self) -> None:
         """Begin forwarding bus events and log records (once the server serves)."""

@@ -12,6 +12,7 @@ from tests.support.browser import chromium
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, shared by the module's tests."""
+    """Debian's Chromium, shared by the module's tests. Playwright's sync API runs an event loop
+    while it lives: tests list the fixtures that call asyncio.run (site, scene) before this one."""
     with chromium() as launched:
         yield launched
