@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import struct
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from camrelay.server.transport.proxy_header import ProxiedPeer, parse
 from tests.support.api import Api
 from tests.support.haproxy import HAProxy, haproxy_or_skip
 from tests.support.metrics import metric
@@ -43,6 +46,24 @@ def v2_header(source: str, command: int = 0x21, source_port: int = 40000) -> byt
 LOCAL_HEADER = SIGNATURE + b"\x20\x00\x00\x00"  # LOCAL: a health check, no address
 
 
+@pytest.mark.parametrize(
+    ("header", "peer"),
+    [
+        (v2_header("203.0.113.5", source_port=1), ProxiedPeer("203.0.113.5", 1)),
+        (v2_header("2001:db8::5"), ProxiedPeer("2001:db8::5", 40000)),
+        (v2_header("203.0.113.5", command=0x20), None),  # LOCAL: addresses ignored
+        (SIGNATURE + b"\x21\x00\x00\x00", None),  # UNSPEC: the proxy stands for the client
+        (SIGNATURE + b"\x21\x31\x00\x04" + bytes(4), None),  # AF_UNIX
+    ],
+)
+def test_the_header_names_the_client_or_the_proxy(header: bytes, peer: ProxiedPeer | None) -> None:
+    """TLVs after the addresses are skipped; only TCP/UDP over IPv4/IPv6 name a client."""
+    with_tlv = header[:14] + struct.pack("!H", len(header) - 16 + 7) + header[16:]
+    tlv = b"\x04\x00\x04abcd"  # PP2_TYPE_NOOP
+    assert parse(header[:16], header[16:]) == peer
+    assert parse(with_tlv[:16], with_tlv[16:] + tlv) == peer
+
+
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
     """A node with server.proxy_protocol on (and a long login slow-down to observe)."""
@@ -56,7 +77,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
     }
     relay = RelayServer(tmp_path_factory.mktemp("node"), env=env, args=["--proxy-protocol"])
     yield relay.start()
-    relay.stop()
+    assert relay.stop() == 0  # a clean exit after every kind of bad header
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +209,7 @@ async def test_a_connection_without_a_valid_header_is_closed_and_counted(
     after = await metric(proxy.url, REFUSED, scraper)
     assert answers == dict.fromkeys(BAD_HEADERS, b"")
     assert after - before >= len(BAD_HEADERS)
+    assert "camrelay.connections: connection from 127.0.0.1 closed: " in node.log()
     served = await scraper.get(f"{proxy.url}/metrics")
     assert served.status_code == 200
     assert "Traceback" not in node.log()
@@ -231,3 +253,15 @@ async def test_without_the_setting_a_proxy_header_is_not_trusted(server: RelaySe
     answer = await exchange(port_of(server.h2c_url), v2_header("127.0.0.9") + METRICS_REQUEST)
     assert answer.startswith(b"HTTP/1.1 400")
     assert "127.0.0.9" not in server.log()
+
+
+def test_the_deploy_example_is_a_valid_haproxy_configuration() -> None:
+    """deploy/haproxy.cfg: three nodes, TCP mode, send-proxy-v2 and health checks."""
+    config = Path(__file__).parents[2] / "deploy" / "haproxy.cfg"
+    checked = subprocess.run(
+        [haproxy_or_skip(), "-c", "-f", str(config)], capture_output=True, text=True
+    )
+    text = config.read_text()
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "mode tcp" in text and text.count("send-proxy-v2 check") == 2
+    assert text.count("    server node") == 6
