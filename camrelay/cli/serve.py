@@ -44,8 +44,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--proxy-protocol",
         action="store_const",
         const=True,
-        help="every connection starts with a PROXY v2 header from a trusted load balancer "
-        "(HAProxy send-proxy-v2); [server] proxy_protocol",
+        help="every connection starts with a PROXY header (v2 or v1) from a trusted load "
+        "balancer (HAProxy send-proxy-v2); [server] proxy_protocol",
     )
     parser.set_defaults(run=run)
 

@@ -165,20 +165,25 @@ async def pending(url: str) -> bool:
 
 
 async def test_a_forwarded_remote_client_is_not_local(node: RelayServer, proxy: HAProxy) -> None:
-    """/metrics answers loopback clients only: a header naming a remote client (IPv4 or
-    IPv6) gets 403 and the access log names that client; a LOCAL header (HAProxy's health
-    check) stands for the proxy itself, which is local."""
+    """/metrics answers loopback clients only: a header naming a remote client (v2 IPv4 or
+    IPv6, v1 text) gets 403 and the access log names that client; a LOCAL header (HAProxy's health
+    check) or v1 UNKNOWN stands for the proxy itself, which is local."""
     h2c = port_of(node.h2c_url)
     remote4 = await exchange(h2c, v2_header("203.0.113.5") + METRICS_REQUEST)
     remote6 = await exchange(h2c, v2_header("2001:db8::5") + METRICS_REQUEST)
+    remote1 = await exchange(
+        h2c, b"PROXY TCP4 198.51.100.7 127.0.0.1 40001 443\r\n" + METRICS_REQUEST
+    )
     local = await exchange(h2c, LOCAL_HEADER + METRICS_REQUEST)
+    unknown = await exchange(h2c, b"PROXY UNKNOWN\r\n" + METRICS_REQUEST)
     loopback = await exchange(h2c, v2_header("127.0.0.9") + METRICS_REQUEST)
-    assert remote4.startswith(FORBIDDEN) and remote6.startswith(FORBIDDEN)
+    assert all(a.startswith(FORBIDDEN) for a in (remote4, remote6, remote1))
     assert b"metrics need a session or a local client" in remote4
-    assert local.startswith(b"HTTP/1.1 200") and loopback.startswith(b"HTTP/1.1 200")
+    assert all(a.startswith(b"HTTP/1.1 200") for a in (local, unknown, loopback))
     log = await until(lambda: "127.0.0.9:" in node.log() and node.log())
     assert '203.0.113.5:40000 "GET /metrics 1.1" 403' in log
     assert '2001:db8::5:40000 "GET /metrics 1.1" 403' in log
+    assert '198.51.100.7:40001 "GET /metrics 1.1" 403' in log
 
 
 BAD_HEADERS = {
@@ -186,7 +191,10 @@ BAD_HEADERS = {
     "no header (h2c)": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
     "no header (HTTP/1.1)": METRICS_REQUEST,
     "garbage": bytes(range(16)) + METRICS_REQUEST,
-    "PROXY v1 text": b"PROXY TCP4 203.0.113.5 127.0.0.1 40000 443\r\n" + METRICS_REQUEST,
+    "v1 without its end": b"PROXY TCP4 203.0.113.5 127.0.0.1 40000 443" + bytes(100),
+    "v1 bad address": b"PROXY TCP4 203.0.113 127.0.0.1 40000 443\r\n" + METRICS_REQUEST,
+    "v1 family mismatch": b"PROXY TCP6 203.0.113.5 127.0.0.1 40000 443\r\n" + METRICS_REQUEST,
+    "v1 bad port": b"PROXY TCP4 203.0.113.5 127.0.0.1 040000 443\r\n" + METRICS_REQUEST,
     "truncated": v2_header("203.0.113.5")[:20],
     "version 3": SIGNATURE + b"\x31" + v2_header("203.0.113.5")[13:] + METRICS_REQUEST,
     "command 2": SIGNATURE + b"\x22" + v2_header("203.0.113.5")[13:] + METRICS_REQUEST,
@@ -265,3 +273,18 @@ def test_the_deploy_example_is_a_valid_haproxy_configuration() -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "mode tcp" in text and text.count("send-proxy-v2 check") == 2
     assert text.count("    server node") == 6
+
+
+async def test_haproxy_send_proxy_v1_works_too(
+    node: RelayServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """HAProxy's `send-proxy` (the v1 text line) gives the node the client's address too."""
+    folder = tmp_path_factory.mktemp("haproxy-v1")
+    haproxy = HAProxy(folder, [node.url], [node.h2c_url], send="send-proxy").start()
+    try:
+        async with client_from("127.0.0.6") as http:
+            answer = await http.get(f"{haproxy.url}/metrics")
+    finally:
+        haproxy.stop()
+    assert answer.status_code == 200 and answer.http_version == "HTTP/2"
+    await until(lambda: "127.0.0.6:" in node.log(), what="the v1 client in the access log")

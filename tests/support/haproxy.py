@@ -52,26 +52,27 @@ def _hostport(url: str) -> str:
 
 @dataclass
 class HAProxy:
-    """One HAProxy process: a TLS and an h2c frontend, each sending PROXY v2 to its nodes'
-    port; `url` and `h2c_url` are where clients connect."""
+    """One HAProxy process: a TLS and an h2c frontend, each sending the PROXY header to its
+    nodes' port; `url` and `h2c_url` are where clients connect."""
 
     folder: Path
     tls_nodes: list[str]  # https:// URLs of the nodes
     h2c_nodes: list[str]  # http:// URLs of the nodes
+    send: str = "send-proxy-v2"  # or "send-proxy" (the v1 text line)
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
     ports: list[int] = field(default_factory=list)
 
     def config(self) -> str:
-        """The configuration: TCP mode, send-proxy-v2 and health checks (PROXY LOCAL)."""
+        """The configuration: TCP mode, the PROXY header and health checks (PROXY LOCAL)."""
         sections = []
         for name, nodes, port in (
             ("tls", self.tls_nodes, self.ports[0]),
             ("h2c", self.h2c_nodes, self.ports[1]),
         ):
             servers = "".join(
-                f"    server node{i} {_hostport(node)} send-proxy-v2 check inter 500ms\n"
+                f"    server node{i} {_hostport(node)} {self.send} check inter 500ms\n"
                 for i, node in enumerate(nodes, 1)
             )
             sections.append(SECTION.format(name=name, port=port, servers=servers))

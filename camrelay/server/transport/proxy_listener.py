@@ -1,4 +1,4 @@
-"""Listening sockets for server.proxy_protocol: each connection's PROXY v2 header is read first.
+"""Listening sockets for server.proxy_protocol: each connection's PROXY header is read first.
 
 HAProxy in TCP mode sends the header before the client's first byte (the TLS ClientHello), so it
 must come off the socket before asyncio's TLS layer reads anything. camrelay accepts the
@@ -25,7 +25,18 @@ from hypercorn.config import Sockets
 from ..core.connections import ConnectionGate
 from ..throttled_log import ThrottledLog
 from .listener import MAX_REFUSALS_PER_ACCEPT, CountedConnection
-from .proxy_header import FIXED_BYTES, BadProxyHeader, ProxiedPeer, check_start, parse, rest_length
+from .proxy_header import (
+    FIXED_BYTES,
+    V1_MAX_BYTES,
+    V1_MIN_BYTES,
+    BadProxyHeader,
+    ProxiedPeer,
+    check_start,
+    is_v1,
+    parse,
+    parse_v1,
+    rest_length,
+)
 
 # As asyncio does when accept() fails for want of file descriptors or memory.
 ACCEPT_RETRY_S = 1.0
@@ -60,8 +71,14 @@ async def _recv_exactly(
 
 
 async def read_header(loop: asyncio.AbstractEventLoop, conn: socket.socket) -> ProxiedPeer | None:
-    """The client a connection's PROXY v2 header names (None: the peer itself); BadProxyHeader."""
-    fixed = await _recv_exactly(loop, conn, FIXED_BYTES, first=True)
+    """The client a connection's PROXY header names (None: the peer itself); BadProxyHeader."""
+    start = await _recv_exactly(loop, conn, V1_MIN_BYTES, first=True)
+    if is_v1(start):
+        line = start
+        while not line.endswith(b"\r\n") and len(line) < V1_MAX_BYTES:
+            line += await _recv_exactly(loop, conn, 1, first=False)  # never past the line
+        return parse_v1(line)
+    fixed = start + await _recv_exactly(loop, conn, FIXED_BYTES - V1_MIN_BYTES, first=False)
     rest = await _recv_exactly(loop, conn, rest_length(fixed), first=False)
     return parse(fixed, rest)
 
