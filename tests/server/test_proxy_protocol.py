@@ -51,6 +51,7 @@ LOCAL_HEADER = SIGNATURE + b"\x20\x00\x00\x00"  # LOCAL: a health check, no addr
     [
         (v2_header("203.0.113.5", source_port=1), ProxiedPeer("203.0.113.5", 1)),
         (v2_header("2001:db8::5"), ProxiedPeer("2001:db8::5", 40000)),
+        (v2_header("::ffff:203.0.113.5"), ProxiedPeer("203.0.113.5", 40000)),
         (v2_header("203.0.113.5", command=0x20), None),  # LOCAL: addresses ignored
         (SIGNATURE + b"\x21\x00\x00\x00", None),  # UNSPEC: the proxy stands for the client
         (SIGNATURE + b"\x21\x31\x00\x04" + bytes(4), None),  # AF_UNIX

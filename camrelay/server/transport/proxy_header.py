@@ -24,15 +24,16 @@ V1_PREFIX = b"PROXY "
 V1_MIN_BYTES, V1_MAX_BYTES = 15, 107
 _V1_FAMILIES = {"TCP4": 4, "TCP6": 6}
 COMMAND_LOCAL, COMMAND_PROXY = 0x0, 0x1
-# family/transport byte -> (address bytes, address family); UNSPEC and AF_UNIX carry no IP
-# address: the connection's own peer (the proxy) stands for the client.
+# family/transport byte -> IP version (TCP or UDP over IPv4, IPv6); UNSPEC and AF_UNIX carry no
+# IP address: the connection's own peer (the proxy) stands for the client.
 INET_FAMILIES = {0x11: 4, 0x12: 4, 0x21: 6, 0x22: 6}
 NO_ADDRESS_FAMILIES = {0x00, 0x31, 0x32}
 _ADDRESS_BYTES = {4: 12, 6: 36}
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class BadProxyHeader(ValueError):
-    """The connection does not start with a PROXY v2 header this node accepts."""
+    """The connection does not start with a PROXY header this node accepts."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,13 @@ def parse_v1(line: bytes) -> ProxiedPeer | None:
     if len(fields) != 6 or fields[1] not in _V1_FAMILIES:
         raise BadProxyHeader("PROXY v1 line not PROXY TCP4|TCP6 SRC DST SPORT DPORT")
     try:
-        source = ipaddress.ip_address(fields[2])
+        source = _plain(ipaddress.ip_address(fields[2]))
         ipaddress.ip_address(fields[3])
     except ValueError as exc:
         raise BadProxyHeader(f"PROXY v1 address: {exc}") from None
     ports = fields[4:6]
-    if source.version != _V1_FAMILIES[fields[1]] or not all(_is_port(p) for p in ports):
+    version = ipaddress.ip_address(fields[2]).version
+    if version != _V1_FAMILIES[fields[1]] or not all(_is_port(p) for p in ports):
         raise BadProxyHeader("PROXY v1 line with a wrong address family or port")
     return ProxiedPeer(str(source), int(ports[0]))
 
@@ -113,5 +115,13 @@ def parse(fixed: bytes, rest: bytes) -> ProxiedPeer | None:
     half = (size - 4) // 2
     source = rest[:half]
     (port,) = struct.unpack("!H", rest[2 * half : 2 * half + 2])
-    host = ipaddress.IPv4Address(source) if version == 4 else ipaddress.IPv6Address(source)
+    host = _plain(ipaddress.IPv4Address(source) if version == 4 else ipaddress.IPv6Address(source))
     return ProxiedPeer(str(host), int(port))
+
+
+def _plain(address: IPAddress) -> IPAddress:
+    """An IPv4 client behind a dual-stack proxy (::ffff:a.b.c.d) as the IPv4 address it is, so
+    its slow-down, session binding and loopback check are the same either way."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
