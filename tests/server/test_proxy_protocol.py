@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import struct
 import subprocess
 import time
@@ -121,23 +122,26 @@ def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-@pytest.mark.parametrize("port", ["url", "h2c_url"])
+@pytest.mark.parametrize(
+    ("port", "owner", "other"),
+    [("url", "127.0.0.2", "127.0.0.3"), ("h2c_url", "127.0.0.12", "127.0.0.13")],
+)
 async def test_a_client_through_haproxy_is_seen_at_its_own_address(
-    node: RelayServer, proxy: HAProxy, port: str
+    node: RelayServer, proxy: HAProxy, port: str, owner: str, other: str
 ) -> None:
     """On both ports the access log and session binding see the client, not HAProxy."""
     name = f"bound-{port}"
     await node.add_account(name, "its password")
     h2c = port == "h2c_url"
-    async with client_from("127.0.0.2", h2c) as owner, client_from("127.0.0.3", h2c) as other:
-        device = await Api(owner, getattr(proxy, port)).login(name, "its password", "cam")
-        mine = await device.call("heartBit")
-        theirs = await Api(other, getattr(proxy, port)).call("heartBit", {"shash": device.shash})
-    assert mine == {"result": "OK"}
-    assert theirs == {"result": "BAD", "code": 6}  # the session is bound to 127.0.0.2
-    log = await until(lambda: "127.0.0.3:" in node.log() and node.log())
-    assert '"POST /authorize.json 2" 200' in log
-    assert [line for line in log.splitlines() if "/authorize.json" in line and "127.0.0.2:" in line]
+    async with client_from(owner, h2c) as mine, client_from(other, h2c) as theirs:
+        device = await Api(mine, getattr(proxy, port)).login(name, "its password", "cam")
+        beat = await device.call("heartBit")
+        stolen = await Api(theirs, getattr(proxy, port)).call("heartBit", {"shash": device.shash})
+    assert beat == {"result": "OK"}
+    assert stolen == {"result": "BAD", "code": 6}  # the session is bound to `owner`
+    for address, path in ((owner, "authorize"), (owner, "heartBit"), (other, "heartBit")):
+        line = re.compile(rf'{re.escape(address)}:\d+ "POST /{path}.json 2" 200')
+        await until(lambda line=line: line.search(node.log()), what=f"{address} {path} logged")
 
 
 async def test_the_login_slow_down_is_per_real_address(node: RelayServer, proxy: HAProxy) -> None:

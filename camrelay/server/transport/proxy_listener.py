@@ -24,7 +24,7 @@ from hypercorn.config import Sockets
 
 from ..core.connections import ConnectionGate
 from ..throttled_log import ThrottledLog
-from .listener import MAX_REFUSALS_PER_ACCEPT, CountedConnection
+from .listener import CountedConnection
 from .proxy_header import (
     FIXED_BYTES,
     V1_MAX_BYTES,
@@ -40,6 +40,8 @@ from .proxy_header import (
 
 # As asyncio does when accept() fails for want of file descriptors or memory.
 ACCEPT_RETRY_S = 1.0
+# Connections accepted in one wake-up before asyncio gets the loop back.
+MAX_ACCEPTS_PER_WAKE = 64
 _log = logging.getLogger("camrelay.connections")
 _refusals = ThrottledLog(_log)
 _bad_headers = ThrottledLog(_log)
@@ -152,7 +154,7 @@ class HandoffListener(socket.socket):
 
     def _accept_burst(self) -> None:
         assert self.loop is not None
-        for _ in range(MAX_REFUSALS_PER_ACCEPT):
+        for _ in range(MAX_ACCEPTS_PER_WAKE):
             try:
                 fd, address = self.real._accept()  # type: ignore[attr-defined]
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
