@@ -48,6 +48,10 @@ class ServerSettings(_Section):
     keep_alive_timeout_s: float = Field(default=300.0, gt=0)
     max_connections: int = Field(default=4096, ge=1)
     max_connections_per_address: int = Field(default=256, ge=1)
+    # Behind a TCP load balancer: every connection starts with a PROXY header (v2 or v1) naming the
+    # client; one without it is closed. Off: no header is read and no forwarded address trusted.
+    proxy_protocol: bool = False
+    proxy_header_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("listen")
     @classmethod

@@ -40,6 +40,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--listen", help="TLS HOST:PORT (HTTP/2 and HTTP/1.1)")
     parser.add_argument("--h2c-listen", help="cleartext h2c HOST:PORT (prior knowledge)")
     add_access_log(parser, "- (the terminal; [server] access_log_file)")
+    parser.add_argument(
+        "--proxy-protocol",
+        action="store_const",
+        const=True,
+        help="every connection starts with a PROXY header (v2 or v1) from a trusted load "
+        "balancer (HAProxy send-proxy-v2); [server] proxy_protocol",
+    )
     parser.set_defaults(run=run)
 
 
@@ -62,7 +69,11 @@ def announce(relay: Relay, urls: list[str]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     settings = settings_from(
-        args, listen=args.listen, h2c_listen=args.h2c_listen, access_log_file=args.access_log
+        args,
+        listen=args.listen,
+        h2c_listen=args.h2c_listen,
+        access_log_file=args.access_log,
+        proxy_protocol=args.proxy_protocol,
     )
     try:
         asyncio.run(serve(settings, announce))

@@ -24,6 +24,7 @@ from .request_count import RequestCount
 from .tls import ensure_self_signed
 from .transport import install_all
 from .transport.listener import gated
+from .transport.proxy_listener import proxied
 
 # The path without the query string: a shash or password in a query must never be logged.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
@@ -70,6 +71,15 @@ def describe(sockets: Sockets) -> list[str]:
     return urls
 
 
+def listening(settings: Settings, config: HypercornConfig, relay: Relay) -> Sockets:
+    """The bound sockets, capping connections at accept; with server.proxy_protocol each
+    connection's PROXY header is read before Hypercorn (and TLS) sees it."""
+    server = settings.server
+    if server.proxy_protocol:
+        return proxied(config.create_sockets(), relay.connections, server.proxy_header_timeout_s)
+    return gated(config.create_sockets(), relay.connections)
+
+
 async def serve(
     settings: Settings,
     on_ready: Callable[[Relay, list[str]], None] | None = None,
@@ -84,7 +94,7 @@ async def serve(
     relay = await open_relay(settings)
     stop = stop or _stop_on_signals()
     config = hypercorn_config(settings)
-    sockets = gated(config.create_sockets(), relay.connections)
+    sockets = listening(settings, config, relay)
     for sock in sockets.secure_sockets + sockets.insecure_sockets:
         sock.listen(config.backlog)  # so clients may connect as soon as on_ready announces
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))

@@ -18,6 +18,8 @@ class ConnectionGate:
     open: int = 0
     refused: int = 0
     closed: int = 0
+    # Connections closed for a missing or bad PROXY header (server.proxy_protocol).
+    bad_proxy_headers: int = 0
     per_address: Counter[str] = field(default_factory=Counter)
 
     def admit(self, address: str) -> bool:
@@ -29,10 +31,30 @@ class ConnectionGate:
         self.per_address[address] += 1
         return True
 
-    def release(self, address: str) -> None:
-        """An admitted connection has closed."""
+    def admit_unnamed(self) -> bool:
+        """Count a connection whose client address is not known yet (a PROXY header to read)
+        against the total cap only; `name` counts it against its address once known."""
+        if self.open >= self.max_total:
+            self.refused += 1
+            return False
+        self.open += 1
+        return True
+
+    def name(self, address: str) -> bool:
+        """Count an unnamed connection against `address`, or refuse it (it stays unnamed:
+        release it with address None)."""
+        if self.per_address[address] >= self.max_per_address:
+            self.refused += 1
+            return False
+        self.per_address[address] += 1
+        return True
+
+    def release(self, address: str | None) -> None:
+        """An admitted connection has closed (address None: it was never named)."""
         self.open -= 1
         self.closed += 1
+        if address is None:
+            return
         self.per_address[address] -= 1
         if self.per_address[address] <= 0:
             del self.per_address[address]  # the table holds only addresses with connections

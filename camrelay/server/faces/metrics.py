@@ -110,6 +110,11 @@ class RelayCollector(Collector):
             "TCP connections refused over the cap.",
             connections.refused,
         )
+        yield _counter(
+            "camrelay_proxy_headers_refused",
+            "Connections closed for a missing, bad or slow PROXY header.",
+            connections.bad_proxy_headers,
+        )
 
     def _logins(self) -> Iterator[Metric]:
         passwords, throttle = self.relay.passwords, self.relay.throttle

@@ -31,7 +31,7 @@ class CountedConnection(socket.socket):
     """An accepted connection that releases its place in the gate when closed."""
 
     gate: ConnectionGate
-    host: str
+    host: str | None  # None: not counted against an address (yet)
     released: bool
 
     def close(self) -> None:

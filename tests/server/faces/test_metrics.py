@@ -23,6 +23,7 @@ RELAY_METRICS = {
     "camrelay_connections_open",
     "camrelay_connection_tasks",
     "camrelay_connections_refused_total",
+    "camrelay_proxy_headers_refused_total",
     "camrelay_login_checks_total",
     "camrelay_login_refused_total",
     "camrelay_login_pending",
