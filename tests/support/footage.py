@@ -18,6 +18,10 @@ import pytest
 ENV = "CAMRELAY_TEST_FOOTAGE"
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO.parent / "shared" / "data" / "pedestrians-1280x720.avi"
+# The modules that run OpenCV on the real clip for up to a minute a test, all CPU: one unit of
+# work under `--dist loadgroup` (tests/conftest.py), so that they take at most one of the two
+# cores at a time (the servers' "not frozen" bounds keep the other); the longest, it starts first.
+REAL_CLIP = pytest.mark.xdist_group("real-clip")
 
 
 def footage_path() -> Path:
