@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _group(item: pytest.Item) -> str:
+    """The item's xdist group: its module's unless it names one."""
     marker = item.get_closest_marker("xdist_group")
     return str(marker.args[0]) if marker is not None and marker.args else ""
 
