@@ -1,5 +1,4 @@
-"""Shared fixtures: one real relay server for the run (for each xdist worker), a fresh account
-per test; and how `make test` spreads the modules over its workers."""
+"""Shared fixtures: one real relay server for the run, a fresh account per test."""
 
 from __future__ import annotations
 
@@ -11,29 +10,11 @@ import httpx
 import pytest
 
 from tests.support.api import Api, Device
-from tests.support.footage import REAL_CLIP, real_footage, write_video
+from tests.support.footage import real_footage, write_video
 from tests.support.relay_server import RelayServer
 from tests.support.state_site import make_site, new_cameras
 
 _names = itertools.count(1)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup` each module is one unit (its module-scoped servers start once)
-    unless it names an xdist_group; the real-clip group goes first."""
-    if getattr(config.option, "dist", "no") != "loadgroup":
-        return
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-    items.sort(key=lambda item: _group(item) != REAL_CLIP.args[0])
-
-
-def _group(item: pytest.Item) -> str:
-    """The item's xdist group: its module's unless it names one."""
-    marker = item.get_closest_marker("xdist_group")
-    return str(marker.args[0]) if marker is not None and marker.args else ""
 
 
 @pytest.fixture(scope="session")

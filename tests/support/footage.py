@@ -19,8 +19,7 @@ ENV = "CAMRELAY_TEST_FOOTAGE"
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO.parent / "shared" / "data" / "pedestrians-1280x720.avi"
 # The modules that run OpenCV on the real clip for up to a minute a test, all CPU: one unit of
-# work under `--dist loadgroup` (tests/conftest.py), so that they take at most one of the two
-# cores at a time (the servers' "not frozen" bounds keep the other); the longest, it starts first.
+# work under `pytest -n N --dist loadgroup`, so that they take at most one core at a time.
 REAL_CLIP = pytest.mark.xdist_group("real-clip")
 
 
