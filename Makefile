@@ -10,7 +10,7 @@ run: $(STAMP)
 	$(BIN)/camrelay demo --data ./data
 
 test: $(STAMP) tools tests/js/node_modules/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4 --dist loadfile
 
 bench: $(STAMP) tools bench-tools
 	$(BIN)/python -m bench

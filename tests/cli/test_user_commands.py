@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.support.api import Api, Device, post_raw
+from tests.support.cli import camrelay
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
-
-
-def camrelay(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "camrelay", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_user_commands_walk(data_dir: Path) -> None:

@@ -86,7 +86,9 @@ async def test_parallel_guesses_take_turns_and_spare_everyone_else(
         elapsed = time.monotonic() - started
         checks = await metric(url, "camrelay_login_checks_total", http) - checks_before
     assert answers == [WRONG] * 200
-    assert beat == {"result": "OK"} and beat_took < 1.0  # not frozen behind argon2
+    # Not frozen behind argon2 (the owner waited 16 s before); generous for a loaded machine
+    # (make test runs 4 workers on 2 cores).
+    assert beat == {"result": "OK"} and beat_took < 4.0
     assert owner["result"] == "OK"  # the owner, from another address, got in meanwhile
     # Every check after the first waited its turn and at least BASE_S; one was the owner's.
     assert checks - 1 <= 1 + elapsed / BASE_S

@@ -124,7 +124,7 @@ async def test_a_deflate_bomb_ends_with_code_14_and_freezes_nobody(
         await client.close()
     assert json.loads(answer.body) == {"result": "BAD", "code": 14}
     assert answer.reset_code == 0  # answered, then RST_STREAM(NO_ERROR) as for other errors
-    assert max(waits) < 2, waits  # not frozen (26 s before)
+    assert max(waits) < 5, waits  # not frozen (26 s before), on a loaded machine too
 
 
 async def test_a_rapid_reset_flood_gets_goaway_and_one_log_line(own_server: RelayServer) -> None:

