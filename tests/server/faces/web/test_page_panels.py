@@ -87,7 +87,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
 
 
 @pytest.fixture
-def pages(browser: Browser, scene: Scene) -> Iterator[Any]:
+def pages(scene: Scene, browser: Browser) -> Iterator[Any]:
     """open(route, who) -> a logged-in page; all closed at the end of the test."""
     opened: list[Any] = []
 
