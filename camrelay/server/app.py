@@ -28,7 +28,7 @@ def create_app(
 ) -> Quart:
     """A Quart app serving every face of the relay; `requests` counts what it serves; `admin`
     is the Socket.IO face (made here when the caller does not need to close it itself)."""
-    app = Quart("camrelay", static_folder=None)  # /static/ is the page's (faces/web/page.py)
+    app = Quart("camrelay", static_folder=None)  # the page serves /static/ itself (faces/web)
     requests = requests or RequestCount()
     requests.install(app)
     # Each route caps its own body size and time; the raw streams have neither limit.

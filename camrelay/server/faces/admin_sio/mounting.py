@@ -31,6 +31,7 @@ from .fan_out import fan_out
 from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
 from .requests import UNAUTHORIZED, answer_event
+from .same_origin import same_origin
 from .slow_sockets import SlowSockets
 from .topics import relay_topics
 from .users_module import UsersModule
@@ -50,6 +51,7 @@ class AdminSio:
         self.relay = relay
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
+            cors_allowed_origins=same_origin,
             max_http_buffer_size=settings.max_http_buffer_size,
             ping_interval=settings.ping_interval_s,
             ping_timeout=settings.ping_timeout_s,
