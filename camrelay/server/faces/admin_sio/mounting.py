@@ -28,6 +28,7 @@ from .credentials_module import CredentialsModule
 from .direct_socket import use_direct_sockets
 from .dispatch import Dispatcher
 from .fan_out import fan_out
+from .h2_websocket import h2_websocket
 from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
 from .requests import UNAUTHORIZED, answer_event
@@ -80,9 +81,10 @@ class AdminSio:
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("request", self._request)
 
-    def mount(self, inner: Any) -> socketio.ASGIApp:
+    def mount(self, inner: Any) -> Any:
         """An ASGI app sending /socket.io/ here and the rest (lifespan included) to `inner`."""
-        return socketio.ASGIApp(self.sio, other_asgi_app=inner, socketio_path=PATH)
+        mounted = socketio.ASGIApp(self.sio, other_asgi_app=inner, socketio_path=PATH)
+        return h2_websocket(mounted, f"/{PATH.strip('/')}/")
 
     async def start(self) -> None:
         """Begin forwarding bus events and log records (once the server serves)."""
