@@ -183,9 +183,7 @@ def test_the_last_admin_is_kept_and_logs_filter_by_level(pages: Any, scene: Scen
     role = admin.locator(f"tr[data-user={ACCOUNT}] select")
     role.select_option("viewer")
     admin.wait_for_function("document.querySelector('#users-message').textContent !== ''")
-    assert admin.text_content("#users-message") == (
-        "Forbidden: the last admin of an account cannot be removed or demoted"
-    )
+    assert admin.text_content("#users-message") == "Forbidden: an account keeps at least one admin"
     assert role.input_value() == "admin"
     events = pages("events", (ACCOUNT, PASSWORD))
     events.locator("#logs li").first.wait_for(state="attached")  # the server replays its last logs
