@@ -178,13 +178,21 @@ def test_messages_go_to_a_device_and_come_back(pages: Any, scene: Scene) -> None
     assert line.inner_text().endswith(f'← {CAMERA}: turned {{"left":15}}')
 
 
-def test_the_last_admin_is_kept_and_logs_filter_by_level(pages: Any, scene: Scene) -> None:
+def test_admin_keeps_the_last_admin_registers_a_camera_and_logs_filter_by_level(
+    pages: Any, scene: Scene
+) -> None:
     admin = pages("admin", (ACCOUNT, PASSWORD))
     role = admin.locator(f"tr[data-user={ACCOUNT}] select")
     role.select_option("viewer")
     admin.wait_for_function("document.querySelector('#users-message').textContent !== ''")
     assert admin.text_content("#users-message") == "Forbidden: an account keeps at least one admin"
     assert role.input_value() == "admin"
+    admin.fill("#camera-name", "shed")
+    admin.check("#camera-public")
+    admin.click("#camera-form button[type=submit]")
+    admin.locator("tr[data-camera=shed]").wait_for()
+    assert admin.locator("tr[data-camera=shed] input[type=checkbox]").is_checked()
+    assert admin.text_content("#admin-cameras-message") == "shed registered."
     events = pages("events", (ACCOUNT, PASSWORD))
     events.locator("#logs li").first.wait_for(state="attached")  # the server replays its last logs
     events.select_option("#log-level", "70")

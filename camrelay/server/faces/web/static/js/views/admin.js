@@ -188,6 +188,24 @@ export function show(root, ctx) {
   }
 
   // Cameras.
+  const cameraName = el("input", { id: "camera-name", required: true, autocomplete: "off" });
+  const cameraPublic = el("input", { id: "camera-public", type: "checkbox" });
+  const cameraForm = el(
+    "form",
+    { className: "row", id: "camera-form" },
+    el("label", {}, "Camera ", cameraName),
+    el("label", {}, cameraPublic, " public"),
+    el("button", { type: "submit" }, "Register camera"),
+  );
+  cameraForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const payload = { name: cameraName.value.trim(), public: cameraPublic.checked };
+    if (await run(cameras, () => request("create", "cameras", { payload }), `${payload.name} registered.`)) {
+      cameraForm.reset();
+      drawCameras();
+    }
+  });
+
   async function drawCameras() {
     const answer = await request("list", "cameras", { payload: LIST });
     const rows = answer.items.map((camera) => {
@@ -211,7 +229,7 @@ export function show(root, ctx) {
         el("td", {}, save),
       );
     });
-    cameras.body.replaceChildren(table(["Camera", "State", "Public", "Meta", ""], rows));
+    cameras.body.replaceChildren(table(["Camera", "State", "Public", "Meta", ""], rows), cameraForm);
     keyDevice.setAttribute("list", "admin-camera-names");
     cameras.body.append(el("datalist", { id: "admin-camera-names" }, ...answer.items.map((c) => el("option", { value: c.name }))));
   }
