@@ -16,6 +16,7 @@ from .faces.state_sync import state_sync
 from .faces.web.auth_api import auth_api
 from .faces.web.page import page
 from .faces.web.session_api import session_api
+from .faces.web.storage_api import storage_api
 from .request_count import RequestCount
 
 
@@ -39,6 +40,7 @@ def create_app(
     app.register_blueprint(metrics_face(relay, requests))
     app.register_blueprint(auth_api(relay))
     app.register_blueprint(session_api(relay))
+    app.register_blueprint(storage_api(relay))
     app.register_blueprint(page())
     app.register_blueprint(state_sync(relay, settings.state))
     # An upload's body is pulled as the relay takes it, not buffered by Quart without bound.

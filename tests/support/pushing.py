@@ -27,14 +27,24 @@ def roomy_caps(server: RelayServer, account: str, password: str) -> None:
 
 
 def start_pusher(
-    server: RelayServer, account: str, password: str, device: str, size: str, fps: int
+    server: RelayServer,
+    account: str,
+    password: str,
+    device: str,
+    size: str,
+    fps: int,
+    key: tuple[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """`camrelay push` of the synthetic scene as `device`; the caller terminates it."""
+    """`camrelay push` of the synthetic scene as `device` (signed in with the device `key`
+    (id, secret) when given, else as the account); the caller terminates it."""
+    who = ("--key-id", key[0]) if key else ("--user", account)
     push = [
-        *("push", "--server", server.url, "--insecure", "--user", account),
+        *("push", "--server", server.url, "--insecure", *who),
         *("--device", device, "--size", size, "--fps", str(fps)),
     ]
     env = {**os.environ, "CAMRELAY_PASSWORD": password}
+    if key:
+        env["CAMRELAY_KEY"] = key[1]
     return subprocess.Popen(
         [sys.executable, "-m", "camrelay", *push], env=env, stderr=subprocess.DEVNULL
     )

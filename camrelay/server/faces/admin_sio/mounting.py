@@ -28,7 +28,7 @@ from .credentials_module import CredentialsModule
 from .direct_socket import use_direct_sockets
 from .dispatch import Dispatcher
 from .fan_out import fan_out
-from .h2_websocket import with_upgrade
+from .h2_websocket import h2_websocket
 from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
 from .origin import same_origin
@@ -83,7 +83,8 @@ class AdminSio:
 
     def mount(self, inner: Any) -> Any:
         """An ASGI app sending /socket.io/ here and the rest (lifespan included) to `inner`."""
-        return with_upgrade(socketio.ASGIApp(self.sio, other_asgi_app=inner, socketio_path=PATH))
+        mounted = socketio.ASGIApp(self.sio, other_asgi_app=inner, socketio_path=PATH)
+        return h2_websocket(mounted, f"/{PATH.strip('/')}/")
 
     async def start(self) -> None:
         """Begin forwarding bus events and log records (once the server serves)."""

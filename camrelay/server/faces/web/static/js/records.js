@@ -5,6 +5,16 @@ import { el } from "./dom.js";
 
 const SHOWN = 6; // each record costs two core requests of the session's per-minute cap
 
+/** A record's data (getRecordData) as a Blob typed by the server (image/jpeg, video/x-motion-jpeg, …). */
+export function recordBlob(api, rid) {
+  return api.core("getRecordData", { rid }, { raw: true }).then((response) => response.blob());
+}
+
+/** Whether a record's meta text names a JPEG (the default format). */
+export function isJpeg(meta) {
+  return !meta || ["JPEG", "JPG"].includes(meta.trim().split(/\s+/)[0].toUpperCase());
+}
+
 export function recordList(api, device, signal) {
   const list = el("ul", { className: "records", id: "records" });
   const preview = el("img", { className: "preview", id: "record-preview", alt: "", hidden: true });

@@ -8,10 +8,10 @@ export const routes = [
   // #/camera/NAME: one camera, large; reached from the grid, not listed in the nav.
   { name: "camera", right: "watch", load: () => import("./views/camera.js") },
   // Extension points for the next panels (uncomment when the view module exists):
-  // { name: "records", title: "Records", right: "read records", load: () => import("./views/records.js") },
-  // { name: "messages", title: "Messages", right: "read messages", load: () => import("./views/messages.js") },
-  // { name: "events", title: "Events", right: "watch", load: () => import("./views/events.js") },
-  // { name: "admin", title: "Admin", right: "manage", load: () => import("./views/admin.js") },
+  { name: "records", title: "Records", right: "read records", load: () => import("./views/records.js") },
+  { name: "messages", title: "Messages", right: "read messages", load: () => import("./views/messages.js") },
+  { name: "events", title: "Events", right: "watch", load: () => import("./views/events.js") },
+  { name: "admin", title: "Admin", right: "manage", load: () => import("./views/admin.js") },
 ];
 
 export const HOME = "cameras";
