@@ -20,7 +20,13 @@ def test_log_in_and_out_through_the_form(
         assert page.text_content("#login-message") == "Invalid credentials"
         log_in(page, site["admin"], site["password"])
         assert page.text_content("#who") == f"{site['admin']} (admin) · {site['account']}"
-        assert page.locator("#nav a").all_text_contents() == ["Cameras"]
+        assert page.locator("#nav a").all_text_contents() == [
+            "Cameras",
+            "Records",
+            "Messages",
+            "Events",
+            "Admin",
+        ]
         assert page.evaluate("sessionStorage.getItem('camrelay.token')")
         page.click("#logout")
         page.wait_for_selector("#login-user")
