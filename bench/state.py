@@ -2,20 +2,19 @@
 10, 100 and 500 sockets on one camera (p50/p99), the writes one socket sustains, and the
 server's RSS growth with 500 sockets open.
 
-The sockets are `websockets` clients on the h2c port (ws), logged in with one token; readers
-run in child processes (RECEIVER_PROCS of them) so the clients' own parsing does not sit in the
-measured time more than it must. Each broadcast is timed from just before its write is sent to
+The reading sockets are node's `ws` (the client of the document's own examples) on the h2c port
+(ws), logged in with one token, in RECEIVER_PROCS node processes (bench/js/state_receivers.mjs),
+so the clients' own parsing does not sit in the measured time more than it must; the writer is
+a Python `websockets` client. Each broadcast is timed from just before its write is sent to
 its arrival at each socket, on the system-wide monotonic clock."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
 import tempfile
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
@@ -23,6 +22,7 @@ import websockets
 
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
+from bench.node_clients import NodeClients
 from bench.server_probe import memory_mib
 from bench.verdict import judged
 from tests.support.relay_server import RelayServer
@@ -51,49 +51,10 @@ async def logged_in(url: str, token: str) -> websockets.ClientConnection:
     return ws
 
 
-async def receive(url: str, token: str, count: int, pipe: Connection) -> None:
-    """Open `count` sockets, say ready, then note when each brightness value arrives."""
-    sockets = [await logged_in(url, token) for _ in range(count)]
-    arrivals: list[list[tuple[int, int]]] = [[] for _ in sockets]
-
-    async def note(ws: websockets.ClientConnection, seen: list[tuple[int, int]]) -> None:
-        async for text in ws:
-            now = time.monotonic_ns()
-            value = json.loads(text).get("brightness")
-            if value is not None:
-                seen.append((value, now))
-
-    tasks = [
-        asyncio.create_task(note(ws, seen)) for ws, seen in zip(sockets, arrivals, strict=True)
-    ]
-    pipe.send("ready")
-    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "stop"
-    for task in tasks:
-        task.cancel()
-    pipe.send(arrivals)
-    for ws in sockets:
-        await ws.close()
-
-
-def receiver_process(url: str, token: str, count: int, pipe: Connection) -> None:
-    asyncio.run(receive(url, token, count, pipe))
-
-
 async def broadcast_latency(url: str, token: str, sockets: int) -> list[float]:
     """Latencies in ms of WRITES writes, each to every one of `sockets` readers."""
-    procs = min(RECEIVER_PROCS, sockets)
-    pipes, children = [], []
-    context = multiprocessing.get_context("spawn")
-    for index in range(procs):
-        share = sockets // procs + (1 if index < sockets % procs else 0)
-        ours, theirs = context.Pipe()
-        child = context.Process(target=receiver_process, args=(url, token, share, theirs))
-        child.start()
-        pipes.append(ours)
-        children.append(child)
-    loop = asyncio.get_running_loop()
-    for pipe in pipes:
-        assert await loop.run_in_executor(None, pipe.recv) == "ready"
+    readers = NodeClients("state_receivers.mjs", url, token, sockets, RECEIVER_PROCS)
+    await readers.start()
     sent: dict[int, int] = {}
     writer = await logged_in(url, token)
     for i in range(WRITES):
@@ -105,13 +66,9 @@ async def broadcast_latency(url: str, token: str, sockets: int) -> list[float]:
         await asyncio.sleep(0.02 + sockets * 0.0004)
     await writer.close()
     latencies: list[float] = []
-    for pipe in pipes:
-        pipe.send("stop")
-        arrivals = await loop.run_in_executor(None, pipe.recv)
+    for arrivals in await readers.stop():
         for seen in arrivals:
-            latencies.extend((ns - sent[value]) / 1e6 for value, ns in seen if value in sent)
-    for child in children:
-        child.join(10)
+            latencies.extend((int(ns) - sent[value]) / 1e6 for value, ns in seen if value in sent)
     return latencies
 
 

@@ -32,10 +32,16 @@ def _write_out(server: TCPServer) -> None:
             pass  # the connection is gone; its reader sees that and closes it
 
 
-def queue_write(server: TCPServer, data: bytes) -> None:
+def queue_write(server: TCPServer, data: bytes, now: bool = False) -> None:
     """Join `data` to what the connection writes at the end of this turn of the loop (at once
-    past WRITE_NOW bytes waiting); never waits."""
+    past WRITE_NOW bytes waiting, or with `now` when nothing waits before it); never waits."""
     pending: list[bytes] | None = server.__dict__.get(_OUT)
+    if pending is None and now:
+        try:
+            server.writer.write(data)
+        except (ConnectionError, RuntimeError):
+            pass  # the connection is gone; its reader sees that and closes it
+        return
     if pending is None:
         pending = server.__dict__[_OUT] = [data]
         asyncio.get_running_loop().call_soon(_write_out, server)

@@ -26,6 +26,7 @@ REPLACES = ((WSStream, "_accept"),)
 SEND_TEXT = "camrelay.websocket.send_text"  # the scope extension: (text) -> bool
 TEXT_FIN = 0x81  # FIN + opcode 1; a server's frames are not masked (RFC 6455 §5.1)
 _sent = [0]  # messages written directly, since start
+_last: list[Any] = [None, b""]  # the last text written and its frame
 
 
 def sent_direct() -> int:
@@ -54,7 +55,11 @@ def _sender(stream: WSStream, server: TCPServer) -> Callable[[str], bool]:
         transport = server.writer.transport
         if transport.is_closing() or transport.get_write_buffer_size() > WRITE_NOW:
             return False
-        queue_write(server, frame(text.encode()))
+        if text is not _last[0]:  # one broadcast hands the same text to many sockets
+            _last[:] = [text, frame(text.encode())]
+        # A broadcast's frames go out as they are made: a write now per socket, not a callback
+        # per socket at the end of the turn (nothing else of this connection waits before it).
+        queue_write(server, _last[1], now=True)
         _sent[0] += 1
         return True
 
