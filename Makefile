@@ -12,7 +12,7 @@ run: $(STAMP)
 test: $(STAMP) tools tests/js/node_modules/.installed
 	$(BIN)/python -m pytest -q -n 4 --dist loadfile
 
-bench: $(STAMP) tools bench-tools
+bench: $(STAMP) tools bench-tools tests/js/node_modules/.installed
 	$(BIN)/python -m bench
 
 # docs/camera-page.png (the README's picture): the camera page of a pushing camera in Chromium.
