@@ -23,10 +23,10 @@ from wsproto.connection import ConnectionState
 from .tcp_write_batch import WRITE_NOW, queue_write
 
 REPLACES = ((WSStream, "_accept"),)
-SEND_TEXT = "camrelay.websocket.send_text"  # the scope extension: (text) -> bool
+SEND_TEXT = "camrelay.websocket.send_text"  # the scope extension: (*texts) -> bool
 TEXT_FIN = 0x81  # FIN + opcode 1; a server's frames are not masked (RFC 6455 §5.1)
 _sent = [0]  # messages written directly, since start
-_last: list[Any] = [None, b""]  # the last text written and its frame
+_last: list[Any] = [(), b""]  # the last texts written and their frames
 
 
 def sent_direct() -> int:
@@ -45,7 +45,8 @@ def frame(payload: bytes) -> bytes:
 
 
 def _sender(stream: WSStream, server: TCPServer) -> Callable[[str], bool]:
-    def send_text(text: str) -> bool:
+    def send_text(*texts: str) -> bool:
+        """Write `texts` as one write of one frame each, all or none."""
         if (
             stream.closed
             or stream.state != ASGIWebsocketState.CONNECTED
@@ -55,12 +56,12 @@ def _sender(stream: WSStream, server: TCPServer) -> Callable[[str], bool]:
         transport = server.writer.transport
         if transport.is_closing() or transport.get_write_buffer_size() > WRITE_NOW:
             return False
-        if text is not _last[0]:  # one broadcast hands the same text to many sockets
-            _last[:] = [text, frame(text.encode())]
+        if texts != _last[0]:  # one broadcast hands the same texts to many sockets
+            _last[:] = [texts, b"".join(frame(text.encode()) for text in texts)]
         # A broadcast's frames go out as they are made: a write now per socket, not a callback
         # per socket at the end of the turn (nothing else of this connection waits before it).
         queue_write(server, _last[1], now=True)
-        _sent[0] += 1
+        _sent[0] += len(texts)
         return True
 
     return send_text

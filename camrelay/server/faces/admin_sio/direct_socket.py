@@ -29,10 +29,11 @@ class DirectWebSocket(asgi.WebSocket):  # type: ignore[misc]
             owner.camrelay_send_text = self.send_text
         return await super().__call__(environ)
 
-    def send_text(self, text: str) -> bool:
-        """Write one text packet now; False where it must take the ordinary path."""
+    def send_text(self, *texts: str) -> bool:
+        """Write text packets now, in one write; False where they must take the ordinary
+        path."""
         direct = self._extensions.get(SEND_TEXT)  # there once the socket is accepted
-        return direct is not None and bool(direct(text))
+        return direct is not None and bool(direct(*texts))
 
     async def send(self, message: Any) -> None:
         if isinstance(message, str) and self.send_text(message):

@@ -7,6 +7,7 @@ connection at once instead (direct_socket), without waking its writer task."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import socketio
@@ -18,11 +19,14 @@ from .direct_socket import idle_sender
 NAMESPACE = "/"
 
 
-def fan_out(sio: socketio.AsyncServer, event: str, data: Any, rooms: list[str]) -> int:
-    """Queue one event to every socket in `rooms` (each once); returns how many got it."""
-    encoded = sio.packet_class(packet.EVENT, namespace=NAMESPACE, data=[event, data]).encode()
-    pieces = encoded if isinstance(encoded, list) else [encoded]
-    packets = [eio_packet.Packet(eio_packet.MESSAGE, piece) for piece in pieces]
+def fan_out(sio: socketio.AsyncServer, names: Sequence[str], data: Any, rooms: list[str]) -> int:
+    """Queue one event under each of `names` to every socket in `rooms` (each once); returns
+    how many got it."""
+    packets = []
+    for name in names:
+        encoded = sio.packet_class(packet.EVENT, namespace=NAMESPACE, data=[name, data]).encode()
+        pieces = encoded if isinstance(encoded, list) else [encoded]
+        packets += [eio_packet.Packet(eio_packet.MESSAGE, piece) for piece in pieces]
     texts = [pkt.encode() for pkt in packets]
     sockets = sio.eio.sockets
     reached = 0
@@ -30,12 +34,9 @@ def fan_out(sio: socketio.AsyncServer, event: str, data: Any, rooms: list[str]) 
         sock = sockets.get(eio_sid)
         if sock is None or sock.closed:
             continue
-        written = 0
-        send_text = idle_sender(sock) if isinstance(texts[0], str) else None
-        if send_text is not None:
-            while written < len(texts) and send_text(texts[written]):
-                written += 1
-        for pkt in packets[written:]:  # what the connection could not take now, in order
-            sock.queue.put_nowait(pkt)
+        send_text = idle_sender(sock) if all(isinstance(t, str) for t in texts) else None
+        if send_text is None or not send_text(*texts):  # all of them in one write, or queued
+            for pkt in packets:
+                sock.queue.put_nowait(pkt)
         reached += 1
     return reached

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ REPLAY_ACCOUNTS = 1000  # accounts whose recent records are kept for replay (lea
 QUIET_LOGGERS = (ACCESS_LOGGER, "socketio", "engineio")
 
 LogLine = dict[str, Any]
-Emit = Callable[[str, LogLine, list[str]], Awaitable[None]]
+Emit = Callable[[Sequence[str], LogLine, list[str]], Awaitable[None]]  # names, line, rooms
 
 
 def level_of(levelno: int) -> int:
@@ -125,4 +125,4 @@ class LogStream(logging.Handler):
                 await self._wakeup.wait()
                 continue
             for line, rooms in batch:
-                await emit("log", line, rooms)
+                await emit(("log",), line, rooms)

@@ -8,6 +8,7 @@ import contextlib
 import inspect
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import socketio
@@ -104,8 +105,8 @@ class AdminSio:
             with contextlib.suppress(Exception):
                 await self.sio.disconnect(sid)
 
-    async def _fan_out(self, event: str, data: dict[str, Any], rooms: list[str]) -> None:
-        fan_out(self.sio, event, data, rooms)
+    async def _fan_out(self, names: Sequence[str], data: dict[str, Any], rooms: list[str]) -> None:
+        fan_out(self.sio, names, data, rooms)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token, address = token_of(environ, auth), address_of(environ)

@@ -4,7 +4,7 @@ the sockets of the event's account that see its camera."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +28,7 @@ KINDS = (ViewerAsked, ViewerAttached, ViewerLeft, StreamReady, StreamGone, KeyUs
 WILDCARDS = ("camrelay:*", "nestmtx:*")  # the application-wide names: ours and the document's
 REFUSALS_THAT_UNAUTHENTICATE = ("revoked", "expired")
 
-Emit = Callable[[str, dict[str, Any], list[str]], Awaitable[None]]
+Emit = Callable[[Sequence[str], dict[str, Any], list[str]], Awaitable[None]]  # names, data, rooms
 
 
 @dataclass(frozen=True)
@@ -106,5 +106,4 @@ async def relay_topics(bus: Bus, emit: Emit) -> None:
             for topic in topics_of(event):
                 payload = topic.payload(utc_now())
                 rooms = camera_event_rooms(topic.account_id, topic.device)
-                for name in topic.names():
-                    await emit(name, payload, rooms)
+                await emit(topic.names(), payload, rooms)  # its four names: one write a socket
