@@ -4,14 +4,10 @@
 // Prints "ready" once every socket is connected, then N each time every socket has its N-th
 // camera:demand (from 0); on "stop" from stdin prints {"times": [[ns, ...] per socket],
 // "sinceAt": [ms, ...]} (arrival ns on CLOCK_MONOTONIC; ms since each event's `at`) and exits.
-import { createRequire } from "node:module";
-import readline from "node:readline";
+import { require, serve } from "./receivers.mjs";
 
-const require = createRequire(new URL("../../tests/js/package.json", import.meta.url));
 const { io } = require("socket.io-client");
 const [url, token, countText] = process.argv.slice(2);
-const CONNECT_AT_ONCE = 50;
-const sockets = [];
 const times = [];
 const sinceAt = [];
 let reported = 0;
@@ -36,15 +32,4 @@ function open() {
   });
 }
 
-for (let start = 0; start < Number(countText); start += CONNECT_AT_ONCE) {
-  const batch = Math.min(CONNECT_AT_ONCE, Number(countText) - start);
-  sockets.push(...(await Promise.all(Array.from({ length: batch }, open))));
-}
-process.stdout.write("ready\n");
-for await (const line of readline.createInterface({ input: process.stdin })) {
-  if (line.trim() === "stop") break;
-}
-process.stdout.write(JSON.stringify({ times, sinceAt }) + "\n", () => {
-  for (const socket of sockets) socket.close();
-  process.exit(0);
-});
+await serve(Number(countText), open, () => ({ times, sinceAt }), (socket) => socket.close());

@@ -3,14 +3,10 @@
 // usage: node state_receivers.mjs URL TOKEN COUNT
 // Prints "ready" once every socket is logged in and has its snapshot; on "stop" from stdin prints
 // each socket's [[brightness, arrival ns on CLOCK_MONOTONIC], ...] as JSON and exits.
-import { createRequire } from "node:module";
-import readline from "node:readline";
+import { require, serve } from "./receivers.mjs";
 
-const require = createRequire(new URL("../../tests/js/package.json", import.meta.url));
 const WebSocket = require("ws");
 const [url, token, countText] = process.argv.slice(2);
-const CONNECT_AT_ONCE = 50;
-const sockets = [];
 const arrivals = [];
 
 function open() {
@@ -35,15 +31,4 @@ function open() {
   });
 }
 
-for (let start = 0; start < Number(countText); start += CONNECT_AT_ONCE) {
-  const batch = Math.min(CONNECT_AT_ONCE, Number(countText) - start);
-  sockets.push(...(await Promise.all(Array.from({ length: batch }, open))));
-}
-process.stdout.write("ready\n");
-for await (const line of readline.createInterface({ input: process.stdin })) {
-  if (line.trim() === "stop") break;
-}
-process.stdout.write(JSON.stringify(arrivals) + "\n", () => {
-  for (const ws of sockets) ws.terminate();
-  process.exit(0);
-});
+await serve(Number(countText), open, () => arrivals, (ws) => ws.terminate());
