@@ -163,9 +163,11 @@ class AdminSio:
         data = args[0] if len(args) == 1 else None  # not one object: answered on `failure`
         await self._still_valid(caller)
         answer = await self.dispatcher.answer(caller, data)
-        await self.sio.emit(answer_event(data) or FAILURE, answer, to=sid)
         if isinstance(data, dict) and data.get("module") == "auth":
-            await self._still_valid(caller, now=True)  # a logout leaves it anonymous at once
+            # A logout leaves the socket anonymous before its answer goes out: the client's
+            # next request, sent on that answer, must not find the old login.
+            await self._still_valid(caller, now=True)
+        await self.sio.emit(answer_event(data) or FAILURE, answer, to=sid)
 
     async def _still_valid(self, caller: Caller, now: bool = False) -> None:
         """A socket whose token was revoked or expired goes on, anonymous (checked at most once
