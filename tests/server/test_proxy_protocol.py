@@ -10,7 +10,7 @@ import re
 import struct
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -88,12 +88,6 @@ def proxy(node: RelayServer, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     haproxy = HAProxy(tmp_path_factory.mktemp("haproxy"), [node.url], [node.h2c_url]).start()
     yield haproxy
     haproxy.stop()
-
-
-@pytest.fixture
-async def scraper() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(http2=True, verify=False, timeout=30) as http:
-        yield http
 
 
 def client_from(address: str, h2c: bool = False) -> httpx.AsyncClient:
@@ -211,28 +205,28 @@ BAD_HEADERS = {
 
 @pytest.mark.parametrize("port", ["url", "h2c_url"])
 async def test_a_connection_without_a_valid_header_is_closed_and_counted(
-    node: RelayServer, proxy: HAProxy, scraper: httpx.AsyncClient, port: str
+    node: RelayServer, proxy: HAProxy, http: httpx.AsyncClient, port: str
 ) -> None:
     """Straight to the node (no HAProxy): each is closed without an answer, counted, and the
     node goes on serving through the proxy."""
-    before = await metric(proxy.url, REFUSED, scraper)
+    before = await metric(proxy.url, REFUSED, http)
     answers = {
         why: await exchange(port_of(getattr(node, port)), data) for why, data in BAD_HEADERS.items()
     }
-    after = await metric(proxy.url, REFUSED, scraper)
+    after = await metric(proxy.url, REFUSED, http)
     assert answers == dict.fromkeys(BAD_HEADERS, b"")
     assert after - before >= len(BAD_HEADERS)
     assert "camrelay.connections: connection from 127.0.0.1 closed: " in node.log()
-    served = await scraper.get(f"{proxy.url}/metrics")
+    served = await http.get(f"{proxy.url}/metrics")
     assert served.status_code == 200
     assert "Traceback" not in node.log()
 
 
 async def test_a_slow_header_is_closed_at_the_deadline(
-    node: RelayServer, proxy: HAProxy, scraper: httpx.AsyncClient
+    node: RelayServer, proxy: HAProxy, http: httpx.AsyncClient
 ) -> None:
     """Half a header, then silence: closed after server.proxy_header_timeout_s."""
-    before = await metric(proxy.url, REFUSED, scraper)
+    before = await metric(proxy.url, REFUSED, http)
     reader, writer = await asyncio.open_connection("127.0.0.1", port_of(node.h2c_url))
     writer.write(SIGNATURE[:6])
     started = time.monotonic()
@@ -240,7 +234,7 @@ async def test_a_slow_header_is_closed_at_the_deadline(
     took = time.monotonic() - started
     writer.close()
     assert closed == b"" and HEADER_TIMEOUT_S * 0.9 <= took < 20  # the deadline, not frozen
-    assert await metric(proxy.url, REFUSED, scraper) == before + 1
+    assert await metric(proxy.url, REFUSED, http) == before + 1
 
 
 async def test_the_per_address_cap_counts_clients_not_the_proxy(
