@@ -28,13 +28,14 @@ def fan_out(sio: socketio.AsyncServer, names: Sequence[str], data: Any, rooms: l
         pieces = encoded if isinstance(encoded, list) else [encoded]
         packets += [eio_packet.Packet(eio_packet.MESSAGE, piece) for piece in pieces]
     texts = [pkt.encode() for pkt in packets]
+    direct = all(isinstance(text, str) for text in texts)  # binary packets take the queue
     sockets = sio.eio.sockets
     reached = 0
     for _sid, eio_sid in sio.manager.get_participants(NAMESPACE, rooms):
         sock = sockets.get(eio_sid)
         if sock is None or sock.closed:
             continue
-        send_text = idle_sender(sock) if all(isinstance(t, str) for t in texts) else None
+        send_text = idle_sender(sock) if direct else None
         if send_text is None or not send_text(*texts):  # all of them in one write, or queued
             for pkt in packets:
                 sock.queue.put_nowait(pkt)
