@@ -11,26 +11,7 @@ import httpx
 
 from tests.support.api import Api, Device
 from tests.support.relay_server import RelayServer
-
-
-async def all_records(device: Device) -> list[int]:
-    rids: list[int] = []
-    stamp = ""
-    while page := (await device.call("getRecordCount", stamp=stamp))["records"]:
-        rids += [r["rid"] for r in page]
-        stamp = page[-1]["stamp"]
-    return rids
-
-
-async def all_messages(device: Device) -> list[str]:
-    names: list[str] = []
-    stamp = ""
-    while page := (
-        await device.call("getMsgs", stamp=stamp) if stamp else await device.call("getMsgs")
-    )["msgs"]:
-        names += [m["msg"] for m in page]
-        stamp = page[-1]["stamp"]
-    return names
+from tests.support.stored import all_messages, all_records
 
 
 async def writer(

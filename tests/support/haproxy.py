@@ -17,21 +17,26 @@ from tests.support.relay_server import START_S, free_port
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 
+# retries + redispatch: a connection refused by a node that just died is retried on another
+# node at once, before the health checks have marked it down.
 CONFIG = """\
 global
     maxconn 2000
 defaults
     mode tcp
     timeout connect 5s
-    timeout client 120s
-    timeout server 120s
+    timeout client {idle}
+    timeout server {idle}
+    retries 3
+    option redispatch 1
 {sections}"""
 
 SECTION = """\
 frontend {name}
-    bind 127.0.0.1:{port}
+    bind {host}:{port}
     default_backend {name}_nodes
 backend {name}_nodes
+    balance {balance}
 {servers}"""
 
 
@@ -53,45 +58,74 @@ def _hostport(url: str) -> str:
 @dataclass
 class HAProxy:
     """One HAProxy process: a TLS and an h2c frontend, each sending the PROXY header to its
-    nodes' port; `url` and `h2c_url` are where clients connect."""
+    nodes' port; `url` and `h2c_url` are where clients connect. With `per_node`, also a TLS and
+    an h2c frontend for each node alone (`node_urls`, `node_h2c_urls`): the way to reach one
+    particular node of a cluster, since a node with the PROXY protocol refuses plain clients."""
 
     folder: Path
     tls_nodes: list[str]  # https:// URLs of the nodes
     h2c_nodes: list[str]  # http:// URLs of the nodes
     send: str = "send-proxy-v2"  # or "send-proxy" (the v1 text line)
+    balance: str = "roundrobin"  # or "leastconn" (deploy/haproxy.cfg)
+    check: str = "check inter 500ms"
+    per_node: bool = False
+    host: str = "127.0.0.1"
+    idle: str = "120s"  # timeout client/server
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
+    node_urls: list[str] = field(default_factory=list)
+    node_h2c_urls: list[str] = field(default_factory=list)
+    # [tls, h2c, node1 tls, node1 h2c, ...]: free ports unless given
     ports: list[int] = field(default_factory=list)
+
+    def frontends(self) -> list[tuple[str, list[str]]]:
+        """(name, node URLs) of each frontend, in the order of `ports`."""
+        pairs = [("tls", self.tls_nodes), ("h2c", self.h2c_nodes)]
+        if self.per_node:
+            for i, (tls, h2c) in enumerate(zip(self.tls_nodes, self.h2c_nodes, strict=True), 1):
+                pairs += [(f"node{i}_tls", [tls]), (f"node{i}_h2c", [h2c])]
+        return pairs
 
     def config(self) -> str:
         """The configuration: TCP mode, the PROXY header and health checks (PROXY LOCAL)."""
         sections = []
-        for name, nodes, port in (
-            ("tls", self.tls_nodes, self.ports[0]),
-            ("h2c", self.h2c_nodes, self.ports[1]),
-        ):
+        for (name, nodes), port in zip(self.frontends(), self.ports, strict=True):
             servers = "".join(
-                f"    server node{i} {_hostport(node)} {self.send} check inter 500ms\n"
+                f"    server {_server_name(name, i)} {_hostport(node)} {self.send} {self.check}\n"
                 for i, node in enumerate(nodes, 1)
             )
-            sections.append(SECTION.format(name=name, port=port, servers=servers))
-        return CONFIG.format(sections="".join(sections))
+            sections.append(
+                SECTION.format(
+                    name=name, host=self.host, port=port, balance=self.balance, servers=servers
+                )
+            )
+        return CONFIG.format(idle=self.idle, sections="".join(sections))
+
+    def write_config(self) -> Path:
+        """haproxy.cfg in the folder, on free ports unless `ports` was given."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.ports:
+            self.ports = [free_port() for _ in self.frontends()]
+        path = self.folder / "haproxy.cfg"
+        path.write_text(self.config())
+        return path
 
     def start(self) -> HAProxy:
         """Write the configuration, start `haproxy -db`, wait until both frontends listen."""
         binary = haproxy_or_skip()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.ports = [free_port(), free_port()]
-        path = self.folder / "haproxy.cfg"
-        path.write_text(self.config())
+        path = self.write_config()
         log = (self.folder / "haproxy.log").open("ab")
         self.process = subprocess.Popen(
             [binary, "-f", str(path), "-db"], stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
-        self.url = f"https://127.0.0.1:{self.ports[0]}"
-        self.h2c_url = f"http://127.0.0.1:{self.ports[1]}"
+        urls = [
+            f"{'http' if name.endswith('h2c') else 'https'}://{self.host}:{port}"
+            for (name, _), port in zip(self.frontends(), self.ports, strict=True)
+        ]
+        self.url, self.h2c_url = urls[0], urls[1]
+        self.node_urls, self.node_h2c_urls = urls[2::2], urls[3::2]
         deadline = time.monotonic() + START_S
         while not all(_listening(port) for port in self.ports):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -113,6 +147,11 @@ class HAProxy:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _server_name(frontend: str, index: int) -> str:
+    """node1, node2, ... in the shared backends; the node's own name in a per-node one."""
+    return frontend.split("_")[0] if frontend.startswith("node") else f"node{index}"
 
 
 def _listening(port: int) -> bool:

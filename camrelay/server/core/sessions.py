@@ -128,12 +128,17 @@ class Sessions:
         rows = await self._db.fetchall(_LOAD)
         self._live = {}
         for row in rows:
-            who = _identity_of(row)
-            if who is not None:
-                shash, account_id, device, meta, address, created, seen, requests = row[:8]
-                self._live[shash] = Session(
-                    shash, account_id, device, meta, address, created, seen, requests, who
-                )
+            session = _session_of(row)
+            if session is not None:
+                self._live[session.shash] = session
+
+    async def _from_store(self, shash: str) -> Session | None:
+        """A session this process does not hold: opened by another node on the same store."""
+        row = await self._db.fetchone(_LOAD + " WHERE s.shash = ?", (shash,))
+        session = _session_of(row) if row is not None else None
+        if session is not None:
+            self._live.setdefault(shash, session)
+        return self._live.get(shash)
 
     async def open(self, who: Identity, device: str, meta: str, address: str) -> Session:
         """Start a session for a device of the account; a device key's is its own device."""
@@ -173,7 +178,7 @@ class Sessions:
 
     async def use(self, shash: str, address: str) -> Session:
         """The session for a request: checked, counted and kept alive; NoSuchSession if not."""
-        session = self._live.get(shash)
+        session = self._live.get(shash) or await self._from_store(shash)
         if session is None or (self._policy.bind_to_address and session.address != address):
             raise NoSuchSession()
         values = await self._config.values(session.account_id)
@@ -316,6 +321,15 @@ class Sessions:
             mine.sort(key=lambda s: s.last_seen)
             for session in mine[: len(mine) - self._policy.max_per_account + 1]:
                 await self.end(session, EVICTED)
+
+
+def _session_of(row: Any) -> Session | None:
+    """The session a _LOAD row describes; None when its user or key no longer exists."""
+    who = _identity_of(row)
+    if who is None:
+        return None
+    shash, account_id, device, meta, address, created, seen, requests = row[:8]
+    return Session(shash, account_id, device, meta, address, created, seen, requests, who)
 
 
 def _identity_of(row: Any) -> Identity | None:

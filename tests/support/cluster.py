@@ -1,0 +1,127 @@
+"""Several relay nodes on one store (and bus) behind HAProxy with the PROXY protocol v2.
+
+The store is a URL (`postgresql://…`) or "" for one SQLite file shared by every node (one
+data directory, WAL mode: processes on one machine may share it). The bus is a `nats://` URL or ""
+(each node's in-process bus: nothing crosses nodes but the store). Clients reach the cluster
+through HAProxy's `url`/`h2c_url`, and one particular node through its own HAProxy frontend
+(`node_url(i)`): a node with --proxy-protocol refuses a client that does not send the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.haproxy import HAProxy
+from tests.support.relay_server import RelayServer, free_port
+
+
+def store_flags(store_url: str, bus_url: str) -> list[str]:
+    """`camrelay serve` flags for the store and the bus ("" = the embedded default).
+
+    Kept as flags until RelayServer has `store_url`/`bus_url` fields of its own; then
+    `node_server` passes the fields instead and this goes."""
+    flags = ["--store", store_url] if store_url else []
+    return flags + (["--bus", bus_url] if bus_url else [])
+
+
+def node_server(
+    folder: Path, index: int, store_url: str, bus_url: str, env: dict[str, str]
+) -> RelayServer:
+    """Node `index` (1-based) on fixed ports (a restart comes back where HAProxy expects it);
+    on the shared SQLite file every node has the same data directory and a log of its own."""
+    data_dir = folder / (f"node{index}" if store_url else "shared")
+    return RelayServer(
+        data_dir,
+        env=env,
+        args=["--proxy-protocol", *store_flags(store_url, bus_url)],
+        port=free_port(),
+        h2c_port=free_port(),
+        log_file=folder / f"node{index}.log",
+    )
+
+
+@dataclass
+class Cluster:
+    """`size` nodes and HAProxy in front; start() brings them up, stop() ends them all."""
+
+    folder: Path
+    size: int = 3
+    store_url: str = ""
+    bus_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    balance: str = "roundrobin"
+    nodes: list[RelayServer] = field(default_factory=list)
+    proxy: HAProxy | None = None
+
+    def start(self) -> Cluster:
+        """The nodes one after the other (the first makes the certificate and the schema of a
+        shared SQLite file), then HAProxy."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for index in range(1, self.size + 1):
+            node = node_server(self.folder, index, self.store_url, self.bus_url, self.env)
+            self.nodes.append(node.start())
+        self.proxy = HAProxy(
+            self.folder / "haproxy",
+            [node.url for node in self.nodes],
+            [node.h2c_url for node in self.nodes],
+            balance=self.balance,
+            per_node=True,
+        ).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        """HAProxy's TLS frontend: HTTP/2 and HTTP/1.1 to any node."""
+        assert self.proxy is not None
+        return self.proxy.url
+
+    @property
+    def h2c_url(self) -> str:
+        """HAProxy's h2c frontend (prior knowledge) to any node."""
+        assert self.proxy is not None
+        return self.proxy.h2c_url
+
+    def node_url(self, index: int) -> str:
+        """Node `index` (1-based) alone, over TLS, through its own HAProxy frontend."""
+        assert self.proxy is not None
+        return self.proxy.node_urls[index - 1]
+
+    def node_h2c_url(self, index: int) -> str:
+        """Node `index` (1-based) alone, over h2c."""
+        assert self.proxy is not None
+        return self.proxy.node_h2c_urls[index - 1]
+
+    def node(self, index: int) -> RelayServer:
+        """The RelayServer of node `index` (1-based): its log, process, direct ports."""
+        return self.nodes[index - 1]
+
+    def kill(self, index: int) -> None:
+        """kill -9 node `index`: no chance to flush or close anything."""
+        self.node(index).kill()
+
+    def restart(self, index: int) -> None:
+        """Start node `index` again on its ports (after kill() or a stop)."""
+        node = self.node(index)
+        if node.process is not None and node.process.poll() is None:
+            node.stop()
+        node.start()
+
+    def alive(self) -> list[int]:
+        """The indexes of the nodes whose process runs."""
+        return [
+            i
+            for i, node in enumerate(self.nodes, 1)
+            if node.process is not None and node.process.poll() is None
+        ]
+
+    async def add_account(self, name: str, password: str) -> None:
+        """An account in the shared store (written through the first node's store)."""
+        await self.nodes[0].add_account(name, password)
+
+    def stop(self) -> None:
+        """HAProxy, then every node still running (SIGTERM, then wait)."""
+        if self.proxy is not None:
+            self.proxy.stop()
+        for index in self.alive():
+            self.node(index).stop()
