@@ -1,5 +1,4 @@
-"""Three nodes behind HAProxy for the module, on each store the machine can run: one SQLite
-file shared by the nodes today, PostgreSQL (and NATS) once their harnesses exist."""
+"""Three nodes behind HAProxy, on each store the machine can run (STORE_KINDS)."""
 
 from __future__ import annotations
 
@@ -8,31 +7,22 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from tests.support.cluster import Cluster
+from tests.support.cluster import STORE_KINDS, Cluster, store_url
 from tests.support.haproxy import haproxy_or_skip
 
-# "sqlite": every node on the same SQLite file (WAL), no bus: the store is all they share.
-STORES = ["sqlite"]
 
-
-def store_url(kind: str) -> str:
-    """The URL the nodes share for a store kind ("" = the shared SQLite file)."""
-    if kind == "sqlite":
-        return ""
-    raise ValueError(f"no harness for the {kind} store yet")
-
-
-@pytest.fixture(scope="module", params=STORES)
-def cluster(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Three nodes with --proxy-protocol on one store, HAProxy (round robin) in front."""
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """The store the module's clusters share (each test module runs once per kind)."""
     haproxy_or_skip()
-    nodes = Cluster(tmp_path_factory.mktemp("cluster"), store_url=store_url(request.param))
-    try:
-        yield nodes.start()
-    finally:
-        nodes.stop()
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def cluster(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Three nodes with --proxy-protocol on one store, HAProxy (round robin) in front."""
+    with Cluster(tmp_path_factory.mktemp("cluster"), store_url=store_url(store_kind)) as nodes:
+        yield nodes
 
 
 @pytest.fixture

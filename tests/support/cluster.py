@@ -9,11 +9,26 @@ through HAProxy's `url`/`h2c_url`, and one particular node through its own HAPro
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from tests.support.haproxy import HAProxy
-from tests.support.relay_server import RelayServer, free_port
+from tests.support.relay_server import START_S, RelayServer, free_port
+
+# The stores a cluster test runs on: "sqlite" is every node on the same SQLite file (WAL), and
+# no bus (the store is all the nodes share); "postgresql" joins once tests/support/postgres.py is
+# there.
+STORE_KINDS = ["sqlite"]
+
+
+def store_url(kind: str) -> str:
+    """The URL the nodes share for a store kind ("" = the shared SQLite file)."""
+    if kind == "sqlite":
+        return ""
+    raise ValueError(f"no harness for the {kind} store yet")
 
 
 def store_flags(store_url: str, bus_url: str) -> list[str]:
@@ -101,11 +116,17 @@ class Cluster:
         self.node(index).kill()
 
     def restart(self, index: int) -> None:
-        """Start node `index` again on its ports (after kill() or a stop)."""
+        """Start node `index` again on its ports (after kill() or a stop) and wait until
+        HAProxy's health checks have it back in service."""
         node = self.node(index)
         if node.process is not None and node.process.poll() is None:
             node.stop()
         node.start()
+        deadline = time.monotonic() + START_S
+        while not _answers(self.node_url(index)):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"HAProxy did not take node{index} back")
+            time.sleep(0.1)
 
     def alive(self) -> list[int]:
         """The indexes of the nodes whose process runs."""
@@ -119,9 +140,23 @@ class Cluster:
         """An account in the shared store (written through the first node's store)."""
         await self.nodes[0].add_account(name, password)
 
+    def __enter__(self) -> Cluster:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """HAProxy, then every node still running (SIGTERM, then wait)."""
         if self.proxy is not None:
             self.proxy.stop()
         for index in self.alive():
             self.node(index).stop()
+
+
+def _answers(url: str) -> bool:
+    """Whether a node answers /metrics through its HAProxy frontend (loopback: allowed)."""
+    try:
+        return httpx.get(f"{url}/metrics", verify=False, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
