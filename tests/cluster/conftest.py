@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from importlib.util import find_spec
 
 import httpx
 import pytest
@@ -19,9 +20,27 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def cluster(store_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Three nodes with --proxy-protocol on one store, HAProxy (round robin) in front."""
-    with Cluster(tmp_path_factory.mktemp("cluster"), store_url=store_url(store_kind)) as nodes:
+def bus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The NATS server of the module's nodes; "" (no bus: the store is all the nodes share)
+    until the NATS harness (tests/support/nats.py, nats branch) is there."""
+    if find_spec("tests.support.nats") is None:
+        yield ""
+        return
+    from tests.support.nats import NatsServer, nats_server_or_skip
+
+    nats_server_or_skip()
+    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    store_kind: str, bus_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Three nodes with --proxy-protocol on one store and bus, HAProxy (round robin) in front."""
+    folder = tmp_path_factory.mktemp("cluster")
+    with Cluster(folder, store_url=store_url(store_kind), bus_url=bus_url) as nodes:
         yield nodes
 
 

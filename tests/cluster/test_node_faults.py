@@ -28,9 +28,10 @@ NO_CAPS = {"CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false"}
 
 
 @pytest.fixture
-def loaded(store_kind: str, tmp_path: Path) -> Iterator[Cluster]:
+def loaded(store_kind: str, bus_url: str, tmp_path: Path) -> Iterator[Cluster]:
     """A cluster of the test's own: it loses a node."""
-    with Cluster(tmp_path / "cluster", store_url=store_url(store_kind), env=NO_CAPS) as nodes:
+    store = store_url(store_kind)
+    with Cluster(tmp_path / "cluster", store_url=store, bus_url=bus_url, env=NO_CAPS) as nodes:
         yield nodes
 
 

@@ -10,7 +10,8 @@ through HAProxy's `url`/`h2c_url`, and one particular node through its own HAPro
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from importlib.util import find_spec
 from pathlib import Path
 
 import httpx
@@ -19,40 +20,61 @@ from tests.support.haproxy import HAProxy
 from tests.support.relay_server import START_S, RelayServer, free_port
 
 # The stores a cluster test runs on: "sqlite" is every node on the same SQLite file (WAL), and
-# no bus (the store is all the nodes share); "postgresql" joins once tests/support/postgres.py is
-# there.
-STORE_KINDS = ["sqlite"]
+# "postgresql" a fresh database of the PostgreSQL harness (tests/support/postgres.py, pg branch).
+STORE_KINDS = ["sqlite"] + (["postgresql"] if find_spec("tests.support.postgres") else [])
 
 
 def store_url(kind: str) -> str:
     """The URL the nodes share for a store kind ("" = the shared SQLite file)."""
     if kind == "sqlite":
         return ""
-    raise ValueError(f"no harness for the {kind} store yet")
+    from tests.support.postgres import fresh_database
+
+    return fresh_database()
 
 
-def store_flags(store_url: str, bus_url: str) -> list[str]:
-    """`camrelay serve` flags for the store and the bus ("" = the embedded default).
+def store_and_bus(store_url: str, bus_url: str) -> tuple[dict[str, str], list[str]]:
+    """(RelayServer fields, `camrelay serve` flags) for the store and the bus ("" = the
+    embedded default): RelayServer's `store_url` (pg branch) and `bus_url` (nats branch) fields
+    where it has them, so its add_account() writes to the same store; flags until then."""
+    known = {f.name for f in fields(RelayServer)}
+    given: dict[str, str] = {}
+    flags: list[str] = []
+    for name, flag, url in (("store_url", "--store", store_url), ("bus_url", "--bus", bus_url)):
+        if url and name in known:
+            given[name] = url
+        elif url:
+            flags += [flag, url]
+    return given, flags
 
-    Kept as flags until RelayServer has `store_url`/`bus_url` fields of its own; then
-    `node_server` passes the fields instead and this goes."""
-    flags = ["--store", store_url] if store_url else []
-    return flags + (["--bus", bus_url] if bus_url else [])
+
+@dataclass
+class Node(RelayServer):
+    """A RelayServer with a log of its own: nodes on the shared SQLite file share a data
+    directory (RelayServer's `name` field does this once the nats branch is in)."""
+
+    log_file: Path = Path("server.log")
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_file
 
 
 def node_server(
     folder: Path, index: int, store_url: str, bus_url: str, env: dict[str, str]
 ) -> RelayServer:
-    """Node `index` (1-based) on fixed ports (a restart comes back where HAProxy expects it);
-    on the shared SQLite file every node has the same data directory and a log of its own."""
+    """Node `index` (1-based) on fixed ports (a restart comes back where HAProxy expects it;
+    the later --h2c-listen overrides RelayServer's port 0); on the shared SQLite file every node
+    has the same data directory."""
     data_dir = folder / (f"node{index}" if store_url else "shared")
-    return RelayServer(
+    given, flags = store_and_bus(store_url, bus_url)
+    return Node(
         data_dir,
         env=env,
-        args=["--proxy-protocol", *store_flags(store_url, bus_url)],
+        args=["--proxy-protocol", "--h2c-listen", f"127.0.0.1:{free_port()}", *flags],
         port=free_port(),
-        h2c_port=free_port(),
         log_file=folder / f"node{index}.log",
+        **given,  # type: ignore[arg-type]
     )
 
 

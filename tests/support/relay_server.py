@@ -48,10 +48,6 @@ class RelayServer:
     env: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
     port: int = 0  # fixed to come back on the same address after a restart
-    h2c_port: int = 0  # likewise for the h2c port (a load balancer's configuration names both)
-    log_file: Path | None = (
-        None  # default data_dir/server.log; nodes sharing a data_dir need their own
-    )
     module: str = "camrelay"  # what `python -m` runs: a test may run a variant of the command
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
@@ -59,7 +55,7 @@ class RelayServer:
 
     @property
     def log_path(self) -> Path:
-        return self.log_file or self.data_dir / "server.log"
+        return self.data_dir / "server.log"
 
     def start(self, timeout: float = START_S) -> RelayServer:
         """Start the process and wait until it prints both URLs."""
@@ -77,7 +73,7 @@ class RelayServer:
             "--listen",
             f"127.0.0.1:{self.port}",
             "--h2c-listen",
-            f"127.0.0.1:{self.h2c_port}",
+            "127.0.0.1:0",
             *self.args,
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
