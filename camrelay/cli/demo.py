@@ -62,9 +62,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(run=run)
 
 
-def demo_password(data_dir: Path) -> str:
+def demo_password(data_dir: Path, file: str = PASSWORD_FILE) -> str:
     """The demo account's password, made once and kept (mode 600) in the data directory."""
-    path = data_dir / PASSWORD_FILE
+    path = data_dir / file
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
