@@ -1,13 +1,19 @@
-# camrelay: `make run` starts the demo, `make test` runs the suite, `make bench` measures.
+# camrelay: `make run` starts the demo, `make cluster` three nodes on PostgreSQL and NATS behind
+# HAProxy, `make test` runs the suite, `make bench` measures.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean screenshot
+.PHONY: run cluster test bench lint clean screenshot
 
 run: $(STAMP)
 	$(BIN)/camrelay demo --data ./data
+
+# PostgreSQL, NATS, three nodes and HAProxy (the scale-out counterpart of `make run`), data in
+# ./data/cluster; CLUSTER_ARGS=--sqlite: one shared SQLite file and no NATS instead.
+cluster: $(STAMP) tools
+	PYTHONPATH=. $(BIN)/python scripts/cluster.py $(CLUSTER_ARGS)
 
 test: $(STAMP) tools tests/js/node_modules/.installed
 	$(BIN)/python -m pytest -q -n 4 --dist loadfile

@@ -182,13 +182,13 @@ def start_node(index: int, data_dir: Path, flags: list[str], log: Path) -> Node:
     return node
 
 
-def haproxy_for(nodes: list[Node], folder: Path, ports: list[int]) -> HAProxy:
+def haproxy_for(urls: list[list[str]], folder: Path, ports: list[int]) -> HAProxy:
     """HAProxy as deploy/haproxy.cfg has it: TCP mode, least connections, send-proxy-v2, a
     health check every 2 s, an hour of idle time (cameras keep a connection for days)."""
     return HAProxy(
         folder,
-        [node.urls[0] for node in nodes],
-        [node.urls[1] for node in nodes],
+        [tls for tls, _ in urls],
+        [h2c for _, h2c in urls],
         balance="leastconn",
         check="check inter 2s rise 2 fall 3",
         idle="1h",
@@ -279,7 +279,9 @@ def main(argv: list[str]) -> int:
             children.append(nodes[-1].child)
         password = demo_password(data, PASSWORD_FILE)
         ensure_admin(on_store, password)
-        proxy = haproxy_for(nodes, data / "haproxy", [args.listen, args.h2c_listen]).start()
+        proxy = haproxy_for(
+            [n.urls for n in nodes], data / "haproxy", [args.listen, args.h2c_listen]
+        ).start()
         print(guide(proxy, password, store_url, bus_url, nodes), flush=True)
         while not stopping:
             time.sleep(0.5)

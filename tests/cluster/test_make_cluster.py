@@ -1,0 +1,136 @@
+"""`make cluster` (scripts/cluster.py): PostgreSQL as an unprivileged user with its files kept,
+the HAProxy configuration it writes, and the whole cluster started, used through HAProxy and
+stopped by Ctrl-C (on the shared SQLite file; on PostgreSQL and NATS once `--store`, `--bus`
+and `camrelay migrate` exist)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from importlib.util import find_spec
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from scripts.cluster import haproxy_for, start_postgres
+from tests.support.api import Api
+from tests.support.haproxy import haproxy_or_skip
+from tests.support.relay_server import free_port
+
+ROOT = Path(__file__).parents[2]
+SCALE_OUT = all(
+    find_spec(name)
+    for name in (
+        "camrelay.cli.migrate",  # store branch
+        "camrelay.server.core.pg_database",  # pg branch
+        "camrelay.server.core.nats_bus",  # nats branch
+    )
+)
+KINDS = ["sqlite", *(["postgresql"] if SCALE_OUT else [])]
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A directory `nobody` can enter (pytest's own temp directories are root's alone)."""
+    path = Path(tempfile.mkdtemp(prefix="camrelay-cluster-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_postgres_runs_unprivileged_and_keeps_its_files(folder: Path) -> None:
+    """initdb once, the server as `nobody` under root, the camrelay database; a second start
+    finds the first one's rows."""
+    port = free_port()
+    postgres, url = start_postgres(folder / "pg", port)
+    try:
+        assert url == f"postgresql://camrelay@127.0.0.1:{port}/camrelay"
+        status = Path(f"/proc/{postgres.process.pid}/status").read_text()  # type: ignore[union-attr]
+        uid = re.search(r"^Uid:\s+(\d+)", status, re.M)
+        assert uid and (os.geteuid() != 0 or int(uid.group(1)) != 0)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept(x int)")
+            conn.execute("INSERT INTO kept VALUES (7)")
+    finally:
+        postgres.stop()
+    assert postgres.process is not None and postgres.process.returncode == 0
+    again, _ = start_postgres(folder / "pg", port)
+    try:
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT x FROM kept").fetchall() == [(7,)]
+    finally:
+        again.stop()
+
+
+def test_the_haproxy_configuration_is_valid_and_like_the_deploy_example(folder: Path) -> None:
+    urls = [[f"https://127.0.0.1:{p}", f"http://127.0.0.1:{p + 1}"] for p in (9001, 9003, 9005)]
+    path = haproxy_for(urls, folder, [free_port(), free_port()]).write_config()
+    checked = subprocess.run(
+        [haproxy_or_skip(), "-c", "-f", str(path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    text = path.read_text()
+    assert "mode tcp" in text and text.count("balance leastconn") == 2
+    assert text.count("send-proxy-v2 check inter 2s rise 2 fall 3") == 6
+    assert "server node3 127.0.0.1:9006" in text  # the third node's h2c port
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_make_cluster_serves_through_haproxy_until_ctrl_c(folder: Path, kind: str) -> None:
+    """The printed password logs in through the printed URLs; heartBit on the same session
+    from new connections; Ctrl-C stops everything with exit code 0."""
+    haproxy_or_skip()
+    tls, h2c = free_port(), free_port()
+    command = [sys.executable, "scripts/cluster.py", "--data", str(folder / "data")]
+    command += ["--listen", str(tls), "--h2c-listen", str(h2c)]
+    command += ["--pg-port", str(free_port()), "--nats-port", str(free_port())]
+    command += ["--sqlite"] if kind == "sqlite" else []
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        guide = read_guide(script)
+        password = re.search(r"account: admin   password: (\S+)", guide)
+        assert password, guide
+        assert f"is up at https://127.0.0.1:{tls}" in guide
+        assert f"h2c (cleartext HTTP/2, prior knowledge): http://127.0.0.1:{h2c}" in guide
+        assert f"camrelay push --server https://127.0.0.1:{tls} --user admin" in guide
+        for url in (f"https://127.0.0.1:{tls}", f"http://127.0.0.1:{h2c}"):
+            async with httpx.AsyncClient(
+                http1=url.startswith("https"), http2=True, verify=False, timeout=30
+            ) as http:
+                device = await Api(http, url).login("admin", password.group(1), "pc")
+            async with httpx.AsyncClient(
+                http1=url.startswith("https"), http2=True, verify=False, timeout=30
+            ) as http:
+                assert await Api(http, url).call("heartBit", {"shash": device.shash}) == {
+                    "result": "OK"
+                }
+        script.send_signal(signal.SIGINT)
+        assert script.wait(timeout=60) == 0
+    finally:
+        if script.poll() is None:
+            script.kill()
+            script.wait()
+    rest = script.stdout.read() if script.stdout else ""
+    assert "stopping: HAProxy, the nodes, NATS, PostgreSQL" in rest
+    assert "exited" not in guide + rest  # no child died before Ctrl-C
+
+
+def read_guide(script: subprocess.Popen[str]) -> str:
+    """The script's output up to "Stop with Ctrl-C." (its start fails the test)."""
+    assert script.stdout is not None
+    lines: list[str] = []
+    while not lines or lines[-1] != "Stop with Ctrl-C.\n":
+        line = script.stdout.readline()
+        if not line:
+            raise AssertionError("make cluster ended:\n" + "".join(lines))
+        lines.append(line)
+    return "".join(lines)
