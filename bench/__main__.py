@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import admin, alarm, core_api, counter, hostile, state, streams, web
+from bench import admin, alarm, cluster, core_api, counter, hostile, state, streams, web
 
 PARTS = {
     "core": core_api.main,
@@ -15,6 +15,7 @@ PARTS = {
     "admin": admin.main,
     "state": state.main,
     "web": web.main,
+    "cluster": cluster.main,
 }
 
 
