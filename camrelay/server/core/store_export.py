@@ -7,13 +7,21 @@ import base64
 import json
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from .blob_reads import BlobReads
 from .db import Database
 from .store_tables import PIECE, RECORDS, TABLES, Table, header
 
 PAGE = 500  # rows per query
+
+
+class Sink(Protocol):
+    """Where the stream goes: a binary file such as stdout's buffer."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 class StoreChanged(Exception):
@@ -82,7 +90,7 @@ class RecordBytes:
             self._blobs.close()
 
 
-async def export_store(db: Database, out: BinaryIO) -> int:
+async def export_store(db: Database, out: Sink) -> int:
     """Write every row of `db` (at LATEST_SCHEMA) to `out`; returns the number of rows."""
     out.write(line(header(await db.schema_version())))
     count = 0

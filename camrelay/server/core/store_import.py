@@ -49,6 +49,8 @@ class _Lines:
         self.number += 1
         if len(raw) > MAX_LINE:
             raise self.bad(f"longer than {MAX_LINE} bytes")
+        if not raw.endswith(b"\n"):
+            raise BadExport(f"the stream is cut: line {self.number} ends half-way")
         try:
             value = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -56,6 +58,13 @@ class _Lines:
         if not isinstance(value, dict):
             raise self.bad("not a JSON object")
         return value
+
+    def at_end(self) -> bool:
+        """Whether nothing follows (what follows is not read as JSON: it is one too many)."""
+        if self._source.read(1):
+            self.number += 1
+            return False
+        return True
 
     def bad(self, what: str) -> BadExport:
         """An error naming the current line."""
@@ -122,6 +131,7 @@ class _Loader:
     def __init__(self, lines: _Lines) -> None:
         self.lines = lines
         self.rows = 0
+        self.first = 0  # the line of the batch's first row
 
     async def __call__(self, conn: Any) -> int:
         order = [table.name for table in TABLES]
@@ -142,6 +152,8 @@ class _Loader:
             if table is not current or len(batch) >= BATCH:
                 await self._insert(conn, current, batch)
                 current, batch = table, []
+            if not batch:
+                self.first = self.lines.number
             self.rows += 1
             if table.name == RECORDS:
                 data = record_bytes(self.lines, row[-1])
@@ -154,7 +166,7 @@ class _Loader:
         end = entry["end"]
         if not isinstance(end, dict) or end.get("rows") != self.rows:
             raise self.lines.bad(f"the end line counts other rows than the {self.rows} read")
-        if self.lines.next() is not None:
+        if not self.lines.at_end():
             raise self.lines.bad("more after the end line")
 
     async def _insert(
@@ -173,7 +185,9 @@ class _Loader:
             else:
                 await conn.executemany(sql, rows)
         except Exception as exc:  # whatever the store's driver raises: the row is refused
-            raise self.lines.bad(f"the store refused a {table.name} row: {exc}") from None
+            last = self.first + len(rows) - 1
+            where = f"line {self.first}" if last == self.first else f"lines {self.first}-{last}"
+            raise BadExport(f"{where}: the store refused a {table.name} row: {exc}") from None
         rows.clear()
 
 
