@@ -174,7 +174,8 @@ async def test_an_exported_store_imported_elsewhere_serves_the_same(
         "meta": "big.mjpeg",
         "stamp": after["meta"]["stamp"],
     }
-    assert [m["msg"] for m in after["msgs"]["msgs"]] == ["b1", "t2"]
+    assert [m["msg"] for m in after["msgs"]["msgs"]] == ["t1", "b1", "t2"]
+    assert after["synced"] == after["msgs"] and after["after_sync"] == {"result": "OK", "msgs": []}
     assert after["storage"] == (
         200,
         {"used": len(BIG) + 5, "quota": 20 << 20, "purgeOldest": False},

@@ -104,25 +104,28 @@ def row_of(lines: _Lines, entry: dict[str, Any]) -> tuple[Table, tuple[Any, ...]
     return table, tuple(row)
 
 
-def record_bytes(lines: _Lines, size: object) -> bytes:
+def record_bytes(lines: _Lines, size: object) -> bytearray:
     """The piece lines that follow a record's row, joined."""
     if type(size) is not int or not 0 <= size <= MAX_RECORD:
         raise lines.bad(f"a record size is 0 to {MAX_RECORD}")
-    data = bytearray()
-    while len(data) < size:
+    data = bytearray(size)  # calloc'd: pages cost memory only as pieces fill them
+    got = 0
+    while got < size:
         entry = lines.next()
         if entry is None:
-            raise BadExport(f"the stream is cut: a record lacks {size - len(data)} bytes")
+            raise BadExport(f"the stream is cut: a record lacks {size - got} bytes")
         piece = entry.get("piece")
         if not isinstance(piece, str):
-            raise lines.bad(f"expected a piece of the record ({size - len(data)} bytes to come)")
+            raise lines.bad(f"expected a piece of the record ({size - got} bytes to come)")
         try:
-            data += base64.b64decode(piece, validate=True)
+            decoded = base64.b64decode(piece, validate=True)
         except binascii.Error as exc:
             raise lines.bad(f"a piece that is not base64 ({exc})") from None
-        if len(data) > size:
+        if got + len(decoded) > size:
             raise lines.bad(f"the record's pieces hold more than its size {size}")
-    return bytes(data)
+        data[got : got + len(decoded)] = decoded
+        got += len(decoded)
+    return data  # not copied: the drivers take a bytearray as they take bytes
 
 
 class _Loader:
@@ -170,7 +173,7 @@ class _Loader:
             raise self.lines.bad("more after the end line")
 
     async def _insert(
-        self, conn: Any, table: Table, rows: list[tuple[Any, ...]], data: bytes | None = None
+        self, conn: Any, table: Table, rows: list[tuple[Any, ...]], data: bytearray | None = None
     ) -> None:
         if not rows:
             return
