@@ -1,5 +1,4 @@
-"""The `camrelay` command: serve, user, key, migrate, export, import, demo, push, pull, alarm,
-counter.
+"""The `camrelay` command: the server, its users, keys and store, the demo, clients, workers.
 
 Only the chosen subcommand's module is imported, so `camrelay serve` never loads OpenCV or numpy
 (the workers' dependencies) and `camrelay --help` loads nothing heavy at all.

@@ -34,4 +34,11 @@ async def load(db: Database, url: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Import into the store of --store (or the settings)."""
+    if sys.stdin.isatty():
+        print(
+            "camrelay import: reads an export from stdin: "
+            "camrelay export --store FROM | camrelay import --store TO",
+            file=sys.stderr,
+        )
+        return 2
     return run_on_url(args, "import", load, migrate=False)

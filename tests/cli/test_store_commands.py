@@ -334,6 +334,12 @@ def test_store_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     )
     assert (keyed.returncode, keyed.stdout) == (0, "")
     assert not (tmp_path / "d" / "camrelay.sqlite3").exists()
+    (tmp_path / "text.sqlite3").write_text("not a database\n" * 100)
+    garbled = camrelay("user", "list", "--store", str(tmp_path / "text.sqlite3"))
+    assert (garbled.returncode, garbled.stderr) == (
+        2,
+        f"camrelay: store.url: cannot open '{tmp_path / 'text.sqlite3'}': file is not a database\n",
+    )
     pg = camrelay("user", "list", "--store", "postgresql://u@127.0.0.1:1/db")
     assert pg.returncode == 2 and pg.stderr.startswith(
         "camrelay: store.url: 'postgresql://u@127.0.0.1:1/db'"

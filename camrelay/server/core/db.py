@@ -61,8 +61,12 @@ def migration_scripts() -> list[tuple[int, str]]:
 
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in _PRAGMAS:
-        await conn.execute(pragma)
+    try:
+        for pragma in _PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        await conn.close()  # its thread would keep the process alive (not a database file)
+        raise
     return conn
 
 
@@ -93,10 +97,18 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         private_file(path)
         writer = await _connect(path)
-        reader = await _connect(path)
+        try:
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
         db = cls(writer, reader, path)
         if migrate:
-            await db.migrate()
+            try:
+                await db.migrate()
+            except BaseException:
+                await db.close()
+                raise
         return db
 
     async def close(self) -> None:

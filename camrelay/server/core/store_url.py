@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sqlite3
 from pathlib import Path
 
 from ...settings import Settings
@@ -66,7 +67,7 @@ async def open_store(url: str, *, migrate: bool, own_folder: bool = False) -> Da
     if path is not None:
         try:
             return await Database.open(path, migrate=migrate, own_folder=own_folder)
-        except OSError as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"store.url: cannot open {shown(url)!r}: {exc}") from exc
     try:
         module = importlib.import_module(PG_MODULE)
