@@ -7,8 +7,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sqlite3
 from collections.abc import Iterator
 from typing import Any, BinaryIO
+
+import aiosqlite
 
 from .db import LATEST_SCHEMA, Database
 from .store_tables import BY_NAME, DERIVED, FORMAT, PIECE, RECORDS, TABLES, VERSION, Table, header
@@ -104,11 +107,8 @@ def row_of(lines: _Lines, entry: dict[str, Any]) -> tuple[Table, tuple[Any, ...]
     return table, tuple(row)
 
 
-def record_bytes(lines: _Lines, size: object) -> bytearray:
-    """The piece lines that follow a record's row, joined."""
-    if type(size) is not int or not 0 <= size <= MAX_RECORD:
-        raise lines.bad(f"a record size is 0 to {MAX_RECORD}")
-    data = bytearray(size)  # calloc'd: pages cost memory only as pieces fill them
+def record_pieces(lines: _Lines, size: int) -> Iterator[bytes]:
+    """The bytes of the piece lines that follow a record's row, checked against its size."""
     got = 0
     while got < size:
         entry = lines.next()
@@ -123,9 +123,33 @@ def record_bytes(lines: _Lines, size: object) -> bytearray:
             raise lines.bad(f"a piece that is not base64 ({exc})") from None
         if got + len(decoded) > size:
             raise lines.bad(f"the record's pieces hold more than its size {size}")
-        data[got : got + len(decoded)] = decoded
         got += len(decoded)
+        yield decoded
+
+
+def record_bytes(lines: _Lines, size: int) -> bytearray:
+    """A record's bytes joined, for a store that takes a value whole."""
+    data = bytearray(size)  # calloc'd: pages cost memory only as pieces fill them
+    got = 0
+    for piece in record_pieces(lines, size):
+        data[got : got + len(piece)] = piece
+        got += len(piece)
     return data  # not copied: the drivers take a bytearray as they take bytes
+
+
+async def sqlite_record(
+    conn: aiosqlite.Connection, sql: str, row: tuple[Any, ...], lines: _Lines
+) -> None:
+    """A record into SQLite a piece at a time: its row with zeroblob(size), then incremental
+    blob writes on the writer's thread, inside the import's transaction (aiosqlite has no public
+    call for them), so no record is ever whole in memory."""
+    await conn.execute(sql, (*row, row[-1]))
+    blob = await conn._execute(conn._conn.blobopen, RECORDS, "data", row[0])
+    try:
+        for piece in record_pieces(lines, row[-1]):
+            await conn._execute(blob.write, piece)
+    finally:
+        await conn._execute(blob.close)
 
 
 class _Loader:
@@ -159,11 +183,26 @@ class _Loader:
                 self.first = self.lines.number
             self.rows += 1
             if table.name == RECORDS:
-                data = record_bytes(self.lines, row[-1])
-                await self._insert(conn, table, [row], data)
+                await self._record(conn, table, row)
             else:
                 batch.append(row)
         raise BadExport(f"the stream is cut after line {self.lines.number}: no end line")
+
+    async def _record(self, conn: Any, table: Table, row: tuple[Any, ...]) -> None:
+        size = row[-1]
+        if type(size) is not int or not 0 <= size <= MAX_RECORD:
+            raise self.lines.bad(f"a record size is 0 to {MAX_RECORD}")
+        if not isinstance(conn, aiosqlite.Connection):
+            await self._insert(conn, table, [row], record_bytes(self.lines, size))
+            return
+        marks = ", ".join("?" * len(table.columns))
+        sql = (
+            f"INSERT INTO {RECORDS}({', '.join(table.columns)}, data) VALUES({marks}, zeroblob(?))"
+        )
+        try:
+            await sqlite_record(conn, sql, row, self.lines)
+        except sqlite3.Error as exc:
+            raise BadExport(f"line {self.first}: the store refused a records row: {exc}") from None
 
     def _check_end(self, entry: dict[str, Any]) -> None:
         end = entry["end"]
