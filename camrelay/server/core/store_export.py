@@ -45,7 +45,7 @@ async def rows_of(db: Database, table: Table) -> AsyncIterator[Sequence[Any]]:
     page = await db.fetchall(first)
     while page:
         for row in page:
-            yield tuple(row)
+            yield tuple(row[i] for i in range(len(table.columns)))  # rows index by number
         if len(page) < PAGE:
             return
         last = page[-1]
