@@ -24,6 +24,7 @@ from tests.support.api import Api, Device
 from tests.support.cli import camrelay
 from tests.support.old_store import old_store
 from tests.support.relay_server import RelayServer
+from tests.support.state_socket import state_socket
 
 BIG = os.urandom(3 << 19)  # 1.5 MiB: many pieces
 PIECE_LINE = '{"piece":"'
@@ -52,7 +53,8 @@ def rows_in(path: Path) -> int:
 
 async def populate(server: RelayServer, http: httpx.AsyncClient) -> dict[str, Any]:
     """Accounts, users with roles and scopes, a device key, records (one of 1.5 MiB), targeted
-    messages given and not, a broadcast, config and a token, through the real commands and API."""
+    messages given and not, a broadcast, config, camera state and a token, through the real
+    commands and API."""
     data = ["--data", str(server.data_dir)]
     camrelay("user", "add", "site", "--server-admin", *data, stdin="site pw\n")
     camrelay("user", "add", "other", *data, stdin="other pw\n")
@@ -75,6 +77,10 @@ async def populate(server: RelayServer, http: httpx.AsyncClient) -> dict[str, An
     given = await phone.call("getMsgs")
     await door.call("addMsgs", msg="t2", target="phone")
     assert await phone.call("setConfig", config=[{"kind": 7, "fv": 20}]) == {"result": "OK"}
+    await server.add_camera("site", "door")
+    async with state_socket(server, device="door") as sock:
+        await sock.login(username="site", password="site pw")
+        await sock.ask({"brightness": 75}, {"brightness": 75, "info": ["brightness"]})
     login = await http.post(
         f"{server.url}/api/login", json={"username": "site", "password": "site pw"}
     )
@@ -108,6 +114,8 @@ async def probe(
     seen["synced"] = await phone.call("getMsgsAndSync")
     seen["after_sync"] = await phone.call("getMsgs")
     seen["config"] = await phone.call("getConfig")
+    async with state_socket(server, device="door") as sock:
+        seen["state"] = await sock.login(username="site", password="site pw")
     storage = await http.get(
         f"{server.url}/api/storage", headers={"Authorization": f"Bearer {facts['token']}"}
     )
@@ -183,7 +191,7 @@ async def test_an_exported_store_imported_elsewhere_serves_the_same(
         200,
         {"used": len(BIG) + 5, "quota": 20 << 20, "purgeOldest": False},
     )
-    assert after["later_is_newest"]
+    assert after["later_is_newest"] and after["state"]["brightness"] == 75
 
 
 @pytest.fixture
