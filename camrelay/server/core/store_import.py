@@ -144,6 +144,8 @@ async def sqlite_record(
     blob writes on the writer's thread, inside the import's transaction (aiosqlite has no public
     call for them), so no record is ever whole in memory."""
     await conn.execute(sql, (*row, row[-1]))
+    if row[-1] == 0:
+        return
     blob = await conn._execute(conn._conn.blobopen, RECORDS, "data", row[0])
     try:
         for piece in record_pieces(lines, row[-1]):
