@@ -64,6 +64,14 @@ class ServerSettings(_Section):
         return _check_hostport(value) if value else value
 
 
+class StoreSettings(_Section):
+    """Where what must last is kept."""
+
+    # "": the SQLite file in server.data_dir. Else sqlite:///PATH (sqlite:////ABSOLUTE), a file
+    # path, or postgresql://USER@HOST:PORT/DB for a store shared by several nodes.
+    url: str = ""
+
+
 class LimitsSettings(_Section):
     """Sizes the server accepts."""
 
@@ -156,6 +164,7 @@ class Settings(FrozenSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 
     server: ServerSettings = ServerSettings()
+    store: StoreSettings = StoreSettings()
     limits: LimitsSettings = LimitsSettings()
     sessions: SessionSettings = SessionSettings()
     streams: StreamSettings = StreamSettings()

@@ -17,7 +17,7 @@ from ..server.core.clock import SystemClock
 from ..server.core.db import Database
 from ..server.core.device_keys import DeviceKeys
 from ..server.core.passwords import Passwords
-from ..server.core.relay import database_path
+from ..server.core.store_url import StoreError, configured_url, in_data_dir, open_for_serving
 from ..server.core.users import Users
 from .serve import settings_from
 
@@ -48,11 +48,11 @@ async def _nothing() -> None:
 
 
 def run_on_store(args: argparse.Namespace, job: Callable[[IdentityStore], Awaitable[None]]) -> int:
-    """Run `job` on the store of the settings' data directory; errors exit with one line."""
+    """Run `job` on the settings' store; errors exit with one line (2: the store itself)."""
     settings = settings_from(args)
 
     async def main() -> None:
-        db = await Database.open(database_path(settings.server.data_dir))
+        db = await open_for_serving(configured_url(settings), own_folder=in_data_dir(settings))
         clock, passwords = SystemClock(), Passwords()
         try:
             await job(
@@ -68,6 +68,9 @@ def run_on_store(args: argparse.Namespace, job: Callable[[IdentityStore], Awaita
 
     try:
         asyncio.run(main())
+    except StoreError as exc:
+        print(f"camrelay: {exc}", file=sys.stderr)
+        return 2
     except AccountExists as exc:
         sys.exit(f"camrelay: the name {exc.detail} is taken")
     except Refused as exc:

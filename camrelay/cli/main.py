@@ -1,4 +1,4 @@
-"""The `camrelay` command: serve, user, key, demo, push, pull, alarm, counter.
+"""The `camrelay` command: the server, its users, keys and store, the demo, clients, workers.
 
 Only the chosen subcommand's module is imported, so `camrelay serve` never loads OpenCV or numpy
 (the workers' dependencies) and `camrelay --help` loads nothing heavy at all.
@@ -16,6 +16,9 @@ COMMANDS = {
     "serve": ("serve", "run the relay server"),
     "user": ("users", "manage accounts and their users"),
     "key": ("keys", "manage device keys for cameras"),
+    "migrate": ("migrate", "bring a store to this camrelay's schema"),
+    "export": ("store_export", "write a whole store to stdout"),
+    "import": ("store_import", "read an export from stdin into an empty store"),
     "demo": ("demo", "run the server with a demo account and camera"),
     "push": ("push", "stream a camera's frames to a relay"),
     "pull": ("pull", "read a device's live stream"),

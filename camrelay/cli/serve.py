@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..server.core.relay import Relay
+from ..server.core.store_url import StoreError
 from ..server.serving import serve
 from ..server.transport import TransportMismatch
 from ..settings import Settings, SettingsError, load_settings
@@ -17,9 +18,15 @@ from .main import COMMANDS
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    """--data and --config, shared by every command that opens the store."""
+    """--data, --config and --store, shared by every command that opens the store."""
     parser.add_argument("--data", type=Path, help="data directory (SQLite file, certificate)")
     parser.add_argument("--config", type=Path, help="TOML settings file")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="sqlite:///PATH, sqlite:////ABSOLUTE/PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: the SQLite file in the data directory; [store] url)",
+    )
 
 
 def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
@@ -27,8 +34,9 @@ def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
     overrides = {k: v for k, v in server.items() if v is not None}
     if getattr(args, "data", None) is not None:
         overrides["data_dir"] = args.data
+    store = {"url": args.store} if getattr(args, "store", None) is not None else {}
     try:
-        return load_settings(args.config, os.environ, {"server": overrides})
+        return load_settings(args.config, os.environ, {"server": overrides, "store": store})
     except SettingsError as exc:
         sys.exit(f"camrelay: bad settings: {exc}")
 
@@ -77,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(serve(settings, announce))
-    except TransportMismatch as exc:
+    except (TransportMismatch, StoreError) as exc:
         print(f"camrelay serve: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -61,13 +61,23 @@ def migration_scripts() -> list[tuple[int, str]]:
 
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in _PRAGMAS:
-        await conn.execute(pragma)
+    try:
+        for pragma in _PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        await conn.close()  # its thread would keep the process alive (not a database file)
+        raise
     return conn
+
+
+LATEST_SCHEMA = migration_scripts()[-1][0]  # the newest migration: the schema this code needs
 
 
 class Database:
     """The store's two connections; open with `Database.open(path)`."""
+
+    # Embedded: each process brings its own file up to date at start (a shared server never is).
+    migrates_itself = True
 
     def __init__(
         self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path | None = None
@@ -78,14 +88,27 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database file at `path`."""
-        private_folder(path.parent, [path.name, f"{path.name}-wal", f"{path.name}-shm"])
+    async def open(cls, path: Path, *, migrate: bool = True, own_folder: bool = True) -> Database:
+        """Open (creating if needed) and, unless told not to, migrate the database file; its
+        folder is made owner-only when it is ours (a data directory), not one a user named."""
+        if own_folder:
+            private_folder(path.parent, [path.name, f"{path.name}-wal", f"{path.name}-shm"])
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
         private_file(path)
         writer = await _connect(path)
-        reader = await _connect(path)
+        try:
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
         db = cls(writer, reader, path)
-        await db.migrate()
+        if migrate:
+            try:
+                await db.migrate()
+            except BaseException:
+                await db.close()
+                raise
         return db
 
     async def close(self) -> None:
@@ -106,6 +129,10 @@ class Database:
                     await conn.execute(f"PRAGMA user_version={number}")
 
             await self.write(apply)
+
+    async def schema_version(self) -> int:
+        """The number of the newest migration applied (0: an empty store)."""
+        return int(await scalar(self._reader, "PRAGMA user_version"))
 
     async def write(self, job: Job[T]) -> T:
         """Run `job(conn)` in one immediate write transaction, to its end whatever happens to

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ...settings import Settings
 from .account_config import AccountConfig
@@ -25,11 +24,11 @@ from .sign_in import SignIn
 from .stamps import StampSource
 from .state import CameraStates
 from .state_recording import StateRecording
+from .store_url import configured_url, in_data_dir, open_for_serving
+from .store_url import database_path as database_path  # where it was: callers import it here
 from .streams import StreamHub
 from .tokens import Tokens
 from .users import Users
-
-DB_FILE = "camrelay.sqlite3"
 
 
 @dataclass
@@ -76,15 +75,11 @@ async def newest_stamp(db: Database) -> str | None:
     return row[0] if row else None
 
 
-def database_path(data_dir: Path) -> Path:
-    """Where the SQLite file of a data directory lives."""
-    return data_dir / DB_FILE
-
-
 async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
-    """Open the store in the data directory and build every service on it."""
+    """Open the settings' store (refused when its schema is not this camrelay's) and build every
+    service on it."""
     clock = clock or SystemClock()
-    db = await Database.open(database_path(settings.server.data_dir))
+    db = await open_for_serving(configured_url(settings), own_folder=in_data_dir(settings))
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
     sess = settings.sessions

@@ -4,7 +4,6 @@ schema 3 keeps its accounts' passwords as their admins'."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from camrelay.server.core.identity import Identity, Role
 from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.relay import Relay, database_path, open_relay
 from camrelay.settings import load_settings
+from tests.support.old_store import old_store
 
 ADDRESS = "127.0.0.1"
 
@@ -126,10 +126,8 @@ async def test_a_schema_3_store_migrates_and_the_old_password_is_the_admins(
     """Its sessions live on, held by the admin."""
     path = database_path(tmp_path)
     pw_hash = await Passwords().hash("old password")
-    with sqlite3.connect(path) as conn:
-        for number, script in migration_scripts():
-            if number <= 3:
-                conn.executescript(script)
+    conn = old_store(path, 3)
+    with conn:
         conn.execute(
             "INSERT INTO accounts(name, pw_hash, created) VALUES('legacy', ?, 1.0)", (pw_hash,)
         )
@@ -138,7 +136,6 @@ async def test_a_schema_3_store_migrates_and_the_old_password_is_the_admins(
             "VALUES('live-before', 1, 'cam', ?, ?, ?)",
             (ADDRESS, clock.now(), clock.now()),
         )
-        conn.execute("PRAGMA user_version=3")
     conn.close()
 
     settings = load_settings(overrides={"server": {"data_dir": tmp_path}})
