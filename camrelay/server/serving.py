@@ -100,6 +100,7 @@ async def serve(
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
     trimmer = asyncio.create_task(trim_after_closes(lambda: relay.connections.closed))
     follower = asyncio.create_task(relay.sessions.follow_store(STORE_FOLLOW_S))
+    cluster = asyncio.create_task(relay.cluster.run()) if relay.cluster else None
     admin = AdminSio(relay, settings.admin_sio)
     state = asyncio.create_task(relay.state.follow())
     await relay.recording.resume()  # cameras recording when the server stopped go on
@@ -135,6 +136,9 @@ async def serve(
         follower.cancel()
         state.cancel()
         recording.cancel()
+        if cluster is not None:
+            cluster.cancel()
+            await asyncio.gather(cluster, return_exceptions=True)
         await relay.close()
 
 

@@ -11,12 +11,14 @@ from .accounts import Accounts
 from .bus import Bus, LocalBus
 from .cameras import Cameras
 from .clock import Clock, SystemClock
+from .cluster import Cluster
 from .connections import ConnectionGate
 from .db import Database
 from .device_keys import DeviceKeys
 from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
 from .messages import Messages
+from .nats_bus import NatsBus
 from .passwords import Passwords
 from .recording import Recorder
 from .records import Records
@@ -25,6 +27,7 @@ from .sign_in import SignIn
 from .stamps import StampSource
 from .state import CameraStates
 from .state_recording import StateRecording
+from .stream_link import StreamLink
 from .streams import StreamHub
 from .tokens import Tokens
 from .users import Users
@@ -57,6 +60,7 @@ class Relay:
     recorder: Recorder
     recording: StateRecording
     connections: ConnectionGate = field(default_factory=ConnectionGate)
+    cluster: Cluster | None = None  # None: one node, the in-process bus
 
     async def close(self) -> None:
         """Store the recordings' open segments, flush what is only in memory, close the store."""
@@ -88,7 +92,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
     sess = settings.sessions
-    bus = LocalBus()
+    bus: Bus = NatsBus(settings.bus.url) if settings.bus.url else LocalBus()
     passwords = Passwords(sess.max_concurrent_password_checks)
     accounts = Accounts(db, clock, passwords)
     config = AccountConfig(db, bus)
@@ -123,6 +127,13 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     state = CameraStates(db, bus, messages, cameras, settings.state.socket_queue)
     rec = settings.recording
     recorder = Recorder(streams, records, clock, rec.segment_s, rec.max_segment_bytes)
+    cluster = None
+    if isinstance(bus, NatsBus):
+        # Session ends and state changes elsewhere apply here before any subscriber hears.
+        bus.listen(sessions.on_remote)
+        bus.listen(state.on_remote)
+        state.streaming = streams.streaming
+        cluster = Cluster(bus, StreamLink(bus, streams, settings.limits.max_frame_bytes))
     return Relay(
         db,
         clock,
@@ -145,4 +156,5 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         recorder,
         StateRecording(bus, state, recorder),
         gate,
+        cluster,
     )

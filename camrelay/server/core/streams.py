@@ -110,6 +110,8 @@ class Channel:
     gone_dropped: int = 0  # frames lost by readers that have left, so the total never falls
     started: float = field(default_factory=time.monotonic)  # for the average frame rate
     newest: bytes = b""  # the last frame published, whole (snapshots)
+    # Set while another node has a viewer of this node's upload: takes each frame to it.
+    export: Callable[[bytes], None] | None = None
 
     def dropped(self) -> int:
         """Frames lost by every reader the channel has had, present and gone."""
@@ -127,26 +129,36 @@ SESSION_ENDED = "session ended"
 
 
 class Producer:
-    """The handle of one upload; `publish` frames, `finish` when the upload ends."""
+    """The handle of one upload; `publish` frames, `finish` when the upload ends. `remote` is
+    the node of an upload made elsewhere whose frames this node relays (a mirror)."""
 
     def __init__(
-        self, hub: StreamHub, channel: Channel, shash: str, on_stop: Callable[[], None]
+        self,
+        hub: StreamHub,
+        channel: Channel,
+        shash: str,
+        on_stop: Callable[[], None],
+        remote: str = "",
     ) -> None:
         self._hub = hub
         self.channel = channel
         self.shash = shash
         self.stopped = ""  # REPLACED or SESSION_ENDED once told to stop
         self._on_stop = on_stop
+        self.remote = remote
 
     def publish(self, frame: bytes) -> None:
-        """Hand one frame to every reader of the channel."""
+        """Hand one frame to every reader of the channel (and to other nodes' viewers)."""
         channel = self.channel
         channel.frames_in += 1
         channel.bytes_in += len(frame)
         channel.newest = frame
-        totals = self._hub.totals
-        totals.frames_in += 1
-        totals.bytes_in += len(frame)
+        if not self.remote:  # another node's frames were counted where they came in
+            totals = self._hub.totals
+            totals.frames_in += 1
+            totals.bytes_in += len(frame)
+            if channel.export is not None:
+                channel.export(frame)
         for reader in channel.readers:
             reader.offer(frame)
 
@@ -181,6 +193,8 @@ class StreamHub:
         # and show that a producer then waits on flow control, not on server memory.
         self.taking = asyncio.Event()
         self.taking.set()
+        # Told when a viewer attaches to another node's stream (so its frames start coming).
+        self.on_remote_viewer: Callable[[Channel], None] | None = None
 
     def start(
         self,
@@ -193,18 +207,39 @@ class StreamHub:
     ) -> Producer:
         """Become the device's producer, replacing the current one if any; `on_stop` is
         called when the upload should end."""
+        producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "")
+        self._bus.publish(StreamReady(account_id, device, subproto, delta))
+        log.info(
+            "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
+        )
+        return producer
+
+    def mirror(
+        self, account_id: int, device: str, subproto: str, delta: int, node: str
+    ) -> Producer:
+        """Relay another node's upload of the device here, replacing the current producer
+        (a local upload ends as replaced); publishes nothing, the other node did."""
+        return self._take_over(account_id, device, subproto, delta, "", _nothing, node)
+
+    def _take_over(
+        self,
+        account_id: int,
+        device: str,
+        subproto: str,
+        delta: int,
+        shash: str,
+        on_stop: Callable[[], None],
+        node: str,
+    ) -> Producer:
         key = (account_id, device)
         channel = self._channels.get(key) or Channel(account_id, device)
         self._channels[key] = channel
         old = channel.producer
         channel.subproto, channel.delta = subproto, delta
-        channel.producer = Producer(self, channel, shash, on_stop)
+        channel.producer = Producer(self, channel, shash, on_stop, node)
+        channel.export = None
         if old is not None:
             old.stop(REPLACED)
-        self._bus.publish(StreamReady(account_id, device, subproto, delta))
-        log.info(
-            "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
-        )
         return channel.producer
 
     def release(self, producer: Producer) -> None:
@@ -216,7 +251,10 @@ class StreamHub:
         for reader in channel.readers:
             reader.end()
         channel.readers = set()
+        channel.export = None
         self._channels.pop((channel.account_id, channel.device), None)
+        if producer.remote:
+            return  # the node of the upload said so
         self._bus.publish(StreamGone(channel.account_id, channel.device))
         log.info(
             "stream ended: device %s, %d frames",
@@ -236,6 +274,8 @@ class StreamHub:
         key = (account_id, device)
         self._watching[key] = self._watching.get(key, 0) + 1
         self._bus.publish(ViewerAttached(account_id, device, viewer))
+        if channel.producer.remote and self.on_remote_viewer is not None:
+            self.on_remote_viewer(channel)
         return reader
 
     def newest(self, account_id: int, device: str) -> bytes:
@@ -314,5 +354,17 @@ class StreamHub:
                 channel.forget(reader)
 
     def channels(self) -> list[Channel]:
-        """Every live channel (metrics)."""
+        """Every live channel (metrics), other nodes' streams relayed here included."""
         return list(self._channels.values())
+
+    def local_channels(self) -> list[Channel]:
+        """The channels of uploads to this node."""
+        return [c for c in self._channels.values() if c.producer and not c.producer.remote]
+
+    def channel(self, account_id: int, device: str) -> Channel | None:
+        """The device's channel, if it streams (here or relayed from another node)."""
+        return self._channels.get((account_id, device))
+
+
+def _nothing() -> None:
+    """A relayed upload has no handler here to stop: its own node ends it."""

@@ -1,0 +1,245 @@
+"""The bus across nodes: every event published here also goes out on NATS, and the other nodes'
+events come in to the subscribers that asked for them (`Reach`).
+
+Nothing here ever waits on NATS: what goes out waits in two bounded queues (events by count,
+live frames by bytes) that lose their oldest entries when full (counted), and one task writes
+them to the connection. nats-py reconnects by itself; meanwhile the node serves its own clients
+and what it publishes is lost (counted), not held. Each message carries the node it came from,
+so a node skips its own and nothing loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from . import bus
+from .bus import SUBSCRIBER_CAPACITY, Event, LocalBus, LocalSubscription, Reach
+from .node import NODE_ID
+
+EVENTS_SUBJECT = "camrelay.events"  # one subject, so one node's events keep their order
+EVENTS_QUEUED = 10_000  # events waiting for the connection before the oldest are dropped
+FRAMES_QUEUED_BYTES = 16 << 20  # live-frame bytes waiting for the connection, likewise
+RETRY_S = 0.5  # between attempts to reach NATS (first connection and reconnections)
+log = logging.getLogger("camrelay.bus")
+Listener = Callable[[str, Event], None]  # (origin node, event), called for others' events
+RawHandler = Callable[[Msg], Awaitable[None]]
+
+
+@dataclass
+class ClusterCounters:
+    """Traffic between this node and the others since the server started (metrics)."""
+
+    events_sent: int = 0
+    events_received: int = 0
+    events_dropped: int = 0  # lost on the way out: queue full or NATS away
+    frames_sent: int = 0
+    frames_received: int = 0
+    frames_dropped: int = 0  # lost on the way out or in (a frame cut short)
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+
+def _event_kinds() -> dict[str, type[Event]]:
+    """The event classes by name, from bus.py's namespace: `Event.__subclasses__()` also
+    holds the classes dataclass(slots=True) replaced, which isinstance never matches."""
+    return {
+        name: kind
+        for name, kind in vars(bus).items()
+        if isinstance(kind, type) and issubclass(kind, Event) and kind is not Event
+    }
+
+
+KINDS = _event_kinds()
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back into the tuples the frozen events hold."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def encode_event(event: Event, origin: str = NODE_ID) -> bytes:
+    """An event as it travels: its fields, its type and the node it comes from."""
+    return json.dumps({"origin": origin, **event.as_dict()}, separators=(",", ":")).encode()
+
+
+def decode_event(data: bytes) -> tuple[str, Event] | None:
+    """(origin, event) from a message; None for a kind this node does not know."""
+    fields = json.loads(data)
+    origin, kind = fields.pop("origin"), KINDS.get(fields.pop("event"))
+    if kind is None:
+        return None
+    return str(origin), kind(**{k: _tuples(v) for k, v in fields.items()})
+
+
+class NatsBus:
+    """A LocalBus for this node's subscribers, joined to the other nodes through NATS."""
+
+    def __init__(self, url: str, node: str = NODE_ID) -> None:
+        self.url = url
+        self.node = node
+        self.local = LocalBus()
+        self.counters = ClusterCounters()
+        self.client: Client | None = None
+        self._events: deque[bytes] = deque()
+        self._frames: deque[tuple[str, bytes]] = deque()
+        self._frame_bytes = 0
+        self._wakeup = asyncio.Event()
+        self._listeners: list[Listener] = []
+        self._raw: dict[str, RawHandler] = {}
+        self._connected = False
+
+    # The Bus protocol: local subscribers as with LocalBus.
+    def publish(self, event: Event) -> None:
+        """Hand the event to this node's subscribers and queue it for the other nodes."""
+        self.local.publish(event)
+        if len(self._events) >= EVENTS_QUEUED:
+            self._events.popleft()
+            self.counters.events_dropped += 1
+        self._events.append(encode_event(event, self.node))
+        self._wakeup.set()
+
+    def subscribe(
+        self, *kinds: type[Event], capacity: int = SUBSCRIBER_CAPACITY, reach: Reach = Reach.HERE
+    ) -> LocalSubscription:
+        """A subscriber to events of `kinds` from the nodes `reach` says."""
+        return self.local.subscribe(*kinds, capacity=capacity, reach=reach)
+
+    @property
+    def published_total(self) -> int:
+        """Events this node published (metrics)."""
+        return self.local.published_total
+
+    @property
+    def dropped_total(self) -> int:
+        """Events this node's slow subscribers lost (metrics)."""
+        return self.local.dropped_total
+
+    @property
+    def connected(self) -> bool:
+        """Whether NATS is reachable now."""
+        return self._connected
+
+    def listen(self, listener: Listener) -> None:
+        """Call `listener(origin, event)` for every other node's event, before any subscriber
+        sees it: for what must happen every time (a session end), never lost to a full queue."""
+        self._listeners.append(listener)
+
+    def handle(self, subject: str, handler: RawHandler) -> None:
+        """Take the messages of `subject` (a wildcard may end it) once connected."""
+        self._raw[subject] = handler
+
+    def send(self, subject: str, payload: bytes) -> None:
+        """Queue a raw message (a live frame, a stream's demand), bounded in bytes."""
+        self._frames.append((subject, payload))
+        self._frame_bytes += len(payload)
+        while self._frame_bytes > FRAMES_QUEUED_BYTES and len(self._frames) > 1:
+            self._frame_bytes -= len(self._frames.popleft()[1])
+            self.counters.frames_dropped += 1
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Connect (retrying until NATS answers), then send what is queued; until cancelled."""
+        client = await self._connect()
+        await client.subscribe(EVENTS_SUBJECT, cb=self._on_event)
+        for subject, handler in self._raw.items():
+            await client.subscribe(subject, cb=handler)
+        self.client = client
+        try:
+            await self._send_forever(client)
+        finally:
+            self.client = None
+            await client.close()
+
+    async def _connect(self) -> Client:
+        while True:
+            try:
+                client = await nats.connect(
+                    self.url,
+                    name=f"camrelay-{self.node}",
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=RETRY_S,
+                    connect_timeout=2,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+            except Exception as exc:
+                log.warning("the bus at %s does not answer (%s); trying again", self.url, exc)
+                await asyncio.sleep(RETRY_S)
+                continue
+            self._connected = True
+            log.info("bus: joined %s as node %s", self.url, self.node)
+            return client
+
+    async def _send_forever(self, client: Client) -> None:
+        while True:
+            self._wakeup.clear()
+            while self._events or self._frames:
+                if self._events:
+                    await self._send(client, EVENTS_SUBJECT, self._events.popleft(), event=True)
+                else:
+                    subject, payload = self._frames.popleft()
+                    self._frame_bytes -= len(payload)
+                    await self._send(client, subject, payload, event=False)
+            await self._wakeup.wait()
+
+    async def _send(self, client: Client, subject: str, payload: bytes, event: bool) -> None:
+        counters = self.counters
+        if not self._connected:
+            if event:
+                counters.events_dropped += 1
+            else:
+                counters.frames_dropped += 1
+            return
+        try:
+            await client.publish(subject, payload)
+        except Exception:
+            if event:
+                counters.events_dropped += 1
+            else:
+                counters.frames_dropped += 1
+            return
+        counters.bytes_sent += len(payload)
+        if event:
+            counters.events_sent += 1
+
+    async def _on_event(self, msg: Msg) -> None:
+        try:
+            decoded = decode_event(msg.data)
+        except (ValueError, TypeError, KeyError):
+            log.warning("bus: an event that does not decode was skipped")
+            return
+        if decoded is None or decoded[0] == self.node:
+            return
+        origin, event = decoded
+        self.counters.events_received += 1
+        self.counters.bytes_received += len(msg.data)
+        for listener in self._listeners:
+            try:
+                listener(origin, event)
+            except Exception:
+                log.exception("bus: a listener failed on %r", event)
+        self.local.deliver_remote(event)
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("bus: %r", exc)
+
+    async def _on_disconnected(self) -> None:
+        if self._connected:
+            self._connected = False
+            log.warning("bus: lost %s; this node serves its own clients meanwhile", self.url)
+
+    async def _on_reconnected(self) -> None:
+        self._connected = True
+        log.info("bus: back on %s", self.url)
