@@ -107,6 +107,17 @@ class RelayCollector(Collector):
         bus = cluster.bus
         counters = bus.counters
         yield _gauge("camrelay_bus_connected", "1 while NATS is reachable.", int(bus.connected))
+        channels = self.relay.streams.channels()
+        yield _gauge(
+            "camrelay_cluster_streams_exported",
+            "Uploads here whose frames go to other nodes' viewers now.",
+            sum(1 for c in channels if c.export is not None),
+        )
+        yield _gauge(
+            "camrelay_cluster_streams_relayed",
+            "Other nodes' uploads known here (viewers here may watch them).",
+            sum(1 for c in channels if c.producer is not None and c.producer.remote),
+        )
         for name, doc, value in (
             ("events_sent", "Events sent to the other nodes.", counters.events_sent),
             ("events_received", "Events received from the other nodes.", counters.events_received),
