@@ -1,0 +1,95 @@
+"""Faults between nodes: the node of an upload dies (its viewers elsewhere end as when a local
+upload ends), NATS restarts (the nodes serve their own clients meanwhile, reconnect by
+themselves, and a stream pushed to A is watched on B again)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+
+from camrelay.protocol.framing import encode_frame
+from tests.server.cluster.test_cluster_streams import listed, open_viewer, start_upload
+from tests.support.api import Api, Device
+from tests.support.cluster import sign_in
+from tests.support.h2_client import H2Client
+from tests.support.metrics import metric
+from tests.support.nats import NatsServer
+from tests.support.relay_server import RelayServer
+from tests.support.until import until
+
+
+@contextlib.asynccontextmanager
+async def pushing(node: RelayServer, cam: Device) -> AsyncIterator[H2Client]:
+    """An upload of `cam` to `node` sending a small frame every 20 ms until the block ends."""
+    client = await H2Client.connect(node.url)
+    upload = await start_upload(client, cam)
+
+    async def frames() -> None:
+        while True:
+            await client.send(upload, encode_frame(os.urandom(500)))
+            await asyncio.sleep(0.02)
+
+    sender = asyncio.create_task(frames())
+    try:
+        yield client
+    finally:
+        sender.cancel()
+        with contextlib.suppress(Exception):
+            await client.close()
+
+
+async def growing(client: H2Client, stream: int) -> None:
+    """Wait until the viewer receives more frames."""
+    size = len(client.responses[stream].body)
+    await until(lambda: len(client.responses[stream].body) > size, timeout=10, what="frames")
+
+
+async def bus_connected(node: RelayServer, value: int) -> bool:
+    return await metric(node.url, "camrelay_bus_connected") == value
+
+
+async def test_viewers_on_b_end_when_the_node_of_the_upload_dies(
+    nodes: list[RelayServer], nats: NatsServer, account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    b = nodes[1]
+    dying = RelayServer(b.data_dir, bus_url=nats.url, name="dying").start()
+    cam = await sign_in(Api(http, dying.url), account, "cam")
+    viewer = await sign_in(Api(http, b.url), account, "viewer")
+    async with pushing(dying, cam):
+        await listed(viewer)
+        watching = await H2Client.connect(b.url)
+        stream = await open_viewer(watching, viewer)
+        await growing(watching, stream)
+        dying.kill()
+        ended = await watching.response(stream, timeout=15)  # as when its upload ends
+    assert ended.status == 200 and ended.reset_code is None
+    assert (await viewer.call("getStreams"))["devices"] == []
+    await watching.close()
+
+
+async def test_nats_restarted_the_nodes_reconnect_and_the_stream_resumes_on_b(
+    nodes: list[RelayServer], nats: NatsServer, account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    cam = await sign_in(Api(http, a.url), account, "cam")
+    viewer = await sign_in(Api(http, b.url), account, "viewer")
+    async with pushing(a, cam):
+        await listed(viewer)
+        watching = await H2Client.connect(b.url)
+        await growing(watching, await open_viewer(watching, viewer))
+        nats.stop()
+        for node in nodes:
+            await until(lambda n=node: bus_connected(n, 0), what=f"{node.name} saw NATS go")  # type: ignore[misc]
+        # Meanwhile each node serves its own clients.
+        assert (await viewer.call("getServerTime"))["result"] == "OK"
+        nats.start()
+        for node in nodes:
+            await until(lambda n=node: bus_connected(n, 1), what=f"{node.name} is back")  # type: ignore[misc]
+        await listed(viewer)
+        again = await open_viewer(watching, viewer)
+        await growing(watching, again)
+    await watching.close()
