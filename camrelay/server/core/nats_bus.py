@@ -161,6 +161,7 @@ class NatsBus:
             await client.close()
 
     async def _connect(self) -> Client:
+        said = False  # one warning, not one per attempt
         while True:
             try:
                 client = await nats.connect(
@@ -175,7 +176,9 @@ class NatsBus:
                     reconnected_cb=self._on_reconnected,
                 )
             except Exception as exc:
-                log.warning("the bus at %s does not answer (%s); trying again", self.url, exc)
+                if not said:
+                    log.warning("bus: %s does not answer (%s); trying on", self.url, exc)
+                    said = True
                 await asyncio.sleep(RETRY_S)
                 continue
             self._connected = True
