@@ -130,6 +130,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     cluster = None
     if isinstance(bus, NatsBus):
         # Session ends and state changes elsewhere apply here before any subscriber hears.
+        bus.listen(config.on_remote)
         bus.listen(sessions.on_remote)
         bus.listen(state.on_remote)
         state.streaming = streams.streaming

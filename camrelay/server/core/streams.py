@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from camrelay.protocol.errors import NoChannel
 from camrelay.protocol.wire_types import StreamInfo
 
-from .bus import Bus, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
+from .bus import Bus, Reach, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
 
 MAX_BATCH_BYTES = 256 << 10
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
@@ -294,7 +294,8 @@ class StreamHub:
         """Return once the device streams (at once if it does)."""
         # Subscribed before looking, so a stream that starts in between is not missed; the
         # live state is checked after every event, so a dropped event is no loss either.
-        async with self._bus.subscribe(StreamReady, capacity=16) as started:
+        # Any node's: a stream on another node is relayed here before subscribers hear of it.
+        async with self._bus.subscribe(StreamReady, capacity=16, reach=Reach.EVERYWHERE) as started:
             if self.streaming(account_id, device):
                 return
             async for _ in started:

@@ -55,3 +55,23 @@ async def test_a_user_deleted_on_a_ends_its_session_on_b_within_a_second(
     await admin.close()
     assert await metric(nodes[1].url, "camrelay_cluster_events_received_total") > received
     assert (await a.call("getStreams", {"shash": viewer.shash})) == {"result": "BAD", "code": 6}
+
+
+async def test_a_config_set_on_a_is_in_force_on_b(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = Api(http, nodes[0].url), Api(http, nodes[1].url)
+    on_a = await sign_in(a, account, "setup")
+    on_b = await sign_in(b, account, "phone")
+
+    async def per_minute_on_b() -> float:
+        answer = await on_b.call("getConfig")
+        return next(float(c["fv"]) for c in answer["config"] if c["kind"] == 4)
+
+    assert await per_minute_on_b() == 200  # B has read (and kept) the account's config
+    assert (await on_a.call("setConfig", config=[{"kind": 4, "fv": 150}]))["result"] == "OK"
+
+    async def changed() -> bool:
+        return await per_minute_on_b() == 150
+
+    await until(changed, timeout=1, what="B uses the new value")
