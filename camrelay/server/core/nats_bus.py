@@ -21,14 +21,18 @@ from typing import Any
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.errors import SlowConsumerError
 
 from . import bus
 from .bus import SUBSCRIBER_CAPACITY, Event, LocalBus, LocalSubscription, Reach
 from .node import NODE_ID
 
+FRAMES_PREFIX = "camrelay.frames"  # live frames (stream_link.py)
 EVENTS_SUBJECT = "camrelay.events"  # one subject, so one node's events keep their order
 EVENTS_QUEUED = 10_000  # events waiting for the connection before the oldest are dropped
 FRAMES_QUEUED_BYTES = 16 << 20  # live-frame bytes waiting for the connection, likewise
+# Bytes one subscription's messages may wait for this node before NATS's client drops them.
+RECEIVED_BYTES = 32 << 20
 RETRY_S = 0.5  # between attempts to reach NATS (first connection and reconnections)
 log = logging.getLogger("camrelay.bus")
 Listener = Callable[[str, Event], None]  # (origin node, event), called for others' events
@@ -97,6 +101,7 @@ class NatsBus:
         self._listeners: list[Listener] = []
         self._raw: dict[str, RawHandler] = {}
         self._connected = False
+        self._warned = False
 
     # The Bus protocol: local subscribers as with LocalBus.
     def publish(self, event: Event) -> None:
@@ -161,7 +166,6 @@ class NatsBus:
             await client.close()
 
     async def _connect(self) -> Client:
-        said = False  # one warning, not one per attempt
         while True:
             try:
                 client = await nats.connect(
@@ -176,12 +180,10 @@ class NatsBus:
                     reconnected_cb=self._on_reconnected,
                 )
             except Exception as exc:
-                if not said:
-                    log.warning("bus: %s does not answer (%s); trying on", self.url, exc)
-                    said = True
+                await self._on_error(exc)
                 await asyncio.sleep(RETRY_S)
                 continue
-            self._connected = True
+            self._connected, self._warned = True, False
             log.info("bus: joined %s as node %s", self.url, self.node)
             return client
 
@@ -236,7 +238,16 @@ class NatsBus:
         self.local.deliver_remote(event)
 
     async def _on_error(self, exc: Exception) -> None:
-        log.debug("bus: %r", exc)
+        if isinstance(exc, SlowConsumerError):  # this node fell behind: NATS's copy was lost
+            if exc.subject.startswith(FRAMES_PREFIX):
+                self.counters.frames_dropped += 1
+            else:
+                self.counters.events_dropped += 1
+        elif self._connected or self._warned:
+            log.debug("bus: %r", exc)
+        else:  # one warning while NATS is away, not one per attempt
+            self._warned = True
+            log.warning("bus: %s does not answer (%r); trying on", self.url, exc)
 
     async def _on_disconnected(self) -> None:
         if self._connected:
@@ -244,5 +255,5 @@ class NatsBus:
             log.warning("bus: lost %s; this node serves its own clients meanwhile", self.url)
 
     async def _on_reconnected(self) -> None:
-        self._connected = True
+        self._connected, self._warned = True, False
         log.info("bus: back on %s", self.url)

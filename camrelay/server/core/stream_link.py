@@ -23,12 +23,11 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription as NatsSubscription
 
 from .bus import Event, StreamGone, StreamReady
-from .nats_bus import NatsBus
+from .nats_bus import FRAMES_PREFIX, RECEIVED_BYTES, NatsBus
 from .streams import Channel, Producer, StreamHub
 
 ANNOUNCE_SUBJECT = "camrelay.streams"
 DEMAND_PREFIX = "camrelay.want"
-FRAMES_PREFIX = "camrelay.frames"
 TICK_S = 1.0  # announcements and demand heartbeats
 DEMAND_TTL_S = 3.0  # a demand not repeated this long is gone
 MIRROR_TTL_S = 3.5  # a mirror whose node did not announce it this long ends
@@ -176,7 +175,9 @@ class StreamLink:
             if client is None:
                 return
             mirror.frames = await client.subscribe(
-                subject_of(FRAMES_PREFIX, key), cb=self._receiver(mirror)
+                subject_of(FRAMES_PREFIX, key),
+                cb=self._receiver(mirror),
+                pending_bytes_limit=RECEIVED_BYTES,
             )
         finally:
             mirror.subscribing = False
