@@ -33,6 +33,8 @@ ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 UNLIMITED_REQUESTS = 2**62
 # A revocation or password change made by `camrelay key|user` ends live sessions within this.
 STORE_FOLLOW_S = 0.25
+# A stopping node's last events (its streams ended) get this long to reach the other nodes.
+CLUSTER_DRAIN_S = 1.0
 
 
 def hypercorn_config(settings: Settings) -> HypercornConfig:
@@ -136,7 +138,8 @@ async def serve(
         follower.cancel()
         state.cancel()
         recording.cancel()
-        if cluster is not None:
+        if cluster is not None and relay.cluster is not None:
+            await relay.cluster.bus.drain(CLUSTER_DRAIN_S)  # e.g. the StreamGone of close_all
             cluster.cancel()
             await asyncio.gather(cluster, return_exceptions=True)
         await relay.close()

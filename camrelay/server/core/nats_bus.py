@@ -11,6 +11,7 @@ so a node skips its own and nothing loops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import deque
@@ -164,6 +165,16 @@ class NatsBus:
         finally:
             self.client = None
             await client.close()
+
+    async def drain(self, timeout: float) -> None:
+        """Send the events still queued (a node stopping says its streams ended), within
+        `timeout` seconds; what is left then is lost."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self._events and self._connected:
+                    await asyncio.sleep(0.01)
+                if self.client is not None and self._connected:
+                    await self.client.flush()
 
     async def _connect(self) -> Client:
         while True:

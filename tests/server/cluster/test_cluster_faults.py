@@ -93,3 +93,22 @@ async def test_nats_restarted_the_nodes_reconnect_and_the_stream_resumes_on_b(
         again = await open_viewer(watching, viewer)
         await growing(watching, again)
     await watching.close()
+
+
+async def test_a_node_stopping_ends_its_streams_on_the_others_at_once(
+    nodes: list[RelayServer], nats: NatsServer, account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    b = nodes[1]
+    leaving = RelayServer(b.data_dir, bus_url=nats.url, name="leaving").start()
+    cam = await sign_in(Api(http, leaving.url), account, "cam")
+    viewer = await sign_in(Api(http, b.url), account, "viewer")
+    async with pushing(leaving, cam):
+        await listed(viewer)
+        watching = await H2Client.connect(b.url)
+        stream = await open_viewer(watching, viewer)
+        await growing(watching, stream)
+        assert leaving.stop() == 0
+        # Its StreamGone went out before it stopped: no wait for its silence (3.5 s).
+        ended = await watching.response(stream, timeout=2)
+    assert ended.status == 200 and ended.reset_code is None
+    await watching.close()
