@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
+
+from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
+from tests.support.h2_client import H2Client
 from tests.support.nats import NatsServer
 from tests.support.relay_server import RelayServer
+from tests.support.until import until
 
 ROOMY = [{"kind": 3, "fv": 10_000}, {"kind": 4, "fv": 200}]  # request caps out of the way
 
@@ -23,3 +32,52 @@ async def sign_in(api: Api, account: tuple[str, str], device: str) -> Device:
     answer = await who.call("setConfig", config=ROOMY)
     assert answer["result"] == "OK", answer
     return who
+
+
+def q(who: Device, **extra: str) -> str:
+    return str(httpx.QueryParams({"shash": who.shash, **extra}))
+
+
+async def start_upload(client: H2Client, cam: Device) -> int:
+    return await client.request("PUT", f"/input.raw?{q(cam, subproto='RAW_JPEG')}", end=False)
+
+
+async def open_viewer(client: H2Client, viewer: Device, device: str = "cam") -> int:
+    stream = await client.request("GET", f"/output.raw?{q(viewer, device=device)}")
+    await asyncio.wait_for(client.responses[stream].headers_seen.wait(), 5)
+    return stream
+
+
+async def listed(viewer: Device, name: str = "cam") -> None:
+    """Wait until getStreams on the viewer's node lists the device."""
+
+    async def found() -> bool:
+        return any(d["device"] == name for d in (await viewer.call("getStreams"))["devices"])
+
+    await until(found, timeout=5, every=0.01, what=f"getStreams lists {name}")
+
+
+@contextlib.asynccontextmanager
+async def pushing(node: RelayServer, cam: Device) -> AsyncIterator[H2Client]:
+    """An upload of `cam` to `node` sending a small frame every 20 ms until the block ends."""
+    client = await H2Client.connect(node.url)
+    upload = await start_upload(client, cam)
+
+    async def frames() -> None:
+        while True:
+            await client.send(upload, encode_frame(os.urandom(500)))
+            await asyncio.sleep(0.02)
+
+    sender = asyncio.create_task(frames())
+    try:
+        yield client
+    finally:
+        sender.cancel()
+        with contextlib.suppress(Exception):
+            await client.close()
+
+
+async def growing(client: H2Client, stream: int) -> None:
+    """Wait until the viewer receives more frames."""
+    size = len(client.responses[stream].body)
+    await until(lambda: len(client.responses[stream].body) > size, timeout=10, what="frames")

@@ -8,7 +8,7 @@ from pathlib import Path
 from ...settings import Settings
 from .account_config import AccountConfig
 from .accounts import Accounts
-from .bus import Bus, LocalBus
+from .bus import Bus, LocalBus, Reach
 from .cameras import Cameras
 from .clock import Clock, SystemClock
 from .cluster import Cluster
@@ -127,13 +127,16 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     state = CameraStates(db, bus, messages, cameras, settings.state.socket_queue)
     rec = settings.recording
     recorder = Recorder(streams, records, clock, rec.segment_s, rec.max_segment_bytes)
+    recording = StateRecording(bus, state, recorder)
     cluster = None
     if isinstance(bus, NatsBus):
+        recording.reach = Reach.EVERYWHERE
         # Session ends and state changes elsewhere apply here before any subscriber hears.
         bus.listen(config.on_remote)
         bus.listen(sessions.on_remote)
         bus.listen(state.on_remote)
         state.streaming = streams.streaming
+        recorder.here_only = True
         cluster = Cluster(bus, StreamLink(bus, streams, settings.limits.max_frame_bytes))
     return Relay(
         db,
@@ -155,7 +158,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         SignIn(users, keys, throttle, sessions, tokens),
         state,
         recorder,
-        StateRecording(bus, state, recorder),
+        recording,
         gate,
         cluster,
     )

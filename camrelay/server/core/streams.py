@@ -46,6 +46,7 @@ class Reader:
     totals: Counters
     shash: str = ""
     viewer: str = ""  # the viewing device
+    here_only: bool = False  # reads uploads to this node only (the recorder in a cluster)
     queue: deque[bytes] = field(default_factory=deque)
     queued_bytes: int = 0
     frames_out: int = 0
@@ -238,6 +239,10 @@ class StreamHub:
         channel.subproto, channel.delta = subproto, delta
         channel.producer = Producer(self, channel, shash, on_stop, node)
         channel.export = None
+        if node:  # the upload moved to another node: what reads only uploads here ends
+            for reader in [r for r in channel.readers if r.here_only]:
+                reader.end()
+                channel.forget(reader)
         if old is not None:
             old.stop(REPLACED)
         return channel.producer
@@ -263,13 +268,22 @@ class StreamHub:
             extra={"account_id": channel.account_id},
         )
 
-    def attach(self, account_id: int, device: str, shash: str = "", viewer: str = "") -> Reader:
-        """A new reader of the device's stream; NoChannel if it is not streaming."""
+    def attach(
+        self,
+        account_id: int,
+        device: str,
+        shash: str = "",
+        viewer: str = "",
+        here_only: bool = False,
+    ) -> Reader:
+        """A new reader of the device's stream; NoChannel if it is not streaming (`here_only`:
+        not uploading to this node)."""
         self._bus.publish(ViewerAsked(account_id, device, viewer))
-        channel = self._channels.get((account_id, device))
-        if channel is None or channel.producer is None:
+        if not self.streaming(account_id, device, here_only):
             raise NoChannel(device)
-        reader = Reader(self.reader_capacity, self.totals, shash, viewer)
+        channel = self._channels[(account_id, device)]
+        assert channel.producer is not None
+        reader = Reader(self.reader_capacity, self.totals, shash, viewer, here_only)
         channel.readers.add(reader)
         key = (account_id, device)
         self._watching[key] = self._watching.get(key, 0) + 1
@@ -285,21 +299,23 @@ class StreamHub:
             raise NoChannel(device)
         return channel.newest
 
-    def streaming(self, account_id: int, device: str) -> bool:
-        """Whether the device uploads its stream now."""
+    def streaming(self, account_id: int, device: str, here: bool = False) -> bool:
+        """Whether the device uploads its stream now (`here`: to this node)."""
         channel = self._channels.get((account_id, device))
-        return channel is not None and channel.producer is not None
+        if channel is None or channel.producer is None:
+            return False
+        return not (here and channel.producer.remote)
 
-    async def until_streaming(self, account_id: int, device: str) -> None:
-        """Return once the device streams (at once if it does)."""
+    async def until_streaming(self, account_id: int, device: str, here: bool = False) -> None:
+        """Return once the device streams (`here`: to this node), at once if it does."""
         # Subscribed before looking, so a stream that starts in between is not missed; the
         # live state is checked after every event, so a dropped event is no loss either.
         # Any node's: a stream on another node is relayed here before subscribers hear of it.
         async with self._bus.subscribe(StreamReady, capacity=16, reach=Reach.EVERYWHERE) as started:
-            if self.streaming(account_id, device):
+            if self.streaming(account_id, device, here):
                 return
             async for _ in started:
-                if self.streaming(account_id, device):
+                if self.streaming(account_id, device, here):
                     return
 
     def detach(self, account_id: int, device: str, reader: Reader) -> None:

@@ -4,48 +4,15 @@ themselves, and a stream pushed to A is watched on B again)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-from collections.abc import AsyncIterator
-
 import httpx
 
-from camrelay.protocol.framing import encode_frame
-from tests.server.cluster.test_cluster_streams import listed, open_viewer, start_upload
-from tests.support.api import Api, Device
-from tests.support.cluster import sign_in
+from tests.support.api import Api
+from tests.support.cluster import growing, listed, open_viewer, pushing, sign_in
 from tests.support.h2_client import H2Client
 from tests.support.metrics import metric
 from tests.support.nats import NatsServer
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
-
-
-@contextlib.asynccontextmanager
-async def pushing(node: RelayServer, cam: Device) -> AsyncIterator[H2Client]:
-    """An upload of `cam` to `node` sending a small frame every 20 ms until the block ends."""
-    client = await H2Client.connect(node.url)
-    upload = await start_upload(client, cam)
-
-    async def frames() -> None:
-        while True:
-            await client.send(upload, encode_frame(os.urandom(500)))
-            await asyncio.sleep(0.02)
-
-    sender = asyncio.create_task(frames())
-    try:
-        yield client
-    finally:
-        sender.cancel()
-        with contextlib.suppress(Exception):
-            await client.close()
-
-
-async def growing(client: H2Client, stream: int) -> None:
-    """Wait until the viewer receives more frames."""
-    size = len(client.responses[stream].body)
-    await until(lambda: len(client.responses[stream].body) > size, timeout=10, what="frames")
 
 
 async def bus_connected(node: RelayServer, value: int) -> bool:

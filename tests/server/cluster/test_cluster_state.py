@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import httpx
 
-from tests.server.cluster.test_cluster_streams import start_upload
 from tests.support.admin_socket import log_in, open_socket
 from tests.support.api import Api
-from tests.support.cluster import sign_in
+from tests.support.cluster import pushing, sign_in, start_upload
 from tests.support.h2_client import H2Client
+from tests.support.metrics import metric, stream_viewers
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import state_socket
 from tests.support.until import until
@@ -62,3 +62,32 @@ async def test_a_camera_pushing_to_a_shows_on_admin_sockets_on_b(
     await stranger.close()
     assert stranger.named("camera:ready") == []
     assert not any("device cam " in line["msg"] for line in stranger.named("log"))
+
+
+async def test_record_set_on_b_is_recorded_by_the_node_of_the_upload(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    name, password = account
+    await a.add_camera(name, "reccam")
+    cam = await sign_in(Api(http, a.url), account, "reccam")
+    phone = await sign_in(Api(http, b.url), account, "phone")
+    received = await metric(b.url, "camrelay_cluster_frames_received_total")
+    async with pushing(a, cam):
+        async with state_socket(b, device="reccam", account=name) as on_b:
+            await on_b.login(username=name, password=password)
+            await on_b.ask({"record": "on"}, {"record": "on", "info": ["record"]})
+            await until(lambda: _viewers(a, 1), what="A's recorder reads the upload")
+            await on_b.ask({"record": "off"}, {"record": "off", "info": ["record"]})
+
+        async def recorded() -> bool:
+            answer = await phone.call("getRecordCount")
+            return any(r["device"] == "reccam" for r in answer["records"])
+
+        await until(recorded, what="the recording's tail is stored")
+    assert await stream_viewers(b.url, "reccam") == 0  # B never recorded it
+    assert await metric(b.url, "camrelay_cluster_frames_received_total") == received
+
+
+async def _viewers(node: RelayServer, count: int) -> bool:
+    return await stream_viewers(node.url, "reccam") == count

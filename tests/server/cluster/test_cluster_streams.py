@@ -12,37 +12,14 @@ import time
 import httpx
 
 from camrelay.protocol.framing import encode_frame
-from tests.support.api import Api, Device
-from tests.support.cluster import sign_in
+from tests.support.api import Api
+from tests.support.cluster import listed, open_viewer, sign_in, start_upload
 from tests.support.h2_client import H2Client
 from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
 MAX_PAYLOAD = 1_048_570  # streams.max_frame_bytes: one such frame is more than NATS's 1 MiB
-
-
-def q(who: Device, **extra: str) -> str:
-    return str(httpx.QueryParams({"shash": who.shash, **extra}))
-
-
-async def start_upload(client: H2Client, cam: Device) -> int:
-    return await client.request("PUT", f"/input.raw?{q(cam, subproto='RAW_JPEG')}", end=False)
-
-
-async def open_viewer(client: H2Client, viewer: Device, device: str = "cam") -> int:
-    stream = await client.request("GET", f"/output.raw?{q(viewer, device=device)}")
-    await asyncio.wait_for(client.responses[stream].headers_seen.wait(), 5)
-    return stream
-
-
-async def listed(viewer: Device, name: str = "cam") -> None:
-    """Wait until getStreams on the viewer's node lists the device."""
-
-    async def found() -> bool:
-        return any(d["device"] == name for d in (await viewer.call("getStreams"))["devices"])
-
-    await until(found, timeout=5, every=0.01, what=f"getStreams lists {name}")
 
 
 async def exported(node: RelayServer, count: int) -> None:
