@@ -54,7 +54,11 @@ class RelayCollector(Collector):
         relay = self.relay
         channels = relay.streams.channels()
         yield _gauge("camrelay_sessions", "Sessions open.", relay.sessions.count())
-        yield _gauge("camrelay_streams", "Devices streaming now.", len(channels))
+        yield _gauge(
+            "camrelay_streams",
+            "Devices uploading to this node now.",
+            len(relay.streams.local_channels()),
+        )
         yield _gauge(
             "camrelay_viewers", "Viewers attached now.", sum(len(c.readers) for c in channels)
         )
