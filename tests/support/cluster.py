@@ -38,8 +38,9 @@ def q(who: Device, **extra: str) -> str:
     return str(httpx.QueryParams({"shash": who.shash, **extra}))
 
 
-async def start_upload(client: H2Client, cam: Device) -> int:
-    return await client.request("PUT", f"/input.raw?{q(cam, subproto='RAW_JPEG')}", end=False)
+async def start_upload(client: H2Client, cam: Device, subproto: str = "RAW_JPEG") -> int:
+    """An input.raw of `cam` left open for frames."""
+    return await client.request("PUT", f"/input.raw?{q(cam, subproto=subproto)}", end=False)
 
 
 async def open_viewer(client: H2Client, viewer: Device, device: str = "cam") -> int:

@@ -129,11 +129,14 @@ class StreamLink:
             if mirror.node == node and (channel.subproto, channel.delta) == (subproto, delta):
                 mirror.heard = time.monotonic()
                 return
-        frames = mirror.frames if mirror is not None and mirror.node == node else None
-        if mirror is not None and frames is None:
-            self._drop_frames(mirror)
+        if mirror is not None and mirror.node != node:
+            self._drop_frames(mirror)  # another node's upload now: its frames come elsewhere
+            mirror = None
         producer = self._hub.mirror(account_id, device, subproto, delta, node)
-        self._mirrors[key] = Mirror(node, producer, frames=frames)
+        if mirror is None:
+            self._mirrors[key] = Mirror(node, producer)
+        else:  # the same node's new upload: its frame subscription (and receiver) go on
+            mirror.producer, mirror.heard = producer, time.monotonic()
         if channel is not None and channel.readers:
             self._viewer_came(producer.channel)
 

@@ -134,6 +134,36 @@ async def test_a_new_upload_on_b_replaces_the_one_on_a_and_viewers_stay(
     await on_b.close()
 
 
+async def test_a_new_upload_on_the_same_node_keeps_the_viewers_on_b(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    cam, viewer = await devices(nodes, account, http)
+    uploader, watching = await H2Client.connect(a.url), await H2Client.connect(b.url)
+    first = await start_upload(uploader, cam)
+    await listed(viewer)
+    stream = await open_viewer(watching, viewer)
+    await exported(a, 1)
+    await uploader.send(first, encode_frame(b"first upload"))
+    await until(lambda: bytes(watching.responses[stream].body).endswith(b"first upload"))
+    second = await start_upload(uploader, cam, subproto="RAW_H264")  # the camera reconnected
+    assert json.loads((await uploader.response(first)).body) == {"result": "OK"}
+
+    async def relisted() -> bool:
+        answer = await viewer.call("getStreams")
+        return answer["devices"] == [{"device": "cam", "subproto": "RAW_H264", "delta": 0}]
+
+    await until(relisted, what="B lists the new upload")
+    await exported(a, 1)
+    await uploader.send(second, encode_frame(b"second upload"))
+    await until(lambda: bytes(watching.responses[stream].body).endswith(b"second upload"))
+    await uploader.send(second, b"", end=True)
+    await uploader.response(second)
+    assert (await watching.response(stream)).reset_code is None
+    await uploader.close()
+    await watching.close()
+
+
 async def test_a_frame_reaches_a_viewer_on_b_about_as_fast_as_one_on_a(
     nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
 ) -> None:
