@@ -15,7 +15,7 @@ from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api
 from tests.support.cluster import listed, open_viewer, sign_in, start_upload
 from tests.support.h2_client import H2Client
-from tests.support.metrics import metric
+from tests.support.metrics import device_sum, metric, metric_values
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -162,6 +162,34 @@ async def test_a_new_upload_on_the_same_node_keeps_the_viewers_on_b(
     assert (await watching.response(stream)).reset_code is None
     await uploader.close()
     await watching.close()
+
+
+async def test_a_stuck_viewer_on_b_loses_its_oldest_frames_and_delays_nobody(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    cam, viewer = await devices(nodes, account, http)
+    uploader = await H2Client.connect(a.url)
+    watching, stuck = await H2Client.connect(b.url), await H2Client.connect(b.url, ack=False)
+    upload = await start_upload(uploader, cam)
+    await listed(viewer)
+    fast = await open_viewer(watching, viewer)
+    await open_viewer(stuck, viewer)
+    await exported(a, 1)
+    frames = [encode_frame(os.urandom(40_000)) for _ in range(150)]  # 6 MB: 3x a viewer queue
+    for frame in frames:
+        await uploader.send(upload, frame)
+        await asyncio.sleep(0.005)
+    expected = b"".join(frames)
+    await until(lambda: len(watching.responses[fast].body) >= len(expected), timeout=20)
+    dropped = device_sum(await metric_values(b.url, "camrelay_stream_frames_dropped_total"), "cam")
+    await uploader.send(upload, b"", end=True)
+    await uploader.response(upload)
+    got = await watching.response(fast)
+    for client in (uploader, watching, stuck):
+        await client.close()
+    assert bytes(got.body) == expected
+    assert dropped > 50  # lost by the stuck viewer's own queue on B, counted there
 
 
 async def test_a_frame_reaches_a_viewer_on_b_about_as_fast_as_one_on_a(
