@@ -82,3 +82,9 @@ async def growing(client: H2Client, stream: int) -> None:
     """Wait until the viewer receives more frames."""
     size = len(client.responses[stream].body)
     await until(lambda: len(client.responses[stream].body) > size, timeout=10, what="frames")
+
+
+async def per_minute(device: Device) -> float:
+    """The account's kind 4 (requests per minute) as the device's node has it."""
+    answer = await device.call("getConfig")
+    return next(float(c["fv"]) for c in answer["config"] if c["kind"] == 4)

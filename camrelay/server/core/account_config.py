@@ -112,6 +112,10 @@ class AccountConfig:
         if isinstance(event, ConfigChanged):
             self.forget(event.account_id)
 
+    async def forget_all(self) -> None:
+        """Drop every cached value (changes made elsewhere may have been missed)."""
+        self._cache.clear()
+
     def forget(self, account_id: int) -> None:
         """Drop the cached values of an account (deleted or changed from outside)."""
         self._cache.pop(account_id, None)

@@ -101,6 +101,8 @@ class NatsBus:
         self._wakeup = asyncio.Event()
         self._listeners: list[Listener] = []
         self._raw: dict[str, RawHandler] = {}
+        self._rejoined: list[Callable[[], Awaitable[None]]] = []
+        self._catching_up: set[asyncio.Task[None]] = set()
         self._connected = False
         self._warned = False
 
@@ -139,6 +141,11 @@ class NatsBus:
         """Call `listener(origin, event)` for every other node's event, before any subscriber
         sees it: for what must happen every time (a session end), never lost to a full queue."""
         self._listeners.append(listener)
+
+    def on_rejoin(self, catch_up: Callable[[], Awaitable[None]]) -> None:
+        """Run `catch_up()` each time NATS is back after an outage: the events of the outage
+        are lost, so what they would have changed is read again from the store."""
+        self._rejoined.append(catch_up)
 
     def handle(self, subject: str, handler: RawHandler) -> None:
         """Take the messages of `subject` (a wildcard may end it) once connected."""
@@ -268,3 +275,13 @@ class NatsBus:
     async def _on_reconnected(self) -> None:
         self._connected, self._warned = True, False
         log.info("bus: back on %s", self.url)
+        for catch_up in self._rejoined:
+            task = asyncio.get_running_loop().create_task(self._catch_up(catch_up))
+            self._catching_up.add(task)
+            task.add_done_callback(self._catching_up.discard)
+
+    async def _catch_up(self, catch_up: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await catch_up()
+        except Exception:
+            log.exception("bus: catching up after an outage failed")

@@ -134,6 +134,9 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         # Session ends and state changes elsewhere apply here before any subscriber hears.
         bus.listen(config.on_remote)
         bus.listen(sessions.on_remote)
+        # Session ends and config changes sent while NATS was away are read from the store.
+        bus.on_rejoin(config.forget_all)
+        bus.on_rejoin(sessions.reconcile)
         bus.listen(state.on_remote)
         state.streaming = streams.streaming
         recorder.here_only = True

@@ -9,7 +9,7 @@ import httpx
 
 from tests.support.admin_socket import log_in, open_socket
 from tests.support.api import Api
-from tests.support.cluster import sign_in
+from tests.support.cluster import per_minute, sign_in
 from tests.support.metrics import metric
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
@@ -64,14 +64,10 @@ async def test_a_config_set_on_a_is_in_force_on_b(
     on_a = await sign_in(a, account, "setup")
     on_b = await sign_in(b, account, "phone")
 
-    async def per_minute_on_b() -> float:
-        answer = await on_b.call("getConfig")
-        return next(float(c["fv"]) for c in answer["config"] if c["kind"] == 4)
-
-    assert await per_minute_on_b() == 200  # B has read (and kept) the account's config
+    assert await per_minute(on_b) == 200  # B has read (and kept) the account's config
     assert (await on_a.call("setConfig", config=[{"kind": 4, "fv": 150}]))["result"] == "OK"
 
     async def changed() -> bool:
-        return await per_minute_on_b() == 150
+        return await per_minute(on_b) == 150
 
     await until(changed, timeout=1, what="B uses the new value")
