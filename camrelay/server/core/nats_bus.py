@@ -35,6 +35,7 @@ FRAMES_QUEUED_BYTES = 16 << 20  # live-frame bytes waiting for the connection, l
 # Bytes one subscription's messages may wait for this node before NATS's client drops them.
 RECEIVED_BYTES = 32 << 20
 RETRY_S = 0.5  # between attempts to reach NATS (first connection and reconnections)
+EVENT, FRAME, CONTROL = "event", "frame", "control"  # what a queued message is
 log = logging.getLogger("camrelay.bus")
 Listener = Callable[[str, Event], None]  # (origin node, event), called for others' events
 RawHandler = Callable[[Msg], Awaitable[None]]
@@ -95,7 +96,8 @@ class NatsBus:
         self.local = LocalBus()
         self.counters = ClusterCounters()
         self.client: Client | None = None
-        self._events: deque[bytes] = deque()
+        # Events and the streams' small control messages, sent before any frame.
+        self._events: deque[tuple[str, bytes]] = deque()
         self._frames: deque[tuple[str, bytes]] = deque()
         self._frame_bytes = 0
         self._wakeup = asyncio.Event()
@@ -110,10 +112,13 @@ class NatsBus:
     def publish(self, event: Event) -> None:
         """Hand the event to this node's subscribers and queue it for the other nodes."""
         self.local.publish(event)
+        self._queue_first(EVENTS_SUBJECT, encode_event(event, self.node))
+
+    def _queue_first(self, subject: str, payload: bytes) -> None:
         if len(self._events) >= EVENTS_QUEUED:
             self._events.popleft()
             self.counters.events_dropped += 1
-        self._events.append(encode_event(event, self.node))
+        self._events.append((subject, payload))
         self._wakeup.set()
 
     def subscribe(
@@ -151,8 +156,14 @@ class NatsBus:
         """Take the messages of `subject` (a wildcard may end it) once connected."""
         self._raw[subject] = handler
 
-    def send(self, subject: str, payload: bytes) -> None:
-        """Queue a raw message (a live frame, a stream's demand), bounded in bytes."""
+    def send(self, subject: str, payload: bytes, control: bool = False) -> None:
+        """Queue a live frame (bounded in bytes), or with `control` a small message that must
+        not wait behind frames or be lost to them (a stream's announcement, its demand);
+        while NATS is away control messages are pointless and skipped."""
+        if control:
+            if self._connected:
+                self._queue_first(subject, payload)
+            return
         self._frames.append((subject, payload))
         self._frame_bytes += len(payload)
         while self._frame_bytes > FRAMES_QUEUED_BYTES and len(self._frames) > 1:
@@ -210,31 +221,29 @@ class NatsBus:
             self._wakeup.clear()
             while self._events or self._frames:
                 if self._events:
-                    await self._send(client, EVENTS_SUBJECT, self._events.popleft(), event=True)
+                    subject, payload = self._events.popleft()
+                    kind = EVENT if subject == EVENTS_SUBJECT else CONTROL
+                    await self._send(client, subject, payload, kind)
                 else:
                     subject, payload = self._frames.popleft()
                     self._frame_bytes -= len(payload)
-                    await self._send(client, subject, payload, event=False)
+                    await self._send(client, subject, payload, FRAME)
             await self._wakeup.wait()
 
-    async def _send(self, client: Client, subject: str, payload: bytes, event: bool) -> None:
+    async def _send(self, client: Client, subject: str, payload: bytes, kind: str) -> None:
         counters = self.counters
-        if not self._connected:
-            if event:
-                counters.events_dropped += 1
-            else:
-                counters.frames_dropped += 1
-            return
         try:
+            if not self._connected:
+                raise ConnectionError("NATS is away")
             await client.publish(subject, payload)
         except Exception:
-            if event:
+            if kind == EVENT:
                 counters.events_dropped += 1
-            else:
+            elif kind == FRAME:
                 counters.frames_dropped += 1
-            return
+            return  # a lost control message is sent again within a second
         counters.bytes_sent += len(payload)
-        if event:
+        if kind == EVENT:
             counters.events_sent += 1
 
     async def _on_event(self, msg: Msg) -> None:

@@ -108,7 +108,7 @@ class StreamLink:
         for start in range(0, len(streams), ANNOUNCED_PER_MESSAGE):
             part = streams[start : start + ANNOUNCED_PER_MESSAGE]
             body = {"node": self._bus.node, "streams": part}
-            self._bus.send(ANNOUNCE_SUBJECT, json.dumps(body).encode())
+            self._bus.send(ANNOUNCE_SUBJECT, json.dumps(body).encode(), control=True)
 
     # Viewers here of another node's upload.
     def _on_event(self, node: str, event: Event) -> None:
@@ -170,7 +170,7 @@ class StreamLink:
         if mirror.frames is None and not mirror.subscribing:
             mirror.subscribing = True
             asyncio.get_running_loop().create_task(self._listen(key, mirror))
-        self._bus.send(subject_of(DEMAND_PREFIX, key), self._bus.node.encode())
+        self._bus.send(subject_of(DEMAND_PREFIX, key), self._bus.node.encode(), control=True)
 
     async def _listen(self, key: Key, mirror: Mirror) -> None:
         client = self._bus.client
