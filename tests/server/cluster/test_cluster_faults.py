@@ -54,8 +54,10 @@ async def test_nats_restarted_the_nodes_reconnect_and_the_stream_resumes_on_b(
         # Meanwhile each node serves its own clients; what changes is not lost for good.
         assert await per_minute(viewer) == 200
         assert (await cam.call("setConfig", config=[{"kind": 4, "fv": 150}]))["result"] == "OK"
+        # A node started meanwhile serves at once and joins when NATS comes.
+        late = RelayServer(b.data_dir, bus_url=nats.url, name="late").start()
         nats.start()
-        for node in nodes:
+        for node in [*nodes, late]:
             await until(lambda n=node: bus_connected(n, 1), what=f"{node.name} is back")  # type: ignore[misc]
 
         async def caught_up() -> bool:
@@ -65,7 +67,10 @@ async def test_nats_restarted_the_nodes_reconnect_and_the_stream_resumes_on_b(
         await listed(viewer)
         again = await open_viewer(watching, viewer)
         await growing(watching, again)
+        on_late = await sign_in(Api(http, late.url), account, "late-viewer")
+        await listed(on_late)  # it learnt of the stream on A from A's announcements
     await watching.close()
+    late.stop()
 
 
 async def test_a_node_stopping_ends_its_streams_on_the_others_at_once(
