@@ -22,7 +22,8 @@ from camrelay.protocol.framing import HEADER_SIZE, FrameDecoder
 
 from .clock import Clock
 from .records import Records
-from .streams import Reader, StreamHub
+from .stream_reader import Reader
+from .streams import StreamHub
 
 MJPEG = "MJPEG"
 JPEG = "JPEG"

@@ -133,12 +133,7 @@ class Sessions:
         rows = await self._db.fetchall(_LOAD)
         self._live = {}
         for row in rows:
-            who = _identity_of(row)
-            if who is not None:
-                shash, account_id, device, meta, address, created, seen, requests = row[:8]
-                self._live[shash] = Session(
-                    shash, account_id, device, meta, address, created, seen, requests, who
-                )
+            self._adopt(row)
 
     async def open(self, who: Identity, device: str, meta: str, address: str) -> Session:
         """Start a session for a device of the account; a device key's is its own device."""
