@@ -158,6 +158,21 @@ class StateSettings(_Section):
     login_recheck_s: float = Field(default=1.0, gt=0, le=3600)
 
 
+class BusSettings(_Section):
+    """The event bus between nodes: "" keeps it in this process (one node)."""
+
+    # nats://HOST:PORT: events, session ends, state and live frames reach every node through
+    # NATS (several nodes on one store); "" (default) is the in-process bus.
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _nats_url(cls, value: str) -> str:
+        if value and not value.startswith(("nats://", "tls://")):
+            raise ValueError(f"expected nats://HOST:PORT, got {value!r}")
+        return value
+
+
 class Settings(FrozenSettings):
     """Every setting of `camrelay serve`."""
 
@@ -173,6 +188,7 @@ class Settings(FrozenSettings):
     housekeeping: HousekeepingSettings = HousekeepingSettings()
     admin_sio: AdminSioSettings = AdminSioSettings()
     state: StateSettings = StateSettings()
+    bus: BusSettings = BusSettings()
 
 
 def load_settings(

@@ -34,9 +34,13 @@ def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
     overrides = {k: v for k, v in server.items() if v is not None}
     if getattr(args, "data", None) is not None:
         overrides["data_dir"] = args.data
-    store = {"url": args.store} if getattr(args, "store", None) is not None else {}
+    sections: dict[str, dict[str, Any]] = {"server": overrides}
+    if getattr(args, "store", None) is not None:
+        sections["store"] = {"url": args.store}
+    if getattr(args, "bus", None) is not None:
+        sections["bus"] = {"url": args.bus}
     try:
-        return load_settings(args.config, os.environ, {"server": overrides, "store": store})
+        return load_settings(args.config, os.environ, sections)
     except SettingsError as exc:
         sys.exit(f"camrelay: bad settings: {exc}")
 
@@ -54,6 +58,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         const=True,
         help="every connection starts with a PROXY header (v2 or v1) from a trusted load "
         "balancer (HAProxy send-proxy-v2); [server] proxy_protocol",
+    )
+    parser.add_argument(
+        "--bus",
+        metavar="URL",
+        help="nats://HOST:PORT: join the other nodes on that NATS server; [bus] url",
     )
     parser.set_defaults(run=run)
 

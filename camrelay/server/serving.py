@@ -33,6 +33,8 @@ ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 UNLIMITED_REQUESTS = 2**62
 # A revocation or password change made by `camrelay key|user` ends live sessions within this.
 STORE_FOLLOW_S = 0.25
+# A stopping node's last events (its streams ended) get this long to reach the other nodes.
+CLUSTER_DRAIN_S = 1.0
 
 
 def hypercorn_config(settings: Settings) -> HypercornConfig:
@@ -100,6 +102,7 @@ async def serve(
     sweeper = asyncio.create_task(relay.housekeeping.run(settings.housekeeping.interval_s))
     trimmer = asyncio.create_task(trim_after_closes(lambda: relay.connections.closed))
     follower = asyncio.create_task(relay.sessions.follow_store(STORE_FOLLOW_S))
+    cluster = asyncio.create_task(relay.cluster.run()) if relay.cluster else None
     admin = AdminSio(relay, settings.admin_sio)
     state = asyncio.create_task(relay.state.follow())
     await relay.recording.resume()  # cameras recording when the server stopped go on
@@ -135,6 +138,10 @@ async def serve(
         follower.cancel()
         state.cancel()
         recording.cancel()
+        if cluster is not None and relay.cluster is not None:
+            await relay.cluster.bus.drain(CLUSTER_DRAIN_S)  # e.g. the StreamGone of close_all
+            cluster.cancel()
+            await asyncio.gather(cluster, return_exceptions=True)
         await relay.close()
 
 

@@ -49,13 +49,15 @@ class RelayServer:
     args: list[str] = field(default_factory=list)
     port: int = 0  # fixed to come back on the same address after a restart
     module: str = "camrelay"  # what `python -m` runs: a test may run a variant of the command
+    bus_url: str = ""  # nats://…: `--bus`, a node of a cluster
+    name: str = "server"  # its log file's name: nodes sharing a data directory each have one
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir / "server.log"
+        return self.data_dir / f"{self.name}.log"
 
     def start(self, timeout: float = START_S) -> RelayServer:
         """Start the process and wait until it prints both URLs."""
@@ -74,6 +76,7 @@ class RelayServer:
             f"127.0.0.1:{self.port}",
             "--h2c-listen",
             "127.0.0.1:0",
+            *(["--bus", self.bus_url] if self.bus_url else []),
             *self.args,
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)

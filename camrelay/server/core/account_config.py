@@ -8,7 +8,7 @@ import aiosqlite
 
 from camrelay.protocol.errors import MalformedRequest
 
-from .bus import Bus, ConfigChanged
+from .bus import Bus, ConfigChanged, Event
 from .db import Database
 
 
@@ -106,6 +106,15 @@ class AccountConfig:
         await self._db.write(upsert)
         self._cache.pop(account_id, None)
         self._bus.publish(ConfigChanged(account_id, tuple((k, float(v)) for k, v in changes)))
+
+    def on_remote(self, node: str, event: Event) -> None:
+        """Another node set the account's config: read it again on next use."""
+        if isinstance(event, ConfigChanged):
+            self.forget(event.account_id)
+
+    async def forget_all(self) -> None:
+        """Drop every cached value (changes made elsewhere may have been missed)."""
+        self._cache.clear()
 
     def forget(self, account_id: int) -> None:
         """Drop the cached values of an account (deleted or changed from outside)."""

@@ -13,10 +13,21 @@ import dataclasses
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from enum import Enum
 from types import TracebackType
 from typing import Any, Protocol
 
 SUBSCRIBER_CAPACITY = 1024  # events queued per subscriber before its oldest are dropped
+
+
+class Reach(Enum):
+    """Whose events a subscriber gets: this node's (the default, so a node never acts twice on
+    one happening), every node's, or only the other nodes' (the faces that already saw their
+    own node's through another way). With one node, HERE and EVERYWHERE are the same."""
+
+    HERE = "here"
+    EVERYWHERE = "everywhere"
+    ELSEWHERE = "elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +177,15 @@ class CameraChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class LogWritten(Event):
+    """A log line for the admin sockets (§6 `log`), sent to the other nodes' admins; `line` is
+    its JSON text, `account_id` 0 for a line about no account."""
+
+    account_id: int
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
 class StateChanged(Event):
     """A camera's state keys changed (CONTRACT §5): (key, value) pairs as stored. `source` is
     socket, report (the camera's state-report), relay (e.g. cam1-exists) or trigger (snap,
@@ -202,7 +222,7 @@ class Bus(Protocol):
     def publish(self, event: Event) -> None: ...
 
     def subscribe(
-        self, *kinds: type[Event], capacity: int = SUBSCRIBER_CAPACITY
+        self, *kinds: type[Event], capacity: int = SUBSCRIBER_CAPACITY, reach: Reach = Reach.HERE
     ) -> Subscription: ...
 
     @property
@@ -227,10 +247,13 @@ class LocalSubscription:
     a cancelled subscriber leaves no queue behind.
     """
 
-    def __init__(self, bus: LocalBus, kinds: tuple[type[Event], ...], capacity: int) -> None:
+    def __init__(
+        self, bus: LocalBus, kinds: tuple[type[Event], ...], capacity: int, reach: Reach
+    ) -> None:
         if capacity < 1:
             raise ValueError("a subscriber's capacity is at least one event")
         self._bus = bus
+        self.reach = reach
         self._kinds = kinds or (Event,)
         self._capacity = capacity
         self._queue: deque[Event] = deque()
@@ -298,13 +321,21 @@ class LocalBus:
         """Hand an event to every subscriber that wants it; never waits."""
         self.counters.published += 1
         for subscriber in self._subscribers:
-            subscriber.offer(event)
+            if subscriber.reach is not Reach.ELSEWHERE:
+                subscriber.offer(event)
+
+    def deliver_remote(self, event: Event) -> None:
+        """Hand another node's event to the subscribers that want other nodes' events."""
+        for subscriber in list(self._subscribers):
+            if subscriber.reach is not Reach.HERE:
+                subscriber.offer(event)
 
     def subscribe(
-        self, *kinds: type[Event], capacity: int = SUBSCRIBER_CAPACITY
+        self, *kinds: type[Event], capacity: int = SUBSCRIBER_CAPACITY, reach: Reach = Reach.HERE
     ) -> LocalSubscription:
-        """A new subscriber to events of `kinds` (every event when none are named)."""
-        subscriber = LocalSubscription(self, kinds, capacity)
+        """A new subscriber to events of `kinds` (every event when none are named) from the
+        nodes `reach` says."""
+        subscriber = LocalSubscription(self, kinds, capacity, reach)
         self._subscribers[subscriber] = None
         return subscriber
 

@@ -22,7 +22,8 @@ from camrelay.protocol.framing import HEADER_SIZE, FrameDecoder
 
 from .clock import Clock
 from .records import Records
-from .streams import Reader, StreamHub
+from .stream_reader import Reader
+from .streams import StreamHub
 
 MJPEG = "MJPEG"
 JPEG = "JPEG"
@@ -76,6 +77,8 @@ class Recorder:
         self._paused: set[tuple[int, str]] = set()
         self._ending: set[asyncio.Task[None]] = set()  # stopped, still storing their tail
         self.counters = RecordingCounters()
+        # In a cluster each node records the uploads made to it, so no frame crosses for it.
+        self.here_only = False
 
     def state(self, account_id: int, device: str) -> str:
         """ON, PAUSE or OFF."""
@@ -147,7 +150,7 @@ class Recorder:
     def _attach(self, recording: _Recording) -> bool:
         try:
             recording.reader = self._hub.attach(
-                recording.account_id, recording.device, viewer=VIEWER
+                recording.account_id, recording.device, viewer=VIEWER, here_only=self.here_only
             )
         except RelayError:
             return False  # not streaming (NoChannel): wait for it
@@ -162,7 +165,9 @@ class Recorder:
                         return
                     if not self._attach(recording):
                         recording.waiting = True
-                        await self._hub.until_streaming(recording.account_id, recording.device)
+                        await self._hub.until_streaming(
+                            recording.account_id, recording.device, self.here_only
+                        )
                         recording.waiting = False
                         continue
                 await self._record_stream(recording)

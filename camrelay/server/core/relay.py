@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from ...settings import Settings
 from .account_config import AccountConfig
 from .accounts import Accounts
-from .bus import Bus, LocalBus
+from .bus import Bus, LocalBus, Reach
 from .cameras import Cameras
 from .clock import Clock, SystemClock
+from .cluster import Cluster
 from .connections import ConnectionGate
 from .db import Database
 from .device_keys import DeviceKeys
 from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
 from .messages import Messages
+from .nats_bus import NatsBus
 from .passwords import Passwords
 from .recording import Recorder
 from .records import Records
@@ -26,6 +28,7 @@ from .state import CameraStates
 from .state_recording import StateRecording
 from .store_url import configured_url, in_data_dir, open_for_serving
 from .store_url import database_path as database_path  # where it was: callers import it here
+from .stream_link import StreamLink
 from .streams import StreamHub
 from .tokens import Tokens
 from .users import Users
@@ -56,6 +59,7 @@ class Relay:
     recorder: Recorder
     recording: StateRecording
     connections: ConnectionGate = field(default_factory=ConnectionGate)
+    cluster: Cluster | None = None  # None: one node, the in-process bus
 
     async def close(self) -> None:
         """Store the recordings' open segments, flush what is only in memory, close the store."""
@@ -83,7 +87,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
     sess = settings.sessions
-    bus = LocalBus()
+    bus: Bus = NatsBus(settings.bus.url) if settings.bus.url else LocalBus()
     passwords = Passwords(sess.max_concurrent_password_checks)
     accounts = Accounts(db, clock, passwords)
     config = AccountConfig(db, bus)
@@ -118,6 +122,20 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     state = CameraStates(db, bus, messages, cameras, settings.state.socket_queue)
     rec = settings.recording
     recorder = Recorder(streams, records, clock, rec.segment_s, rec.max_segment_bytes)
+    recording = StateRecording(bus, state, recorder)
+    cluster = None
+    if isinstance(bus, NatsBus):
+        recording.reach = Reach.EVERYWHERE
+        # Session ends and state changes elsewhere apply here before any subscriber hears.
+        bus.listen(config.on_remote)
+        bus.listen(sessions.on_remote)
+        # Session ends and config changes sent while NATS was away are read from the store.
+        bus.on_rejoin(config.forget_all)
+        bus.on_rejoin(sessions.reconcile)
+        bus.listen(state.on_remote)
+        state.streaming = streams.streaming
+        recorder.here_only = True
+        cluster = Cluster(bus, StreamLink(bus, streams, settings.limits.max_frame_bytes))
     return Relay(
         db,
         clock,
@@ -138,6 +156,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
         SignIn(users, keys, throttle, sessions, tokens),
         state,
         recorder,
-        StateRecording(bus, state, recorder),
+        recording,
         gate,
+        cluster,
     )

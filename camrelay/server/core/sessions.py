@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ from camrelay.protocol.errors import NoSuchSession
 
 from . import account_config as kinds
 from .account_config import AccountConfig
-from .bus import Bus, SessionEnded, SessionOpened
+from .bus import Bus, Event, SessionEnded, SessionOpened
 from .clock import Clock
 from .db import Database
 from .device_keys import key_identity
@@ -32,6 +33,8 @@ from .identity import Identity, Role
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
 log = logging.getLogger("camrelay.sessions")
 NOBODY = Identity(0, "", "", Role.VIEWER, frozenset())  # the session-less requests' "session"
+# Sessions ended lately (public ids), never loaded again from a row not yet deleted.
+ENDED_KEPT = 4096
 
 
 @dataclass
@@ -122,23 +125,15 @@ class Sessions:
         # upload and viewers must stop every time, at once.
         self._streams = streams
         self._live: dict[str, Session] = {}
+        self._ended: OrderedDict[str, None] = OrderedDict()
+        self._loading: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
         """Read the sessions that were live when the server last stopped."""
         rows = await self._db.fetchall(_LOAD)
         self._live = {}
         for row in rows:
-            session = _session_of(row)
-            if session is not None:
-                self._live[session.shash] = session
-
-    async def _from_store(self, shash: str) -> Session | None:
-        """A session this process does not hold: opened by another node on the same store."""
-        row = await self._db.fetchone(_LOAD + " WHERE s.shash = ?", (shash,))
-        session = _session_of(row) if row is not None else None
-        if session is not None:
-            self._live.setdefault(shash, session)
-        return self._live.get(shash)
+            self._adopt(row)
 
     async def open(self, who: Identity, device: str, meta: str, address: str) -> Session:
         """Start a session for a device of the account; a device key's is its own device."""
@@ -178,7 +173,7 @@ class Sessions:
 
     async def use(self, shash: str, address: str) -> Session:
         """The session for a request: checked, counted and kept alive; NoSuchSession if not."""
-        session = self._live.get(shash) or await self._from_store(shash)
+        session = self._live.get(shash) or await self._stored(shash)
         if session is None or (self._policy.bind_to_address and session.address != address):
             raise NoSuchSession()
         values = await self._config.values(session.account_id)
@@ -192,6 +187,55 @@ class Sessions:
         session.last_seen = now
         session.dirty = True
         return session
+
+    async def _stored(self, shash: str) -> Session | None:
+        """A session another node opened (same store), unless it ended meanwhile."""
+        if not shash or public_id(shash) in self._ended:
+            return None
+        rows = await self._db.fetchall(_LOAD + " WHERE s.shash=?", (shash,))
+        for row in rows:
+            self._adopt(row)
+        return self._live.get(shash)
+
+    def _adopt(self, row: Any) -> None:
+        who = _identity_of(row)
+        shash = str(row[0])
+        if who is None or shash in self._live or public_id(shash) in self._ended:
+            return
+        account_id, device, meta, address, created, seen, requests = row[1:8]
+        self._live[shash] = Session(
+            shash, account_id, device, meta, address, created, seen, requests, who
+        )
+
+    def on_remote(self, node: str, event: Event) -> None:
+        """Another node's session events: its ends end the session here too, at once; its
+        opened sessions are loaded, so this node lists their devices online."""
+        if isinstance(event, SessionEnded):
+            for shash in [s for s in self._live if public_id(s) == event.session]:
+                self._forget(shash, event.reason, announce=False)
+            self._remember_end(event.session)
+        elif isinstance(event, SessionOpened):
+            task = asyncio.get_running_loop().create_task(
+                self._load_device(event.account_id, event.device)
+            )
+            self._loading.add(task)
+            task.add_done_callback(self._loading.discard)
+
+    async def _load_device(self, account_id: int, device: str) -> None:
+        try:
+            rows = await self._db.fetchall(
+                _LOAD + " WHERE s.account_id=? AND s.device=?", (account_id, device)
+            )
+        except Exception:
+            log.exception("loading another node's session failed")
+            return
+        for row in rows:
+            self._adopt(row)
+
+    def _remember_end(self, session: str) -> None:
+        self._ended[session] = None
+        while len(self._ended) > ENDED_KEPT:
+            self._ended.popitem(last=False)
 
     def keep_alive(self, session: Session) -> None:
         """Mark a session as active without counting a request (an open upload)."""
@@ -253,8 +297,16 @@ class Sessions:
         now = self._clock.now()
         dead = []
         for session in list(self._live.values()):
-            if self._expired(session, await self._config.values(session.account_id), now):
-                dead.append(session)
+            values = await self._config.values(session.account_id)
+            if self._expired(session, values, now):
+                # Another node may be the one it is used on: its stored last use counts.
+                row = await self._db.fetchone(
+                    "SELECT last_seen FROM sessions WHERE shash=?", (session.shash,)
+                )
+                if row is not None and float(row[0]) > session.last_seen:
+                    session.last_seen = float(row[0])
+                if self._expired(session, values, now):
+                    dead.append(session)
         for session in dead:
             await self.end(session, EXPIRED)
         return len(dead)
@@ -299,10 +351,13 @@ class Sessions:
             except Exception:
                 log.exception("following the store's sessions failed")
 
-    def _forget(self, shash: str, reason: str) -> None:
+    def _forget(self, shash: str, reason: str, announce: bool = True) -> None:
         session = self._live.pop(shash, None)
         if session is not None:
+            self._remember_end(public_id(shash))
             self._streams.end_session(shash)
+            if not announce:
+                return  # the node where it ended said so
             log.info(
                 "session ended (%s): device %s",
                 reason,

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from .bus import Bus, MessageAdded, StateChanged, StreamGone, StreamReady
+from .bus import Bus, Event, MessageAdded, StateChanged, StreamGone, StreamReady
 from .cameras import Cameras
 from .db import Database
 from .identity import Identity
@@ -77,6 +77,9 @@ class CameraStates:
         self._watchers: dict[Camera, dict[Watcher, None]] = {}
         self._outboxes: dict[Outbox, None] = {}
         self.on_snap: SnapHook | None = None  # the relay's snapshot taker, once there is one
+        # Whether the camera uploads now, on any node (cam1-exists of a camera first loaded
+        # here while it streams elsewhere).
+        self.streaming: Callable[[int, str], bool] | None = None
         self.reports_refused = 0  # report entries that were not valid values of known keys
         self._merged_gone = 0  # merges counted by outboxes already released
         self._direct_gone = 0  # direct sends counted by outboxes already released
@@ -99,6 +102,8 @@ class CameraStates:
                 "SELECT key, value FROM camera_state WHERE account_id=? AND device=?", camera
             )
             stored = {k: json.loads(v) for k, v in rows if k in KEYS and k not in LIVE_KEYS}
+            if self.streaming is not None and self.streaming(*camera):
+                stored["cam1-exists"] = True
             self._values.setdefault(camera, {**DEFAULTS, **stored})
         return self._values[camera]
 
@@ -235,6 +240,21 @@ class CameraStates:
         if accepted:
             await self.write(camera, accepted, source="report")
         return accepted
+
+    def on_remote(self, node: str, event: Event) -> None:
+        """Another node's state change: this node's memory and its sockets follow it (the
+        other node stores it and tells the camera)."""
+        if not isinstance(event, StateChanged):
+            return
+        camera = (event.account_id, event.device)
+        changed = {k: v for k, v in event.changes if k in KEYS and not KEYS[k].trigger}
+        values = self._values.get(camera)
+        if values is not None:
+            values.update(changed)
+        if changed:
+            seen: Encodings = {}
+            for watcher in self._watchers.get(camera, ()):
+                watcher.offer(changed, seen)
 
     async def follow(self) -> None:
         """Keep cam1-exists on the live uploads and take the cameras' reports, until

@@ -8,7 +8,7 @@ from typing import Any
 
 from camrelay.protocol.errors import NoChannel
 
-from .bus import Bus, StateChanged
+from .bus import Bus, Reach, StateChanged
 from .recording import Recorder
 from .state import CameraStates
 
@@ -24,6 +24,8 @@ class StateRecording:
         self._state = state
         self._recorder = recorder
         state.on_snap = self.snap
+        # In a cluster every node hears every `record` change: the camera's node records it.
+        self.reach = Reach.HERE
 
     async def resume(self) -> None:
         """Start recording every camera whose `record` was on when the server stopped."""
@@ -32,7 +34,7 @@ class StateRecording:
 
     async def follow(self) -> None:
         """Apply each change of `record` as it is made, until cancelled."""
-        async with self._bus.subscribe(StateChanged) as events:
+        async with self._bus.subscribe(StateChanged, reach=self.reach) as events:
             async for event in events:
                 assert isinstance(event, StateChanged)
                 for key, value in event.changes:

@@ -13,86 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from camrelay.protocol.errors import NoChannel
 from camrelay.protocol.wire_types import StreamInfo
 
-from .bus import Bus, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
+from .bus import Bus, Reach, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
+from .stream_reader import Counters, Reader
 
-MAX_BATCH_BYTES = 256 << 10
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
 log = logging.getLogger("camrelay.streams")
-
-
-@dataclass
-class Counters:
-    """Frames and bytes through the hub since the server started."""
-
-    frames_in: int = 0
-    bytes_in: int = 0
-    frames_out: int = 0
-    bytes_out: int = 0
-    dropped: int = 0
-
-
-@dataclass(eq=False)
-class Reader:
-    """One viewer's queue of frames."""
-
-    capacity: int
-    totals: Counters
-    shash: str = ""
-    viewer: str = ""  # the viewing device
-    queue: deque[bytes] = field(default_factory=deque)
-    queued_bytes: int = 0
-    frames_out: int = 0
-    bytes_out: int = 0
-    dropped: int = 0
-    ended: bool = False
-    left: bool = False
-    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def offer(self, frame: bytes) -> None:
-        """Queue a frame, dropping the oldest ones beyond the capacity (never the new one)."""
-        self.queue.append(frame)
-        self.queued_bytes += len(frame)
-        while self.queued_bytes > self.capacity and len(self.queue) > 1:
-            self.queued_bytes -= len(self.queue.popleft())
-            self.dropped += 1
-            self.totals.dropped += 1
-        self._wakeup.set()
-
-    def end(self) -> None:
-        """No more frames will come; the queue still drains."""
-        self.ended = True
-        self._wakeup.set()
-
-    async def batches(self) -> AsyncIterator[bytes]:
-        """Queued frames joined into chunks of at most 256 KiB (or one frame), until the end."""
-        while True:
-            if not self.queue:
-                if self.ended:
-                    return
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            yield self._take()
-
-    def _take(self) -> bytes:
-        parts = [self.queue.popleft()]
-        size = len(parts[0])
-        while self.queue and size + len(self.queue[0]) <= MAX_BATCH_BYTES:
-            parts.append(self.queue.popleft())
-            size += len(parts[-1])
-        self.queued_bytes -= size
-        self.frames_out += len(parts)
-        self.bytes_out += size
-        self.totals.frames_out += len(parts)
-        self.totals.bytes_out += size
-        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 @dataclass(eq=False)
@@ -110,6 +41,8 @@ class Channel:
     gone_dropped: int = 0  # frames lost by readers that have left, so the total never falls
     started: float = field(default_factory=time.monotonic)  # for the average frame rate
     newest: bytes = b""  # the last frame published, whole (snapshots)
+    # Set while another node has a viewer of this node's upload: takes each frame to it.
+    export: Callable[[bytes], None] | None = None
 
     def dropped(self) -> int:
         """Frames lost by every reader the channel has had, present and gone."""
@@ -127,26 +60,36 @@ SESSION_ENDED = "session ended"
 
 
 class Producer:
-    """The handle of one upload; `publish` frames, `finish` when the upload ends."""
+    """The handle of one upload; `publish` frames, `finish` when the upload ends. `remote` is
+    the node of an upload made elsewhere whose frames this node relays (a mirror)."""
 
     def __init__(
-        self, hub: StreamHub, channel: Channel, shash: str, on_stop: Callable[[], None]
+        self,
+        hub: StreamHub,
+        channel: Channel,
+        shash: str,
+        on_stop: Callable[[], None],
+        remote: str = "",
     ) -> None:
         self._hub = hub
         self.channel = channel
         self.shash = shash
         self.stopped = ""  # REPLACED or SESSION_ENDED once told to stop
         self._on_stop = on_stop
+        self.remote = remote
 
     def publish(self, frame: bytes) -> None:
-        """Hand one frame to every reader of the channel."""
+        """Hand one frame to every reader of the channel (and to other nodes' viewers)."""
         channel = self.channel
         channel.frames_in += 1
         channel.bytes_in += len(frame)
         channel.newest = frame
-        totals = self._hub.totals
-        totals.frames_in += 1
-        totals.bytes_in += len(frame)
+        if not self.remote:  # another node's frames were counted where they came in
+            totals = self._hub.totals
+            totals.frames_in += 1
+            totals.bytes_in += len(frame)
+            if channel.export is not None:
+                channel.export(frame)
         for reader in channel.readers:
             reader.offer(frame)
 
@@ -181,6 +124,8 @@ class StreamHub:
         # and show that a producer then waits on flow control, not on server memory.
         self.taking = asyncio.Event()
         self.taking.set()
+        # Told when a viewer attaches to another node's stream (so its frames start coming).
+        self.on_remote_viewer: Callable[[Channel], None] | None = None
 
     def start(
         self,
@@ -193,18 +138,43 @@ class StreamHub:
     ) -> Producer:
         """Become the device's producer, replacing the current one if any; `on_stop` is
         called when the upload should end."""
+        producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "")
+        self._bus.publish(StreamReady(account_id, device, subproto, delta))
+        log.info(
+            "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
+        )
+        return producer
+
+    def mirror(
+        self, account_id: int, device: str, subproto: str, delta: int, node: str
+    ) -> Producer:
+        """Relay another node's upload of the device here, replacing the current producer
+        (a local upload ends as replaced); publishes nothing, the other node did."""
+        return self._take_over(account_id, device, subproto, delta, "", _nothing, node)
+
+    def _take_over(
+        self,
+        account_id: int,
+        device: str,
+        subproto: str,
+        delta: int,
+        shash: str,
+        on_stop: Callable[[], None],
+        node: str,
+    ) -> Producer:
         key = (account_id, device)
         channel = self._channels.get(key) or Channel(account_id, device)
         self._channels[key] = channel
         old = channel.producer
         channel.subproto, channel.delta = subproto, delta
-        channel.producer = Producer(self, channel, shash, on_stop)
+        channel.producer = Producer(self, channel, shash, on_stop, node)
+        channel.export = None
+        if node:  # the upload moved to another node: what reads only uploads here ends
+            for reader in [r for r in channel.readers if r.here_only]:
+                reader.end()
+                channel.forget(reader)
         if old is not None:
             old.stop(REPLACED)
-        self._bus.publish(StreamReady(account_id, device, subproto, delta))
-        log.info(
-            "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
-        )
         return channel.producer
 
     def release(self, producer: Producer) -> None:
@@ -216,7 +186,10 @@ class StreamHub:
         for reader in channel.readers:
             reader.end()
         channel.readers = set()
+        channel.export = None
         self._channels.pop((channel.account_id, channel.device), None)
+        if producer.remote:
+            return  # the node of the upload said so
         self._bus.publish(StreamGone(channel.account_id, channel.device))
         log.info(
             "stream ended: device %s, %d frames",
@@ -225,17 +198,28 @@ class StreamHub:
             extra={"account_id": channel.account_id},
         )
 
-    def attach(self, account_id: int, device: str, shash: str = "", viewer: str = "") -> Reader:
-        """A new reader of the device's stream; NoChannel if it is not streaming."""
+    def attach(
+        self,
+        account_id: int,
+        device: str,
+        shash: str = "",
+        viewer: str = "",
+        here_only: bool = False,
+    ) -> Reader:
+        """A new reader of the device's stream; NoChannel if it is not streaming (`here_only`:
+        not uploading to this node)."""
         self._bus.publish(ViewerAsked(account_id, device, viewer))
-        channel = self._channels.get((account_id, device))
-        if channel is None or channel.producer is None:
+        if not self.streaming(account_id, device, here_only):
             raise NoChannel(device)
-        reader = Reader(self.reader_capacity, self.totals, shash, viewer)
+        channel = self._channels[(account_id, device)]
+        assert channel.producer is not None
+        reader = Reader(self.reader_capacity, self.totals, shash, viewer, here_only)
         channel.readers.add(reader)
         key = (account_id, device)
         self._watching[key] = self._watching.get(key, 0) + 1
         self._bus.publish(ViewerAttached(account_id, device, viewer))
+        if channel.producer.remote and self.on_remote_viewer is not None:
+            self.on_remote_viewer(channel)
         return reader
 
     def newest(self, account_id: int, device: str) -> bytes:
@@ -245,20 +229,23 @@ class StreamHub:
             raise NoChannel(device)
         return channel.newest
 
-    def streaming(self, account_id: int, device: str) -> bool:
-        """Whether the device uploads its stream now."""
+    def streaming(self, account_id: int, device: str, here: bool = False) -> bool:
+        """Whether the device uploads its stream now (`here`: to this node)."""
         channel = self._channels.get((account_id, device))
-        return channel is not None and channel.producer is not None
+        if channel is None or channel.producer is None:
+            return False
+        return not (here and channel.producer.remote)
 
-    async def until_streaming(self, account_id: int, device: str) -> None:
-        """Return once the device streams (at once if it does)."""
+    async def until_streaming(self, account_id: int, device: str, here: bool = False) -> None:
+        """Return once the device streams (`here`: to this node), at once if it does."""
         # Subscribed before looking, so a stream that starts in between is not missed; the
         # live state is checked after every event, so a dropped event is no loss either.
-        async with self._bus.subscribe(StreamReady, capacity=16) as started:
-            if self.streaming(account_id, device):
+        # Any node's: a stream on another node is relayed here before subscribers hear of it.
+        async with self._bus.subscribe(StreamReady, capacity=16, reach=Reach.EVERYWHERE) as started:
+            if self.streaming(account_id, device, here):
                 return
             async for _ in started:
-                if self.streaming(account_id, device):
+                if self.streaming(account_id, device, here):
                     return
 
     def detach(self, account_id: int, device: str, reader: Reader) -> None:
@@ -314,5 +301,17 @@ class StreamHub:
                 channel.forget(reader)
 
     def channels(self) -> list[Channel]:
-        """Every live channel (metrics)."""
+        """Every live channel (metrics), other nodes' streams relayed here included."""
         return list(self._channels.values())
+
+    def local_channels(self) -> list[Channel]:
+        """The channels of uploads to this node."""
+        return [c for c in self._channels.values() if c.producer and not c.producer.remote]
+
+    def channel(self, account_id: int, device: str) -> Channel | None:
+        """The device's channel, if it streams (here or relayed from another node)."""
+        return self._channels.get((account_id, device))
+
+
+def _nothing() -> None:
+    """A relayed upload has no handler here to stop: its own node ends it."""

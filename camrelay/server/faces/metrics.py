@@ -54,7 +54,11 @@ class RelayCollector(Collector):
         relay = self.relay
         channels = relay.streams.channels()
         yield _gauge("camrelay_sessions", "Sessions open.", relay.sessions.count())
-        yield _gauge("camrelay_streams", "Devices streaming now.", len(channels))
+        yield _gauge(
+            "camrelay_streams",
+            "Devices uploading to this node now.",
+            len(relay.streams.local_channels()),
+        )
         yield _gauge(
             "camrelay_viewers", "Viewers attached now.", sum(len(c.readers) for c in channels)
         )
@@ -97,7 +101,42 @@ class RelayCollector(Collector):
         yield from self._hub_totals()
         if self.requests is not None:
             yield _counter("camrelay_requests", "Requests served.", self.requests.total)
+        yield from self._cluster()
         yield from self._streams()
+
+    def _cluster(self) -> Iterator[Metric]:
+        cluster = self.relay.cluster
+        if cluster is None:
+            return
+        bus = cluster.bus
+        counters = bus.counters
+        yield _gauge("camrelay_bus_connected", "1 while NATS is reachable.", int(bus.connected))
+        channels = self.relay.streams.channels()
+        yield _gauge(
+            "camrelay_cluster_streams_exported",
+            "Uploads here whose frames go to other nodes' viewers now.",
+            sum(1 for c in channels if c.export is not None),
+        )
+        yield _gauge(
+            "camrelay_cluster_streams_relayed",
+            "Other nodes' uploads known here (viewers here may watch them).",
+            sum(1 for c in channels if c.producer is not None and c.producer.remote),
+        )
+        for name, doc, value in (
+            ("events_sent", "Events sent to the other nodes.", counters.events_sent),
+            ("events_received", "Events received from the other nodes.", counters.events_received),
+            (
+                "events_dropped",
+                "Events lost on the way out (queue full, NATS away).",
+                counters.events_dropped,
+            ),
+            ("frames_sent", "Live frames sent to other nodes' viewers.", counters.frames_sent),
+            ("frames_received", "Live frames received from other nodes.", counters.frames_received),
+            ("frames_dropped", "Live frames lost between nodes.", counters.frames_dropped),
+            ("bytes_sent", "Bytes sent to the other nodes.", counters.bytes_sent),
+            ("bytes_received", "Bytes received from the other nodes.", counters.bytes_received),
+        ):
+            yield _counter(f"camrelay_cluster_{name}", doc, value)
 
     def _connections(self) -> Iterator[Metric]:
         connections = self.relay.connections

@@ -29,6 +29,7 @@ QUIET_LOGGERS = (ACCESS_LOGGER, "socketio", "engineio")
 
 LogLine = dict[str, Any]
 Emit = Callable[[Sequence[str], LogLine, list[str]], Awaitable[None]]  # names, line, rooms
+Share = Callable[[LogLine, int], None]  # line, account id (0: none)
 
 
 def level_of(levelno: int) -> int:
@@ -45,7 +46,8 @@ class LogStream(logging.Handler):
         super().__init__(logging.DEBUG)
         self.capacity = capacity
         self.dropped = 0
-        self._queue: deque[tuple[LogLine, list[str]]] = deque()
+        # (line, rooms, account or None when it came from another node: not shared again)
+        self._queue: deque[tuple[LogLine, list[str], int | None]] = deque()
         self._recent: deque[LogLine] = deque(maxlen=REPLAYED)
         self._recent_by_account: OrderedDict[int, deque[LogLine]] = OrderedDict()
         self._hostname, self._pid = socket.gethostname(), os.getpid()
@@ -64,12 +66,19 @@ class LogStream(logging.Handler):
             return
         account = getattr(record, "account_id", None)
         account = account if isinstance(account, int) else None
+        self._add(line, account, 0 if account is None else account)
+
+    def add_remote(self, line: LogLine, account: int | None) -> None:
+        """Another node's line: kept and sent like this node's, not shared again."""
+        self._add(line, account, None)
+
+    def _add(self, line: LogLine, account: int | None, shared: int | None) -> None:
         with self._lock:
             self._keep(line, account)
             if len(self._queue) >= self.capacity:
                 self._queue.popleft()
                 self.dropped += 1
-            self._queue.append((line, log_rooms(account)))
+            self._queue.append((line, log_rooms(account), shared))
         self._wake()
 
     def _line(self, record: logging.LogRecord) -> LogLine:
@@ -113,8 +122,9 @@ class LogStream(logging.Handler):
                 return list(self._recent)
             return list(self._recent_by_account.get(account_id, ()))
 
-    async def pump(self, emit: Emit) -> None:
-        """Send queued records as `log` events until cancelled."""
+    async def pump(self, emit: Emit, share: Share | None = None) -> None:
+        """Send queued records as `log` events until cancelled; `share(line, account or 0)`
+        hands this node's to the other nodes."""
         self._loop, self._thread = asyncio.get_running_loop(), threading.get_ident()
         while True:
             self._wakeup.clear()  # before taking: a record queued after this wakes us again
@@ -124,5 +134,7 @@ class LogStream(logging.Handler):
             if not batch:
                 await self._wakeup.wait()
                 continue
-            for line, rooms in batch:
+            for line, rooms, shared in batch:
                 await emit(("log",), line, rooms)
+                if share is not None and shared is not None:
+                    share(line, shared)

@@ -34,6 +34,7 @@ from .log_stream import LogStream
 from .open_modules import AuthModule, HealthModule, VersionModule
 from .origin import same_origin
 from .requests import UNAUTHORIZED, answer_event
+from .shared_logs import sharer, take_shared
 from .slow_sockets import SlowSockets
 from .topics import relay_topics
 from .users_module import UsersModule
@@ -66,6 +67,8 @@ class AdminSio:
             settings.max_sockets_per_account, settings.max_sockets_per_address
         )
         self.logs = LogStream(settings.log_queue)
+        # With one node, nobody else wants its lines.
+        self._share = sharer(relay.bus) if relay.cluster is not None else None
         self.slow = SlowSockets(settings.max_queued_packets)
         self.dispatcher = Dispatcher(
             [
@@ -92,7 +95,8 @@ class AdminSio:
         logging.getLogger().addHandler(self.logs)
         self._tasks = [
             asyncio.create_task(relay_topics(self.relay.bus, self._fan_out)),
-            asyncio.create_task(self.logs.pump(self._fan_out)),
+            asyncio.create_task(self.logs.pump(self._fan_out, self._share)),
+            asyncio.create_task(take_shared(self.relay.bus, self.logs)),
             asyncio.create_task(self.slow.run(self.sio.eio)),
         ]
 

@@ -14,6 +14,7 @@ from ...core.bus import (
     Event,
     KeyRefused,
     KeyUsed,
+    Reach,
     StreamGone,
     StreamReady,
     ViewerAsked,
@@ -101,7 +102,7 @@ def utc_now() -> str:
 
 async def relay_topics(bus: Bus, emit: Emit) -> None:
     """Forward the bus's camera and key events to the sockets until cancelled."""
-    async with bus.subscribe(*KINDS) as events:
+    async with bus.subscribe(*KINDS, reach=Reach.EVERYWHERE) as events:
         async for event in events:
             for topic in topics_of(event):
                 payload = topic.payload(utc_now())

@@ -20,7 +20,8 @@ from camrelay.protocol.framing import FrameDecoder, FrameError
 from ...core.frame_rate import FrameRate
 from ...core.identity import Can
 from ...core.sessions import Session
-from ...core.streams import REPLACED, Producer, Reader
+from ...core.stream_reader import Reader
+from ...core.streams import REPLACED, Producer
 from .answers import Reply, as_response, bad, ok, ok_first
 from .body import BodyDecoder
 from .params import Params, to_int

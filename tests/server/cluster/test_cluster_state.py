@@ -1,0 +1,93 @@
+"""State sync and the admin API across two nodes: a state change made through node A reaches
+the state sockets on B (and B's memory of the camera); a camera pushing to A shows on the admin
+sockets on B, its log lines too, only to its account."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.admin_socket import log_in, open_socket
+from tests.support.api import Api
+from tests.support.h2_client import H2Client
+from tests.support.metrics import metric, stream_viewers
+from tests.support.node_pair import pushing, sign_in, start_upload
+from tests.support.relay_server import RelayServer
+from tests.support.state_socket import state_socket
+from tests.support.until import until
+
+
+async def test_a_state_change_on_a_reaches_the_sockets_on_b(
+    nodes: list[RelayServer], account: tuple[str, str]
+) -> None:
+    a, b = nodes
+    name, password = account
+    await a.add_camera(name, "cam")
+    async with (
+        state_socket(a, device="cam", account=name) as on_a,
+        state_socket(b, device="cam", account=name) as on_b,
+    ):
+        await on_a.login(username=name, password=password)
+        before = await on_b.login(username=name, password=password)
+        assert before["brightness"] != 75
+        await on_a.ask({"brightness": 75}, {"brightness": 75, "info": ["brightness"]})
+        assert await on_b.recv() == {"brightness": 75}
+    async with state_socket(b, secure=False, device="cam", account=name) as later:
+        snapshot = await later.login(username=name, password=password)
+    assert snapshot["brightness"] == 75  # B's memory of the camera followed
+
+
+async def test_a_camera_pushing_to_a_shows_on_admin_sockets_on_b(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    admin = await open_socket(b.url, await log_in(b, *account))
+    stranger_account = (f"{account[0]}x", "pw-stranger")
+    await b.add_account(*stranger_account)
+    stranger = await open_socket(b.url, await log_in(b, *stranger_account))
+    cam = await sign_in(Api(http, a.url), account, "cam")
+    uploader = await H2Client.connect(a.url)
+    upload = await start_upload(uploader, cam)
+
+    def ready() -> list[dict[str, object]]:
+        return [e for e in admin.named("camera:ready") if e["entity"] == "cam"]
+
+    await until(ready, timeout=5, what="camera:ready on B")
+    started = "stream started: device cam (RAW_JPEG)"
+    await until(lambda: any(started in line["msg"] for line in admin.named("log")), timeout=5)
+    await uploader.send(upload, b"", end=True)
+    await uploader.response(upload)
+    await uploader.close()
+    await until(lambda: admin.named("camera:notReady"), timeout=5, what="camera:notReady on B")
+    await admin.close()
+    await stranger.close()
+    assert stranger.named("camera:ready") == []
+    assert not any("device cam " in line["msg"] for line in stranger.named("log"))
+
+
+async def test_record_set_on_b_is_recorded_by_the_node_of_the_upload(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    name, password = account
+    await a.add_camera(name, "reccam")
+    cam = await sign_in(Api(http, a.url), account, "reccam")
+    phone = await sign_in(Api(http, b.url), account, "phone")
+    received = await metric(b.url, "camrelay_cluster_frames_received_total")
+    async with pushing(a, cam):
+        async with state_socket(b, device="reccam", account=name) as on_b:
+            await on_b.login(username=name, password=password)
+            await on_b.ask({"record": "on"}, {"record": "on", "info": ["record"]})
+            await until(lambda: _viewers(a, 1), what="A's recorder reads the upload")
+            await on_b.ask({"record": "off"}, {"record": "off", "info": ["record"]})
+
+        async def recorded() -> bool:
+            answer = await phone.call("getRecordCount")
+            return any(r["device"] == "reccam" for r in answer["records"])
+
+        await until(recorded, what="the recording's tail is stored")
+    assert await stream_viewers(b.url, "reccam") == 0  # B never recorded it
+    assert await metric(b.url, "camrelay_cluster_frames_received_total") == received
+
+
+async def _viewers(node: RelayServer, count: int) -> bool:
+    return await stream_viewers(node.url, "reccam") == count

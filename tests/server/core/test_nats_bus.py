@@ -1,0 +1,99 @@
+"""The bus across nodes, in one process on a real NATS server: events keep their fields and
+kind on the way, reach the other node's subscribers once (never echoed back), whose reach
+chooses whose events they get; a session ended on another node ends here, announced once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from camrelay.protocol.errors import NoSuchSession
+from camrelay.server.core.accounts import Account
+from camrelay.server.core.bus import (
+    ConfigChanged,
+    Event,
+    LocalBus,
+    Reach,
+    RecordsDeleted,
+    SessionEnded,
+    StateChanged,
+    StreamReady,
+)
+from camrelay.server.core.nats_bus import NatsBus, decode_event, encode_event
+from camrelay.server.core.relay import Relay
+from camrelay.server.core.sessions import public_id
+from tests.support.bus_events import queued
+from tests.support.identities import admin_of
+from tests.support.nats import NatsServer, nats_server  # noqa: F401 (the fixture)
+from tests.support.until import until
+
+ADDRESS = "10.0.0.1"
+SAMPLES: list[Event] = [
+    StreamReady(1, "cam", "RAW_JPEG", 40),
+    StateChanged(1, "cam", (("brightness", 75), ("record", "on"), ("snap", True)), "socket"),
+    ConfigChanged(2, ((3, 1500.0), (4, 50.0))),
+    RecordsDeleted(3, (1, 2, 3), "quota"),
+]
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
+def test_an_event_arrives_as_it_left_with_its_node(event: Event) -> None:
+    assert decode_event(encode_event(event, "node-a")) == ("node-a", event)
+
+
+async def test_a_subscribers_reach_chooses_whose_events_it_gets() -> None:
+    bus = LocalBus()
+    here, everywhere = bus.subscribe(), bus.subscribe(reach=Reach.EVERYWHERE)
+    elsewhere = bus.subscribe(reach=Reach.ELSEWHERE)
+    mine, theirs = StreamReady(1, "mine", "", 0), StreamReady(1, "theirs", "", 0)
+    bus.publish(mine)
+    bus.deliver_remote(theirs)
+    assert await queued(here) == [mine]
+    assert await queued(everywhere) == [mine, theirs]
+    assert await queued(elsewhere) == [theirs]
+
+
+@pytest.fixture
+async def two_buses(nats_server: NatsServer) -> AsyncIterator[tuple[NatsBus, NatsBus]]:  # noqa: F811
+    buses = NatsBus(nats_server.url, "node-a"), NatsBus(nats_server.url, "node-b")
+    tasks = [asyncio.create_task(bus.run()) for bus in buses]
+    await until(lambda: all(bus.client is not None for bus in buses), what="both joined")
+    yield buses
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_an_event_reaches_the_other_node_once_and_never_comes_back(
+    two_buses: tuple[NatsBus, NatsBus],
+) -> None:
+    a, b = two_buses
+    heard: list[tuple[str, Event]] = []
+    b.listen(lambda node, event: heard.append((node, event)))
+    on_a = a.subscribe(reach=Reach.EVERYWHERE)
+    on_b = b.subscribe(reach=Reach.EVERYWHERE)
+    here_b = b.subscribe()
+    events = [StreamReady(1, f"cam{i}", "", i) for i in range(50)]
+    for event in events:
+        a.publish(event)
+    await until(lambda: len(on_b) == 50, what="B has the 50 events")
+    await until(lambda: a.counters.events_sent == 50)
+    assert await queued(on_b) == events  # in order, once each
+    assert heard == [("node-a", event) for event in events]
+    assert await queued(on_a) == events  # A's own, not echoed back through NATS
+    assert await queued(here_b) == []
+    assert (b.counters.events_received, a.counters.events_received) == (50, 0)
+
+
+async def test_a_session_ended_on_another_node_ends_here_without_a_second_announcement(
+    relay: Relay, owner: Account
+) -> None:
+    session = await relay.sessions.open(admin_of(owner), "phone", "", ADDRESS)
+    ended = relay.bus.subscribe(SessionEnded)
+    gone = SessionEnded(owner.id, "phone", ADDRESS, public_id(session.shash), "expired")
+    relay.sessions.on_remote("node-b", gone)
+    with pytest.raises(NoSuchSession):
+        await relay.sessions.use(session.shash, ADDRESS)  # nor is it loaded again from the store
+    assert await queued(ended) == []
