@@ -150,6 +150,13 @@ class StateSettings(_Section):
     login_recheck_s: float = Field(default=1.0, gt=0, le=3600)
 
 
+class StoreSettings(_Section):
+    """Where what must last is kept."""
+
+    # "": the SQLite file in server.data_dir; postgresql://USER@HOST:PORT/DB: a shared database.
+    url: str = ""
+
+
 class Settings(FrozenSettings):
     """Every setting of `camrelay serve`."""
 
@@ -164,6 +171,7 @@ class Settings(FrozenSettings):
     housekeeping: HousekeepingSettings = HousekeepingSettings()
     admin_sio: AdminSioSettings = AdminSioSettings()
     state: StateSettings = StateSettings()
+    store: StoreSettings = StoreSettings()
 
 
 def load_settings(

@@ -47,6 +47,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="every connection starts with a PROXY header (v2 or v1) from a trusted load "
         "balancer (HAProxy send-proxy-v2); [server] proxy_protocol",
     )
+    parser.add_argument("--store", help="store URL ([store] url; default: SQLite in --data)")
     parser.set_defaults(run=run)
 
 
@@ -68,6 +69,8 @@ def announce(relay: Relay, urls: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
+    if args.store:
+        os.environ["CAMRELAY_STORE_URL"] = args.store
     settings = settings_from(
         args,
         listen=args.listen,

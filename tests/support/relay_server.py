@@ -9,8 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.bus import LocalBus
@@ -49,6 +52,7 @@ class RelayServer:
     args: list[str] = field(default_factory=list)
     port: int = 0  # fixed to come back on the same address after a restart
     module: str = "camrelay"  # what `python -m` runs: a test may run a variant of the command
+    store_url: str = ""  # passed as --store: "" is the SQLite file in data_dir
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
@@ -74,6 +78,7 @@ class RelayServer:
             f"127.0.0.1:{self.port}",
             "--h2c-listen",
             "127.0.0.1:0",
+            *(["--store", self.store_url] if self.store_url else []),
             *self.args,
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -121,13 +126,24 @@ class RelayServer:
         self.process.kill()
         self.process.wait(timeout=20)
 
-    async def add_account(self, name: str, password: str) -> None:
-        """Create an account in the server's store, as `camrelay user add` does."""
-        db = await Database.open(database_path(self.data_dir))
+    @asynccontextmanager
+    async def store(self) -> AsyncIterator[Database]:
+        """The server's store, opened from the test process (SQLite file or PostgreSQL)."""
+        if self.store_url:
+            from camrelay.server.core.pg_database import PgDatabase
+
+            db = cast(Database, await PgDatabase.open(self.store_url))
+        else:
+            db = await Database.open(database_path(self.data_dir))
         try:
-            await Accounts(db, SystemClock(), Passwords()).add(name, password)
+            yield db
         finally:
             await db.close()
+
+    async def add_account(self, name: str, password: str) -> None:
+        """Create an account in the server's store, as `camrelay user add` does."""
+        async with self.store() as db:
+            await Accounts(db, SystemClock(), Passwords()).add(name, password)
 
     async def add_user(
         self,
@@ -138,39 +154,30 @@ class RelayServer:
         cameras: frozenset[str] | None = None,
     ) -> None:
         """Add a user to an account, as `camrelay user add NAME --account ...` does."""
-        db = await Database.open(database_path(self.data_dir))
-        try:
+        async with self.store() as db:
             found = await Accounts(db, SystemClock(), Passwords()).find(account)
             assert found is not None, f"no account {account}"
             await Users(db, SystemClock(), Passwords()).add(found.id, name, password, role, cameras)
-        finally:
-            await db.close()
 
     async def add_key(
         self, account: str, device: str, expires_in: float | None = None
     ) -> tuple[str, str]:
         """A device key for a camera, as `camrelay key add` makes one: (id, secret)."""
-        db = await Database.open(database_path(self.data_dir))
-        try:
+        async with self.store() as db:
             found = await Accounts(db, SystemClock(), Passwords()).find(account)
             assert found is not None, f"no account {account}"
             keys = DeviceKeys(db, SystemClock(), LocalBus(), _nothing)
             key, secret = await keys.create(found.id, device, expires_in)
             return key.id, secret
-        finally:
-            await db.close()
 
     async def add_camera(self, account: str, device: str, public: bool = False) -> None:
         """Register a camera (public or not), as the admin API does."""
-        db = await Database.open(database_path(self.data_dir))
-        try:
+        async with self.store() as db:
             found = await db.fetchone("SELECT id FROM accounts WHERE name=?", (account,))
             assert found is not None, f"no account {account}"
             await Cameras(db, SystemClock(), LocalBus(), _nothing).create(
                 found[0], device, public=public
             )
-        finally:
-            await db.close()
 
 
 async def _nothing() -> None:

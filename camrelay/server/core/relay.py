@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from ...settings import Settings
 from .account_config import AccountConfig
@@ -71,7 +72,7 @@ async def newest_stamp(db: Database) -> str | None:
     """The largest stamp stored, so stamps keep increasing across restarts."""
     row = await db.fetchone(
         "SELECT MAX(s) FROM (SELECT MAX(stamp) AS s FROM records "
-        "UNION ALL SELECT MAX(stamp) FROM messages)"
+        "UNION ALL SELECT MAX(stamp) FROM messages) AS stamps"
     )
     return row[0] if row else None
 
@@ -81,10 +82,20 @@ def database_path(data_dir: Path) -> Path:
     return data_dir / DB_FILE
 
 
+async def open_database(settings: Settings) -> Database:
+    """The store the settings name: PostgreSQL for a postgresql:// URL, else the SQLite file."""
+    url = settings.store.url
+    if url.startswith(("postgresql://", "postgres://")):
+        from .pg_database import PgDatabase  # psycopg is only needed for a shared store
+
+        return cast(Database, await PgDatabase.open(url))
+    return await Database.open(database_path(settings.server.data_dir))
+
+
 async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     """Open the store in the data directory and build every service on it."""
     clock = clock or SystemClock()
-    db = await Database.open(database_path(settings.server.data_dir))
+    db = await open_database(settings)
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
     sess = settings.sessions
