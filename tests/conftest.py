@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.support.api import Api, Device
-from tests.support.postgres import fresh_database
 from tests.support.footage import real_footage, write_video
+from tests.support.postgres import fresh_database
 from tests.support.relay_server import RelayServer
 from tests.support.state_site import make_site, new_cameras
 

@@ -17,7 +17,7 @@ from ..server.core.clock import SystemClock
 from ..server.core.db import Database
 from ..server.core.device_keys import DeviceKeys
 from ..server.core.passwords import Passwords
-from ..server.core.relay import database_path
+from ..server.core.relay import open_database
 from ..server.core.users import Users
 from .serve import settings_from
 
@@ -52,7 +52,7 @@ def run_on_store(args: argparse.Namespace, job: Callable[[IdentityStore], Awaita
     settings = settings_from(args)
 
     async def main() -> None:
-        db = await Database.open(database_path(settings.server.data_dir))
+        db = await open_database(settings)
         clock, passwords = SystemClock(), Passwords()
         try:
             await job(

@@ -20,6 +20,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     """--data and --config, shared by every command that opens the store."""
     parser.add_argument("--data", type=Path, help="data directory (SQLite file, certificate)")
     parser.add_argument("--config", type=Path, help="TOML settings file")
+    parser.add_argument("--store", help="store URL ([store] url; default: SQLite in --data)")
 
 
 def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
@@ -28,7 +29,8 @@ def settings_from(args: argparse.Namespace, **server: Any) -> Settings:
     if getattr(args, "data", None) is not None:
         overrides["data_dir"] = args.data
     try:
-        return load_settings(args.config, os.environ, {"server": overrides})
+        store = {"url": args.store} if getattr(args, "store", None) else {}
+        return load_settings(args.config, os.environ, {"server": overrides, "store": store})
     except SettingsError as exc:
         sys.exit(f"camrelay: bad settings: {exc}")
 
@@ -47,7 +49,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="every connection starts with a PROXY header (v2 or v1) from a trusted load "
         "balancer (HAProxy send-proxy-v2); [server] proxy_protocol",
     )
-    parser.add_argument("--store", help="store URL ([store] url; default: SQLite in --data)")
     parser.set_defaults(run=run)
 
 
@@ -69,8 +70,6 @@ def announce(relay: Relay, urls: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
-    if args.store:
-        os.environ["CAMRELAY_STORE_URL"] = args.store
     settings = settings_from(
         args,
         listen=args.listen,

@@ -164,3 +164,10 @@ def _drop(server_url: str, name: str) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except psycopg.OperationalError:
         pass
+
+
+def dump(url: str) -> bytes:
+    """Everything the database at `url` holds, as pg_dump writes it."""
+    return subprocess.run(
+        [_bin("pg_dump"), "--data-only", url], check=True, capture_output=True
+    ).stdout

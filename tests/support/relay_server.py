@@ -22,7 +22,7 @@ from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.device_keys import DeviceKeys
 from camrelay.server.core.passwords import Passwords
-from camrelay.server.core.relay import database_path
+from camrelay.server.core.relay import DB_FILE, database_path
 from camrelay.server.core.users import Users
 
 
@@ -125,6 +125,22 @@ class RelayServer:
         assert self.process is not None
         self.process.kill()
         self.process.wait(timeout=20)
+
+    def store_args(self) -> list[str]:
+        """The arguments that point a `camrelay` command at this server's store."""
+        return [
+            "--data",
+            str(self.data_dir),
+            *(["--store", self.store_url] if self.store_url else []),
+        ]
+
+    def stored_bytes(self) -> bytes:
+        """Everything the store holds on disk (SQLite's files, or PostgreSQL's dump)."""
+        if not self.store_url:
+            return b"".join(p.read_bytes() for p in self.data_dir.glob(f"{DB_FILE}*"))
+        from tests.support.postgres import dump
+
+        return dump(self.store_url)
 
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Database]:

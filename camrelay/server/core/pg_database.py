@@ -88,7 +88,9 @@ class PgConnection:
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         statement = translate(sql)
-        text = statement.sql.removesuffix(" RETURNING id") if statement.returns_id else statement.sql
+        text = (
+            statement.sql.removesuffix(" RETURNING id") if statement.returns_id else statement.sql
+        )
         cursor = self._conn.cursor()
         await cursor.executemany(text, [[plain(p) for p in row] for row in rows])
         return PgCursor(cursor, None)
@@ -191,7 +193,9 @@ class PgDatabase:
                 exists = await found.fetchone()
                 version = 0
                 if exists and exists[0]:
-                    row = await (await conn.execute("SELECT version FROM schema_version")).fetchone()
+                    row = await (
+                        await conn.execute("SELECT version FROM schema_version")
+                    ).fetchone()
                     version = int(row[0]) if row else 0
                 if number > version:
                     await conn.run_script(script)

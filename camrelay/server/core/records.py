@@ -110,7 +110,7 @@ class Records:
                     "VALUES(?,?,?,?,?,?) RETURNING id",
                     (r.account_id, r.device, r.meta, stamp, len(r.data), r.data),
                 )
-                rows = await cursor.fetchall()
+                rows = list(await cursor.fetchall())
                 stored.append(RecordEntry(int(rows[0][0]), r.device, stamp))
             return stored
 
