@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -144,7 +145,9 @@ def _make_template(server_url: str) -> None:
         db = await PgDatabase.open(database_url(server_url, TEMPLATE), migrate=True)
         await db.close()
 
-    asyncio.run(migrate())
+    # On a thread of its own: the first caller may be an async test with its loop running.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
 
 
 def fresh_database() -> str:
