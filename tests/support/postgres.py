@@ -150,12 +150,14 @@ def _make_template(server_url: str) -> None:
         thread.submit(asyncio.run, migrate()).result()
 
 
-def fresh_database() -> str:
-    """The URL of a new database with the newest schema and no rows (dropped at exit)."""
+def fresh_database(migrated: bool = True) -> str:
+    """The URL of a new database with the newest schema (or none) and no rows (dropped at
+    exit)."""
     server_url = postgres_url()
     name = f"camrelay_{os.getpid()}_{next(_names)}"
+    template = TEMPLATE if migrated else "template0"
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     atexit.register(_drop, server_url, name)
     return database_url(server_url, name)
 

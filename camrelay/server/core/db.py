@@ -50,14 +50,17 @@ def in_scope(column: str, devices: frozenset[str] | None) -> tuple[str, tuple[st
     return f" AND {column} IN ({','.join('?' * len(ordered))})", ordered
 
 
-def migration_scripts() -> list[tuple[int, str]]:
-    """The numbered SQL files of camrelay/server/migrations, in order."""
-    folder = resources.files("camrelay.server") / "migrations"
+def migration_scripts(folder_name: str = "migrations") -> list[tuple[int, str]]:
+    """The numbered SQL files of camrelay/server/<folder_name>, in order."""
+    folder = resources.files("camrelay.server") / folder_name
     scripts = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
             scripts.append((int(entry.name.split("_", 1)[0]), entry.read_text()))
     return sorted(scripts)
+
+
+LATEST_SCHEMA = migration_scripts()[-1][0]
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -69,6 +72,8 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 
 class Database:
     """The store's two connections; open with `Database.open(path)`."""
+
+    migrates_itself = True  # embedded: one node, which brings its own file up to date
 
     def __init__(
         self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path | None = None
@@ -107,6 +112,10 @@ class Database:
                     await conn.execute(f"PRAGMA user_version={number}")
 
             await self.write(apply)
+
+    async def schema_version(self) -> int:
+        """The newest migration applied (PRAGMA user_version); 0 for a new file."""
+        return int(await scalar(self._reader, "PRAGMA user_version"))
 
     async def write(self, job: Job[T]) -> T:
         """Run `job(conn)` in one immediate write transaction, to its end whatever happens to

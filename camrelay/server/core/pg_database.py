@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from typing import Any, TypeVar
 
 import psycopg
@@ -23,6 +22,7 @@ from psycopg import AsyncConnection, AsyncCursor
 
 from camrelay.protocol.errors import DatabaseFail
 
+from .db import migration_scripts
 from .pg_blob_reads import PgBlobReads
 from .pg_dialect import Statement, plain, translate
 from .pg_rows import Row, row_factory
@@ -30,23 +30,14 @@ from .pg_rows import Row, row_factory
 log = logging.getLogger("camrelay.store")
 T = TypeVar("T")
 CONNECT_TIMEOUT_S = 5
-STATEMENT_TIMEOUT_S = 15.0
-JOB_TIMEOUT_S = 20.0  # a job or read that takes longer (a frozen server) fails with code 3
+STATEMENT_TIMEOUT_S = 10.0
+JOB_TIMEOUT_S = 10.0  # a job or read that takes longer (a frozen server) fails with code 3
+WAIT_S = 15.0  # the longest a caller waits for its write, queue included
 READ_CONNECTIONS = 4
 _MIGRATE_LOCK = 0x63616D72  # advisory lock key: one `camrelay migrate` at a time
 
 
-def migration_scripts() -> list[tuple[int, str]]:
-    """The numbered SQL files of camrelay/server/migrations_pg, in order."""
-    folder = resources.files("camrelay.server") / "migrations_pg"
-    scripts = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            scripts.append((int(entry.name.split("_", 1)[0]), entry.read_text()))
-    return sorted(scripts)
-
-
-LATEST_SCHEMA = migration_scripts()[-1][0]
+LATEST_SCHEMA = migration_scripts("migrations_pg")[-1][0]
 
 
 class PgCursor:
@@ -185,7 +176,7 @@ class PgDatabase:
 
     async def migrate(self) -> None:
         """Apply every migration newer than the schema version, each in its own transaction."""
-        for number, script in migration_scripts():
+        for number, script in migration_scripts("migrations_pg"):
 
             async def apply(conn: PgConnection, number: int = number, script: str = script) -> None:
                 await conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATE_LOCK,))
@@ -232,7 +223,12 @@ class PgDatabase:
         task = asyncio.ensure_future(self._run(job))
         # Retrieve a failure even when nobody awaits it any more (the caller was cancelled).
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), WAIT_S)
+        except TimeoutError as exc:
+            # Queued behind jobs on a server that does not answer: the caller hears code 3
+            # now; the job still runs (or fails) in its turn.
+            raise DatabaseFail("PostgreSQL did not answer in time") from exc
 
     async def _run(self, job: Job[T]) -> T:
         async with self._write_lock:

@@ -28,7 +28,8 @@ class Statement:
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> Statement:
     """PostgreSQL's form of one of the core's statements (cached: the core's SQL is fixed text)."""
-    text = sql.replace("%", "%%").replace("?", "%s")
+    # Without `?` the statement runs without parameters, and psycopg leaves `%` alone.
+    text = sql.replace("%", "%%").replace("?", "%s") if "?" in sql else sql
     insert = _INSERT_RE.match(text)
     if insert is None:
         return Statement(text)

@@ -14,6 +14,7 @@ from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.blob_reads import PIECE
 from camrelay.server.core.bus import LocalBus
 from camrelay.server.core.clock import ManualClock
+from camrelay.server.core.db import LATEST_SCHEMA as SQLITE_SCHEMA
 from camrelay.server.core.messages import Messages, NewMessage
 from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.pg_database import LATEST_SCHEMA, PgConnection, PgDatabase
@@ -36,7 +37,7 @@ async def _account(db: PgDatabase) -> int:
 async def test_a_fresh_database_has_the_newest_schema_and_sql_runs_unchanged(
     db: PgDatabase,
 ) -> None:
-    assert await db.schema_version() == LATEST_SCHEMA == 5
+    assert await db.schema_version() == LATEST_SCHEMA == SQLITE_SCHEMA
     account = await _account(db)
 
     async def insert(conn: PgConnection) -> tuple[int, int]:
@@ -51,6 +52,18 @@ async def test_a_fresh_database_has_the_newest_schema_and_sql_runs_unchanged(
     assert await db.write(insert) == (0, account)
     row = await db.fetchone("SELECT account_id, device FROM devices")
     assert (row[0], row["device"], row[:2]) == (account, "d", (account, "d"))
+
+
+async def test_an_empty_database_has_schema_0_until_migrated() -> None:
+    url = fresh_database(migrated=False)
+    empty = await PgDatabase.open(url)
+    try:
+        before = await empty.schema_version()
+        await empty.migrate()
+        after = await empty.schema_version()
+    finally:
+        await empty.close()
+    assert (before, after) == (0, LATEST_SCHEMA)
 
 
 async def test_two_nodes_hand_out_increasing_stamps_that_commit_in_order() -> None:
