@@ -90,6 +90,10 @@ class PgConnection:
         """Run a migration: several statements, no parameters, in this transaction."""
         await self._conn.execute(script.encode())
 
+    async def hold_stamps(self) -> None:
+        """Lock the stamp clock now, before the job reads what its writes depend on."""
+        await self.execute("SELECT last FROM stamp_clock FOR UPDATE")
+
     async def claim_stamp(self, micros: int) -> int:
         """The cluster's next stamp, at least `micros`: later than every stamp any node took.
         The row stays locked until this transaction ends, so stamps commit in order."""

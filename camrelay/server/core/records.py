@@ -95,7 +95,8 @@ class Records:
 
         async def insert(conn: aiosqlite.Connection) -> list[RecordEntry | QuotaExceeded]:
             # Checked inside the write transaction, batch included: two records that together
-            # exceed the quota are never both stored.
+            # exceed the quota are never both stored, even by two nodes.
+            await self._stamps.hold(conn)
             used = await _usage(conn, list(quotas))
             fits = [await _make_room(conn, r, quotas[r.account_id], used, purged) for r in batch]
             stored: list[RecordEntry | QuotaExceeded] = []

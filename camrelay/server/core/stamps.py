@@ -63,6 +63,14 @@ class StampSource:
         self._last = micros
         return format_micros(micros)
 
+    async def hold(self, conn: Any) -> None:
+        """Keep every node's stamped writes waiting until this write job commits (PostgreSQL's
+        `hold_stamps`), so what it checked first (a quota) stays true; SQLite's write
+        transaction holds the only writer already."""
+        hold = getattr(conn, "hold_stamps", None)
+        if hold is not None:
+            await hold()
+
     async def claim(self, conn: Any) -> str:
         """`next()` inside the write job on `conn`; on a store shared by several nodes
         (PostgreSQL's `claim_stamp`) later than every node's stamp, committed in stamp order."""

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from camrelay.protocol.errors import DatabaseFail
+from camrelay.server.core.account_config import STORAGE_MIB, AccountConfig
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.blob_reads import PIECE
 from camrelay.server.core.bus import LocalBus
@@ -18,6 +19,7 @@ from camrelay.server.core.db import LATEST_SCHEMA as SQLITE_SCHEMA
 from camrelay.server.core.messages import Messages, NewMessage
 from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.pg_database import LATEST_SCHEMA, PgConnection, PgDatabase
+from camrelay.server.core.records import Records
 from camrelay.server.core.stamps import StampSource
 from tests.support.postgres import fresh_database
 from tests.support.relay_server import free_port
@@ -115,6 +117,29 @@ async def test_two_nodes_hand_out_increasing_stamps_that_commit_in_order() -> No
     # Commit order (ids are taken in commit order here: one stamp per transaction) is stamp order.
     assert stamps == sorted(stamps)
     assert {msg[:2] for msg, _ in rows} == {"m0", "m1"}
+
+
+async def test_two_nodes_never_store_records_beyond_the_quota_together() -> None:
+    url = fresh_database()
+    nodes = [await PgDatabase.open(url) for _ in range(2)]
+    try:
+        account = await _account(nodes[0])
+        configs = [AccountConfig(db, LocalBus()) for db in nodes]  # type: ignore[arg-type]
+        await configs[0].update(account, [(STORAGE_MIB, 1.0)])
+        records = [
+            Records(db, StampSource(ManualClock(1_800_000_000.0)), 100, config, 1, LocalBus())  # type: ignore[arg-type]
+            for db, config in zip(nodes, configs, strict=True)
+        ]
+        results = await asyncio.gather(
+            *(r.add(account, "cam", "", bytes(600 << 10)) for r in records),
+            return_exceptions=True,
+        )
+        usage = await records[0].usage(account)
+    finally:
+        for db in nodes:
+            await db.close()
+    assert sorted(type(r).__name__ for r in results) == ["QuotaExceeded", "RecordEntry"]
+    assert usage == 600 << 10
 
 
 async def test_big_records_are_read_in_pieces_and_end_short_once_deleted(db: PgDatabase) -> None:
