@@ -236,7 +236,7 @@ class PgDatabase:
 
     async def _run(self, job: Job[T]) -> T:
         async with self._write_lock:
-            if self._writer is None or self._writer.closed:
+            if self._writer is None or self._writer.closed or self._writer.broken:
                 self._writer = await _connect(self.url)
             conn = self._writer
             try:
