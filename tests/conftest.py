@@ -1,8 +1,13 @@
-"""Shared fixtures: one real relay server for the run, a fresh account per test."""
+"""Shared fixtures: one real relay server for the run, a fresh account per test.
+
+The core API conformance modules (CONFORMANCE) run twice, once on each store: their tests get
+ids ending in [sqlite] and [postgresql] and the `server` of that store.
+"""
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,18 +16,62 @@ import pytest
 
 from tests.support.api import Api, Device
 from tests.support.footage import real_footage, write_video
+from tests.support.postgres import fresh_database
 from tests.support.relay_server import RelayServer
 from tests.support.state_site import make_site, new_cameras
 
 _names = itertools.count(1)
+STORES = ("sqlite", "postgresql")
+# The core API conformance suite: the modules directly in tests/server/faces (the admin API's
+# and the web pages' folders pass on PostgreSQL too, but would double their time for no more
+# store coverage).
+CONFORMANCE = re.compile(r"server/faces/test_\w+\.py")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each conformance test that uses the shared server once per store."""
+    path = Path(metafunc.definition.path).relative_to(Path(__file__).parent).as_posix()
+    if "server" in metafunc.fixturenames and CONFORMANCE.fullmatch(path):
+        metafunc.parametrize("store", STORES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def store(request: pytest.FixtureRequest) -> str:
+    """The store the module's shared server runs on: SQLite unless parametrized."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+class SharedServers:
+    """One shared server per store, each started on first use and stopped at the end."""
+
+    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+        self._tmp = tmp
+        self._started: dict[str, RelayServer] = {}
+
+    def get(self, store: str) -> RelayServer:
+        if store not in self._started:
+            url = fresh_database() if store == "postgresql" else ""
+            relay = RelayServer(self._tmp.mktemp(f"relay-{store}"), store_url=url)
+            self._started[store] = relay.start()
+        return self._started[store]
+
+    def stop(self) -> None:
+        for relay in self._started.values():
+            relay.stop()
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
-    """A relay server shared by the tests that need no special settings."""
-    relay = RelayServer(tmp_path_factory.mktemp("relay")).start()
-    yield relay
-    relay.stop()
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+    """The shared servers of the run."""
+    servers = SharedServers(tmp_path_factory)
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="module")
+def server(shared_servers: SharedServers, store: str) -> RelayServer:
+    """A relay server shared by the tests that need no special settings, on the module's store."""
+    return shared_servers.get(store)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.device_keys import DeviceKeys
 from camrelay.server.core.passwords import Passwords
-from camrelay.server.core.relay import database_path
+from camrelay.server.core.relay import DB_FILE, database_path
+from camrelay.server.core.store_url import open_store
 from camrelay.server.core.users import Users
 
 
@@ -51,6 +54,7 @@ class RelayServer:
     module: str = "camrelay"  # what `python -m` runs: a test may run a variant of the command
     bus_url: str = ""  # nats://…: `--bus`, a node of a cluster
     name: str = "server"  # its log file's name: nodes sharing a data directory each have one
+    store_url: str = ""  # passed as --store: "" is the SQLite file in data_dir
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
@@ -77,6 +81,7 @@ class RelayServer:
             "--h2c-listen",
             "127.0.0.1:0",
             *(["--bus", self.bus_url] if self.bus_url else []),
+            *(["--store", self.store_url] if self.store_url else []),
             *self.args,
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -124,13 +129,35 @@ class RelayServer:
         self.process.kill()
         self.process.wait(timeout=20)
 
-    async def add_account(self, name: str, password: str) -> None:
-        """Create an account in the server's store, as `camrelay user add` does."""
-        db = await Database.open(database_path(self.data_dir))
+    def store_args(self) -> list[str]:
+        """The arguments that point a `camrelay` command at this server's store."""
+        return [
+            "--data",
+            str(self.data_dir),
+            *(["--store", self.store_url] if self.store_url else []),
+        ]
+
+    def stored_bytes(self) -> bytes:
+        """Everything the store holds on disk (SQLite's files, or PostgreSQL's dump)."""
+        if not self.store_url:
+            return b"".join(p.read_bytes() for p in self.data_dir.glob(f"{DB_FILE}*"))
+        from tests.support.postgres import dump
+
+        return dump(self.store_url)
+
+    @asynccontextmanager
+    async def store(self) -> AsyncIterator[Database]:
+        """The server's store, opened from the test process (SQLite file or PostgreSQL)."""
+        db = await open_store(self.store_url or str(database_path(self.data_dir)), migrate=True)
         try:
-            await Accounts(db, SystemClock(), Passwords()).add(name, password)
+            yield db
         finally:
             await db.close()
+
+    async def add_account(self, name: str, password: str) -> None:
+        """Create an account in the server's store, as `camrelay user add` does."""
+        async with self.store() as db:
+            await Accounts(db, SystemClock(), Passwords()).add(name, password)
 
     async def add_user(
         self,
@@ -141,39 +168,30 @@ class RelayServer:
         cameras: frozenset[str] | None = None,
     ) -> None:
         """Add a user to an account, as `camrelay user add NAME --account ...` does."""
-        db = await Database.open(database_path(self.data_dir))
-        try:
+        async with self.store() as db:
             found = await Accounts(db, SystemClock(), Passwords()).find(account)
             assert found is not None, f"no account {account}"
             await Users(db, SystemClock(), Passwords()).add(found.id, name, password, role, cameras)
-        finally:
-            await db.close()
 
     async def add_key(
         self, account: str, device: str, expires_in: float | None = None
     ) -> tuple[str, str]:
         """A device key for a camera, as `camrelay key add` makes one: (id, secret)."""
-        db = await Database.open(database_path(self.data_dir))
-        try:
+        async with self.store() as db:
             found = await Accounts(db, SystemClock(), Passwords()).find(account)
             assert found is not None, f"no account {account}"
             keys = DeviceKeys(db, SystemClock(), LocalBus(), _nothing)
             key, secret = await keys.create(found.id, device, expires_in)
             return key.id, secret
-        finally:
-            await db.close()
 
     async def add_camera(self, account: str, device: str, public: bool = False) -> None:
         """Register a camera (public or not), as the admin API does."""
-        db = await Database.open(database_path(self.data_dir))
-        try:
+        async with self.store() as db:
             found = await db.fetchone("SELECT id FROM accounts WHERE name=?", (account,))
             assert found is not None, f"no account {account}"
             await Cameras(db, SystemClock(), LocalBus(), _nothing).create(
                 found[0], device, public=public
             )
-        finally:
-            await db.close()
 
 
 async def _nothing() -> None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Protocol
 
 from camrelay.protocol.errors import DatabaseFail, NoSuchRecord
 
@@ -65,14 +66,22 @@ class _Cursor:
         self._blob, self._conn = None, None
 
 
+class PieceSource(Protocol):
+    """Where an answer's pieces come from: SQLite's blob thread or PostgreSQL's pool."""
+
+    async def read(self, cursor: Any, offset: int, size: int) -> bytes: ...
+
+    def release(self, cursor: Any) -> None: ...
+
+
 class BlobAnswer:
     """One answer's pieces of one blob: the first read at once, the rest as the client takes
     them. `close()` (idempotent) frees the connection and calls `on_close`."""
 
     def __init__(
         self,
-        reads: BlobReads,
-        cursor: _Cursor,
+        reads: PieceSource,
+        cursor: Any,
         size: int,
         first: bytes,
         on_close: Callable[[], None],

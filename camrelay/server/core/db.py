@@ -22,6 +22,7 @@ import aiosqlite
 
 from camrelay.protocol.errors import DatabaseFail
 
+from .blob_reads import BlobReads
 from .private_files import private_file, private_folder
 
 T = TypeVar("T")
@@ -49,9 +50,9 @@ def in_scope(column: str, devices: frozenset[str] | None) -> tuple[str, tuple[st
     return f" AND {column} IN ({','.join('?' * len(ordered))})", ordered
 
 
-def migration_scripts() -> list[tuple[int, str]]:
-    """The numbered SQL files of camrelay/server/migrations, in order."""
-    folder = resources.files("camrelay.server") / "migrations"
+def migration_scripts(folder_name: str = "migrations") -> list[tuple[int, str]]:
+    """The numbered SQL files of camrelay/server/<folder_name>, in order."""
+    folder = resources.files("camrelay.server") / folder_name
     scripts = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -182,6 +183,11 @@ class Database:
         """The first row of a read-only query, or None."""
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    def blob_reads(self) -> BlobReads:
+        """Where a big record's answer reads its pieces (incremental blob I/O on the file)."""
+        assert self.path is not None, "a database opened without its path has no blob reader"
+        return BlobReads(self.path)
 
 
 def _statements(script: str) -> Iterable[str]:

@@ -67,7 +67,7 @@ class Messages:
 
         async def insert(conn: aiosqlite.Connection) -> None:
             for message in stored:
-                stamps.append(self._stamps.next())
+                stamps.append(await self._stamps.claim(conn))
                 await conn.execute(
                     "INSERT INTO messages(account_id, sender, target, msg, params, stamp) "
                     "VALUES(?,?,?,?,?,?)",
@@ -164,7 +164,8 @@ async def _given(conn: aiosqlite.Connection, account_id: int, device: str, stamp
     await conn.execute(
         "INSERT INTO devices(account_id, device, given_stamp) VALUES(?,?,?) "
         "ON CONFLICT(account_id, device) DO UPDATE SET "
-        "given_stamp=MAX(given_stamp, excluded.given_stamp)",
+        "given_stamp=CASE WHEN excluded.given_stamp > devices.given_stamp "
+        "THEN excluded.given_stamp ELSE devices.given_stamp END",
         (account_id, device, stamp),
     )
 
@@ -178,7 +179,8 @@ async def _mark_given(conn: aiosqlite.Connection, ids: list[int]) -> None:
 
 async def _sync(conn: aiosqlite.Connection, account_id: int, device: str) -> None:
     await conn.execute(
-        "UPDATE devices SET sync_stamp=MAX(sync_stamp, given_stamp) "
+        "UPDATE devices SET sync_stamp="
+        "CASE WHEN given_stamp > sync_stamp THEN given_stamp ELSE sync_stamp END "
         "WHERE account_id=? AND device=?",
         (account_id, device),
     )

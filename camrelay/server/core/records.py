@@ -16,7 +16,7 @@ from camrelay.protocol.errors import (
 from camrelay.protocol.wire_types import RecordEntry, RecordMeta
 
 from .account_config import PURGE_OLDEST, STORAGE_MIB, AccountConfig
-from .blob_reads import PIECE, BlobAnswer, BlobReads
+from .blob_reads import PIECE, BlobAnswer
 from .bus import Bus, RecordAdded, RecordsDeleted
 from .db import Database, in_scope, scalar
 from .group_commit import GroupCommit
@@ -71,8 +71,7 @@ class Records:
         self._stamps = stamps
         self._page_size = page_size
         self._config = config
-        assert db.path is not None
-        self.blobs = BlobReads(db.path)
+        self.blobs = db.blob_reads()
         self.read_slots = ReadSlots(reads_per_session)
         self._writes: GroupCommit[_NewRecord, RecordEntry | QuotaExceeded] = GroupCommit(
             self._store
@@ -96,23 +95,25 @@ class Records:
 
         async def insert(conn: aiosqlite.Connection) -> list[RecordEntry | QuotaExceeded]:
             # Checked inside the write transaction, batch included: two records that together
-            # exceed the quota are never both stored.
+            # exceed the quota are never both stored, even by two nodes.
+            await self._stamps.hold(conn)
             used = await _usage(conn, list(quotas))
             fits = [await _make_room(conn, r, quotas[r.account_id], used, purged) for r in batch]
-            rows = [
-                (r.account_id, r.device, r.meta, self._stamps.next(), len(r.data), r.data)
-                for r, ok in zip(batch, fits, strict=True)
-                if ok
-            ]
-            await conn.executemany(
-                "INSERT INTO records(account_id, device, meta, stamp, size, data) "
-                "VALUES(?,?,?,?,?,?)",
-                rows,
-            )
-            # AUTOINCREMENT under one write transaction hands out consecutive ids.
-            first = await scalar(conn, "SELECT last_insert_rowid()") - len(rows) + 1
-            entries = iter(RecordEntry(first + i, row[1], row[3]) for i, row in enumerate(rows))
-            return [next(entries) if ok else QuotaExceeded() for ok in fits]
+            stored: list[RecordEntry | QuotaExceeded] = []
+            for r, ok in zip(batch, fits, strict=True):
+                if not ok:
+                    stored.append(QuotaExceeded())
+                    continue
+                stamp = await self._stamps.claim(conn)
+                # Each id as inserted: on a shared store, other nodes' inserts interleave.
+                cursor = await conn.execute(
+                    "INSERT INTO records(account_id, device, meta, stamp, size, data) "
+                    "VALUES(?,?,?,?,?,?) RETURNING id",
+                    (r.account_id, r.device, r.meta, stamp, len(r.data), r.data),
+                )
+                rows = list(await cursor.fetchall())
+                stored.append(RecordEntry(int(rows[0][0]), r.device, stamp))
+            return stored
 
         stored = await self._db.write(insert)
         # Published here, once committed, even if a caller stopped waiting.

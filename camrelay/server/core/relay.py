@@ -74,7 +74,7 @@ async def newest_stamp(db: Database) -> str | None:
     """The largest stamp stored, so stamps keep increasing across restarts."""
     row = await db.fetchone(
         "SELECT MAX(s) FROM (SELECT MAX(stamp) AS s FROM records "
-        "UNION ALL SELECT MAX(stamp) FROM messages)"
+        "UNION ALL SELECT MAX(stamp) FROM messages) AS stamps"
     )
     return row[0] if row else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from camrelay.protocol.errors import MalformedRequest
 
@@ -59,5 +60,23 @@ class StampSource:
     def next(self) -> str:
         """A stamp later than every stamp handed out before, even within one microsecond."""
         micros = max(int(self._clock.now() * _MICRO), self._last + 1)
+        self._last = micros
+        return format_micros(micros)
+
+    async def hold(self, conn: Any) -> None:
+        """Keep every node's stamped writes waiting until this write job commits (PostgreSQL's
+        `hold_stamps`), so what it checked first (a quota) stays true; SQLite's write
+        transaction holds the only writer already."""
+        hold = getattr(conn, "hold_stamps", None)
+        if hold is not None:
+            await hold()
+
+    async def claim(self, conn: Any) -> str:
+        """`next()` inside the write job on `conn`; on a store shared by several nodes
+        (PostgreSQL's `claim_stamp`) later than every node's stamp, committed in stamp order."""
+        micros = max(int(self._clock.now() * _MICRO), self._last + 1)
+        shared = getattr(conn, "claim_stamp", None)
+        if shared is not None:
+            micros = await shared(micros)
         self._last = micros
         return format_micros(micros)

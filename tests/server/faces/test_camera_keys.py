@@ -27,7 +27,7 @@ REFUSED = {"result": "BAD", "code": 16}
 
 def camrelay(server: RelayServer, *args: str) -> subprocess.CompletedProcess[str]:
     """A `camrelay` command on the server's data directory."""
-    return run_camrelay(*args, "--data", str(server.data_dir))
+    return run_camrelay(*args, *server.store_args())
 
 
 async def key_login(api: Api, key_id: str, secret: str, device: str) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def test_key_commands_show_the_secret_once_and_never_store_it(server: RelayServe
     camrelay(server, "key", "revoke", key_id)
     listed = camrelay(server, "key", "list", "--account", "keyed")
     unknown = camrelay(server, "key", "revoke", "key_nosuchkey000000")
-    stored = b"".join(p.read_bytes() for p in server.data_dir.glob("camrelay.sqlite3*"))
+    stored = server.stored_bytes()
     assert re.search(r"^expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", dated.stdout, re.M)
     assert (bad.returncode, nowhere.returncode, unknown.returncode) == (1, 1, 1)
     assert "--expires '0'" in bad.stderr and nowhere.stderr == "camrelay: no account nosuch\n"

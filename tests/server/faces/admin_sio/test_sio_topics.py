@@ -182,9 +182,7 @@ async def test_server_admins_get_every_accounts_log_lines(
 ) -> None:
     name, password = f"{admin.account}-root", "pw-server-admin"
     command = [sys.executable, "-m", "camrelay", "user", "add", name, "--server-admin"]
-    added = subprocess.run(
-        [*command, "--data", str(server.data_dir)], input=f"{password}\n", text=True
-    )
+    added = subprocess.run([*command, *server.store_args()], input=f"{password}\n", text=True)
     assert added.returncode == 0
     root = await open_socket(server.url, await log_in(server, name, password))
     try:
