@@ -21,8 +21,7 @@ from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.device_keys import DeviceKeys
 from camrelay.server.core.passwords import Passwords
-from camrelay.server.core.relay import DB_FILE, database_path
-from camrelay.server.core.store_url import open_store
+from camrelay.server.core.store_url import DB_FILE, database_path, open_store
 from camrelay.server.core.users import Users
 
 
