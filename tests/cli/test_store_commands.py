@@ -353,8 +353,10 @@ def test_store_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     )
     pg = camrelay("user", "list", "--store", "postgresql://u@127.0.0.1:1/db")
     assert pg.returncode == 2 and pg.stderr.startswith(
-        "camrelay: store.url: 'postgresql://u@127.0.0.1:1/db'"
+        "camrelay: store.url: cannot open 'postgresql://u@127.0.0.1:1/db': "
+        "cannot connect to PostgreSQL: "
     )
+    assert pg.stderr.count("\n") == 1  # one line, no traceback
 
 
 async def test_the_export_knows_every_table_and_column_of_the_schema(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from ...protocol.errors import DatabaseFail
 from ...settings import Settings
 from .db import LATEST_SCHEMA, Database
 
@@ -80,7 +81,12 @@ async def open_store(url: str, *, migrate: bool, own_folder: bool = False) -> Da
             f"store.url: {shown(url)!r}: PostgreSQL stores need the Python package {exc.name} "
             "(pip install 'camrelay[cluster]')"
         ) from exc
-    store: Database = await module.PgDatabase.open(url, migrate=migrate)
+    try:
+        store: Database = await module.PgDatabase.open(url, migrate=migrate)
+    except DatabaseFail as exc:  # unreachable, refused, no such database: one line, exit 2
+        raise StoreError(
+            f"store.url: cannot open {shown(url)!r}: {' '.join(str(exc).split())}"
+        ) from exc
     return store
 
 
