@@ -147,7 +147,9 @@ class RelayServer:
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Database]:
         """The server's store, opened from the test process (SQLite file or PostgreSQL)."""
-        db = await open_store(self.store_url or str(database_path(self.data_dir)), migrate=True)
+        db = await open_store(
+            self.store_url or str(database_path(self.data_dir)), migrate=not self.store_url
+        )
         try:
             yield db
         finally:
