@@ -53,6 +53,18 @@ frame as one input (0.75 to 1.0 of its size) counted (0, 0) to (3, 0); 2x1 and 3
 (stretched to 300x300) (0, 1) and (1, 0). Int8 was slower. So every tile on every frame
 stays near an estimated 5 frames/s on a quiet core (3.4-3.9/s before), short of the issue's 10:
 full_every (tile_plan.py) remains the way to 10/s.
+
+Issue 14, second round. py-spy on the pipeline: 97 % of a frame is the forward pass (tracker
+2.5 %, faces ~0). cv2.dnn's layer times put 60 % in the stem and blocks 0-3 (at 1/2 and 1/4
+of the input), and a tile alone costs what it costs in the batch of 6 (46 vs 48 ms): the cost
+follows the input pixels. Six 300x300 tiles are 540,000 of them for a 307,200-pixel frame
+(overlaps searched twice, each tile stretched 1.22 x 1.09). detector.whole_frame feeds the
+whole frame stretched the same way (784x522 at 640x480, 409,000 pixels) as one input, the
+anchors keeping their size in pixels: 183 instead of 288 ms a forward pass, the same counts at
+10/s and 5/s. Smaller inputs lose them: 704x522 still counted (2, 1), 704x480 (1, 1) at 5/s,
+640x522 and 640x480 (1, 1). Motion (tile_plan.py) saves nothing on this clip. FP16 is ARM only
+in cv2.dnn. So every tile on every frame reaches ~5 frames/s on one core; 10/s needs a faster
+runtime than cv2.dnn (onnxruntime or OpenVINO, not installed) or full_every.
 """
 
 from __future__ import annotations
