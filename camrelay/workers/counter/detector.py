@@ -53,6 +53,18 @@ frame as one input (0.75 to 1.0 of its size) counted (0, 0) to (3, 0); 2x1 and 3
 (stretched to 300x300) (0, 1) and (1, 0). Int8 was slower. So every tile on every frame
 stays near an estimated 5 frames/s on a quiet core (3.4-3.9/s before), short of the issue's 10:
 full_every (tile_plan.py) remains the way to 10/s.
+
+Issue 14, second round. py-spy on the pipeline: 97 % of a frame is the forward pass (tracker
+2.5 %, faces ~0). cv2.dnn's layer times put 60 % in the stem and blocks 0-3 (at 1/2 and 1/4
+of the input), and a tile alone costs what it costs in the batch of 6 (46 vs 48 ms): the cost
+follows the input pixels. Six 300x300 tiles are 540,000 of them for a 307,200-pixel frame
+(overlaps searched twice, each tile stretched 1.22 x 1.09). detector.whole_frame feeds the
+whole frame stretched the same way (784x522 at 640x480, 409,000 pixels) as one input, the
+anchors keeping their size in pixels: 183 instead of 288 ms a forward pass, the same counts at
+10/s and 5/s. Smaller inputs lose them: 704x522 still counted (2, 1), 704x480 (1, 1) at 5/s,
+640x522 and 640x480 (1, 1). Motion (tile_plan.py) saves nothing on this clip. FP16 is ARM only
+in cv2.dnn. So every tile on every frame reaches ~5 frames/s on one core; 10/s needs a faster
+runtime than cv2.dnn (onnxruntime or OpenVINO, not installed) or full_every.
 """
 
 from __future__ import annotations
@@ -89,6 +101,9 @@ class TiledDetector(Detector, Protocol):
         ...
 
 
+_MEAN = (127.5, 127.5, 127.5)
+
+
 def _bgr(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if frame.ndim == 2 else frame
 
@@ -119,11 +134,14 @@ class SsdLiteDetector:
         self._settings = settings or DetectorSettings()
         self._outputs = list(ssdlite_graph.outputs(self._settings.predictor_layers))
         self._net = ssdlite_graph.load_net(layers=self._settings.predictor_layers)
-        self._prior: np.ndarray | None = None
+        self._priors: dict[tuple[int, int], np.ndarray] = {}
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
-        """People in the frame."""
-        return self.detect_tiles(frame, self.grid(frame.shape[1], frame.shape[0]))
+        """People in the frame: every tile, or the whole frame at the tiles' scale."""
+        grid = self.grid(frame.shape[1], frame.shape[0])
+        if self._settings.whole_frame:
+            return self._run_whole(_bgr(frame), grid[0])
+        return self.detect_tiles(frame, grid)
 
     def grid(self, width: int, height: int) -> list[Box]:
         """The tiles a width x height frame is cut into."""
@@ -140,28 +158,51 @@ class SsdLiteDetector:
             return []
         crops = [image[int(t.y0) : int(t.y1), int(t.x0) : int(t.x1)] for t in grid]
         size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
-        blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, size, (127.5, 127.5, 127.5), swapRB=True)
+        blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, size, _MEAN, swapRB=True)
+        return self._search(blob, grid, size)
+
+    def _run_whole(self, image: np.ndarray, tile: Box) -> list[Detection]:
+        """The whole frame as one input, stretched as each tile is to 300x300 (people keep
+        the size the network was trained for): no overlap searched twice, no tile edges."""
+        height, width = image.shape[:2]
+        side = ssdlite_graph.INPUT_SIZE
+        size = (round(width * side / tile.width), round(height * side / tile.height))
+        blob = cv2.dnn.blobFromImage(image, 1 / 127.5, size, _MEAN, swapRB=True)
+        return self._search(blob, [Box(0, 0, width, height)], size)
+
+    def _search(
+        self, blob: np.ndarray, regions: list[Box], size: tuple[int, int]
+    ) -> list[Detection]:
+        """One forward pass of a blob of width x height inputs, one per region of the frame."""
         self._net.setInput(blob)
         outputs = self._net.forward(self._outputs)
+        prior = self._priors.get(size)
         boxes: list[Box] = []
         scores: list[float] = []
-        for i, tile in enumerate(grid):
-            self._collect(tile, [o[i : i + 1] for o in outputs], boxes, scores)
+        for i, region in enumerate(regions):
+            found, norm, prior = ssdlite_graph.decode([o[i : i + 1] for o in outputs], prior, size)
+            self._collect(region, found, norm, boxes, scores)
+        if prior is not None:
+            self._priors[size] = prior
         return _nms(boxes, scores, self._settings.min_score, self._settings.nms_iou)
 
     def _collect(
-        self, tile: Box, outputs: list[np.ndarray], boxes: list[Box], scores: list[float]
+        self,
+        region: Box,
+        found: np.ndarray,
+        norm: np.ndarray,
+        boxes: list[Box],
+        scores: list[float],
     ) -> None:
-        """Adds one tile's confident boxes, in frame pixels."""
-        found, norm, self._prior = ssdlite_graph.decode(outputs, self._prior)
+        """Adds one region's confident boxes, in frame pixels."""
         for k in np.flatnonzero(found > self._settings.min_score):
             x0, y0, x1, y1 = norm[k]
             boxes.append(
                 Box(
-                    tile.x0 + x0 * tile.width,
-                    tile.y0 + y0 * tile.height,
-                    tile.x0 + x1 * tile.width,
-                    tile.y0 + y1 * tile.height,
+                    region.x0 + x0 * region.width,
+                    region.y0 + y0 * region.height,
+                    region.x0 + x1 * region.width,
+                    region.y0 + y1 * region.height,
                 )
             )
             scores.append(float(found[k]))

@@ -113,8 +113,12 @@ def load_net(path: Path | None = None, layers: int = LAYERS) -> cv2.dnn.Net:
     return cv2.dnn.readNetFromTensorflow(model, np.frombuffer(config.encode(), dtype=np.uint8))
 
 
-def anchors(shapes: list[tuple[int, int]]) -> np.ndarray:
-    """(N, 4) anchors as (cy, cx, h, w), normalised, in the order the predictors emit them."""
+def anchors(
+    shapes: list[tuple[int, int]], size: tuple[int, int] = (INPUT_SIZE, INPUT_SIZE)
+) -> np.ndarray:
+    """(N, 4) anchors as (cy, cx, h, w), normalised, in the order the predictors emit them;
+    for a width x height input other than 300x300 they keep their size in its pixels (the
+    scale the network was trained at), normalised to that input."""
     scales = [0.2 + (0.95 - 0.2) * i / (LAYERS - 1) for i in range(LAYERS)] + [1.0]
     ratios = (1.0, 2.0, 0.5, 3.0, 0.3333)
     rows = []
@@ -123,8 +127,8 @@ def anchors(shapes: list[tuple[int, int]]) -> np.ndarray:
         specs = [(0.1, 1.0), (s, 2.0), (s, 0.5)] if layer == 0 else [(s, r) for r in ratios]
         if layer:
             specs.append((math.sqrt(s * scales[layer + 1]), 1.0))
-        hs = np.array([sc / math.sqrt(r) for sc, r in specs])
-        ws = np.array([sc * math.sqrt(r) for sc, r in specs])
+        hs = np.array([sc / math.sqrt(r) for sc, r in specs]) * INPUT_SIZE / size[1]
+        ws = np.array([sc * math.sqrt(r) for sc, r in specs]) * INPUT_SIZE / size[0]
         cy, cx = np.meshgrid((np.arange(h) + 0.5) / h, (np.arange(w) + 0.5) / w, indexing="ij")
         n = len(specs)
         rows.append(
@@ -142,13 +146,16 @@ def anchors(shapes: list[tuple[int, int]]) -> np.ndarray:
 
 
 def decode(
-    outputs: list[np.ndarray], prior: np.ndarray | None
+    outputs: list[np.ndarray],
+    prior: np.ndarray | None,
+    size: tuple[int, int] = (INPUT_SIZE, INPUT_SIZE),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(scores, boxes as normalised x0 y0 x1 y1, anchors) from the twelve predictor outputs."""
+    """(scores, boxes as normalised x0 y0 x1 y1, anchors) from the predictor outputs of one
+    width x height input (prior: its anchors from an earlier call, or None)."""
     logits = [o[0].transpose(1, 2, 0).reshape(-1, 2) for o in outputs[0::2]]
     codes = [o[0].transpose(1, 2, 0).reshape(-1, 4) for o in outputs[1::2]]
     if prior is None:
-        prior = anchors([tuple(o.shape[2:]) for o in outputs[0::2]])
+        prior = anchors([tuple(o.shape[2:]) for o in outputs[0::2]], size)
     logit = np.concatenate(logits)[:, 1]
     code = np.concatenate(codes)
     scores = 1.0 / (1.0 + np.exp(-logit))

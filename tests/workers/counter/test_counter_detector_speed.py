@@ -1,5 +1,6 @@
-"""The detector's speed lever changes no box: the network cut after its first predictor layer
-finds the same people on the sample clip as the whole network."""
+"""The detector's speed levers: the network cut after its first predictor layer finds the same
+people on the sample clip as the whole network; a whole-frame input keeps the anchors' size in
+its pixels."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import cv2
 import pytest
 
+from camrelay.workers.counter import ssdlite_graph
 from camrelay.workers.counter.config import DetectorSettings
 from camrelay.workers.counter.detector import SsdLiteDetector
 from tests.support.footage import REAL_CLIP
@@ -35,3 +37,14 @@ def test_first_predictor_layer_alone_finds_the_same_people(footage_file: Path) -
         found = whole.detect(frame)
         assert len(found) > 10
         assert first.detect(frame) == found
+
+
+def test_anchors_of_a_wider_input_keep_their_size_in_pixels() -> None:
+    square = ssdlite_graph.anchors([(19, 19)])
+    wide = ssdlite_graph.anchors([(19, 38)], (600, 300))
+    # the same three anchors per cell, twice the cells; heights the same fraction of the
+    # input, widths half the fraction (the same pixels in an input twice as wide)
+    assert wide.shape == (2 * square.shape[0], 4)
+    assert wide[:3, 2] == pytest.approx(square[:3, 2])
+    assert wide[:3, 3] == pytest.approx(square[:3, 3] / 2)
+    assert wide[:3, 1] == pytest.approx(square[:3, 1] / 2)

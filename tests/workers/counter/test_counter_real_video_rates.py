@@ -1,6 +1,7 @@
 """The real clip through the pipeline at 640x480 with the fast tiling (tiles near the line
 on every frame, each other tile every 16th: ~11 analysed frames a second on one core), at
-even rates and at uneven ones, frames stamped with the clip's own time.
+even rates and at uneven ones, frames stamped with the clip's own time; and with every frame
+searched whole in one network input (detector.whole_frame) at even rates.
 
 Hand count 2 IN, 1 OUT (test_counter_real_video.py). Uneven: gaps between analysed frames
 drawn from a seeded spread of 0.1 s to 0.34 s (10 to 3 frames a second), as a loaded live
@@ -50,8 +51,15 @@ def frames(footage_file: Path) -> list[np.ndarray]:
     return found
 
 
-def in_out(frames: list[np.ndarray], indices: list[int]) -> tuple[int, int]:
-    settings = CounterSettings.model_validate({"detector": {"full_every": 16}})
+FAST_TILING = {"full_every": 16}
+# Issue 14: every analysed frame searched whole, in one network input (detector.whole_frame).
+WHOLE_FRAME = {"full_every": 1, "predictor_layers": 1, "whole_frame": True}
+
+
+def in_out(
+    frames: list[np.ndarray], indices: list[int], detector: dict[str, object] = FAST_TILING
+) -> tuple[int, int]:
+    settings = CounterSettings.model_validate({"detector": detector})
     pipeline = CountingPipeline(settings)
     directions = []
     for index in indices:
@@ -83,3 +91,11 @@ def test_fast_tiling_counts_right_at_uneven_rates(frames: list[np.ndarray]) -> N
     wrong = {seed: found for seed, found in results.items() if found != (2, 1)}
     assert len(wrong) <= 1, wrong
     assert all(found in {(1, 1), (2, 0)} for found in wrong.values()), wrong
+
+
+def test_whole_frame_every_frame_counts_right_at_ten_and_five_frames_a_second(
+    frames: list[np.ndarray],
+) -> None:
+    cv2.setNumThreads(1)
+    assert in_out(frames, list(range(0, len(frames), 5)), WHOLE_FRAME) == (2, 1)
+    assert in_out(frames, list(range(0, len(frames), 10)), WHOLE_FRAME) == (2, 1)
