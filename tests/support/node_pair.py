@@ -20,10 +20,15 @@ from tests.support.until import until
 ROOMY = [{"kind": 3, "fv": 10_000}, {"kind": 4, "fv": 200}]  # request caps out of the way
 
 
-def start_nodes(folder: Path, nats: NatsServer, count: int = 2) -> list[RelayServer]:
+def start_nodes(
+    folder: Path, nats: NatsServer, count: int = 2, env: dict[str, str] | None = None
+) -> list[RelayServer]:
     """`count` nodes on the data directory `folder` (one SQLite file in WAL mode), joined
-    through `nats`."""
-    return [RelayServer(folder, bus_url=nats.url, name=f"node{i}").start() for i in range(count)]
+    through `nats`, with `env` added to their environment."""
+    return [
+        RelayServer(folder, env=dict(env or {}), bus_url=nats.url, name=f"node{i}").start()
+        for i in range(count)
+    ]
 
 
 async def sign_in(api: Api, account: tuple[str, str], device: str) -> Device:
