@@ -62,12 +62,14 @@ class SessionEnded(Event):
 
 @dataclass(frozen=True, slots=True)
 class StreamReady(Event):
-    """A device started uploading its stream (or a new upload took it over)."""
+    """A device started uploading its stream (or a new upload took it over); `started` is the
+    wall-clock start, so nodes agree which of two simultaneous uploads is the newest."""
 
     account_id: int
     device: str
     subproto: str
     delta: int
+    started: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

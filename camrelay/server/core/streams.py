@@ -70,6 +70,7 @@ class Producer:
         shash: str,
         on_stop: Callable[[], None],
         remote: str = "",
+        since: float = 0.0,
     ) -> None:
         self._hub = hub
         self.channel = channel
@@ -77,6 +78,7 @@ class Producer:
         self.stopped = ""  # REPLACED or SESSION_ENDED once told to stop
         self._on_stop = on_stop
         self.remote = remote
+        self.since = since  # wall-clock start (StreamReady.started): the newest upload wins
 
     def publish(self, frame: bytes) -> None:
         """Hand one frame to every reader of the channel (and to other nodes' viewers)."""
@@ -138,19 +140,20 @@ class StreamHub:
     ) -> Producer:
         """Become the device's producer, replacing the current one if any; `on_stop` is
         called when the upload should end."""
-        producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "")
-        self._bus.publish(StreamReady(account_id, device, subproto, delta))
+        since = time.time()
+        producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "", since)
+        self._bus.publish(StreamReady(account_id, device, subproto, delta, since))
         log.info(
             "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
         )
         return producer
 
     def mirror(
-        self, account_id: int, device: str, subproto: str, delta: int, node: str
+        self, account_id: int, device: str, subproto: str, delta: int, node: str, since: float
     ) -> Producer:
         """Relay another node's upload of the device here, replacing the current producer
         (a local upload ends as replaced); publishes nothing, the other node did."""
-        return self._take_over(account_id, device, subproto, delta, "", _nothing, node)
+        return self._take_over(account_id, device, subproto, delta, "", _nothing, node, since)
 
     def _take_over(
         self,
@@ -161,13 +164,14 @@ class StreamHub:
         shash: str,
         on_stop: Callable[[], None],
         node: str,
+        since: float,
     ) -> Producer:
         key = (account_id, device)
         channel = self._channels.get(key) or Channel(account_id, device)
         self._channels[key] = channel
         old = channel.producer
         channel.subproto, channel.delta = subproto, delta
-        channel.producer = Producer(self, channel, shash, on_stop, node)
+        channel.producer = Producer(self, channel, shash, on_stop, node, since)
         channel.export = None
         if node:  # the upload moved to another node: what reads only uploads here ends
             for reader in [r for r in channel.readers if r.here_only]:
