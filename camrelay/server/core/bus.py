@@ -69,7 +69,7 @@ class StreamReady(Event):
     device: str
     subproto: str
     delta: int
-    started: float = 0.0
+    started: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +91,14 @@ class ViewerAsked(Event):
 
 @dataclass(frozen=True, slots=True)
 class ViewerAttached(Event):
-    """A viewer started receiving a device's stream."""
+    """A viewer started receiving a device's stream; `watching`: the viewers of the device on
+    `node`, this one included (so the admin faces count viewers across nodes)."""
 
     account_id: int
     device: str
     viewer: str
+    watching: int = field(default=0, compare=False)
+    node: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,8 @@ class ViewerLeft(Event):
     viewer: str
     frames: int
     dropped: int
-    remaining: int = 0
+    remaining: int = 0  # on `node`
+    node: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from camrelay.protocol.errors import NoChannel
 from camrelay.protocol.wire_types import StreamInfo
 
 from .bus import Bus, Reach, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
+from .node import NODE_ID
 from .stream_reader import Counters, Reader
 
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
@@ -220,8 +221,8 @@ class StreamHub:
         reader = Reader(self.reader_capacity, self.totals, shash, viewer, here_only)
         channel.readers.add(reader)
         key = (account_id, device)
-        self._watching[key] = self._watching.get(key, 0) + 1
-        self._bus.publish(ViewerAttached(account_id, device, viewer))
+        watching = self._watching[key] = self._watching.get(key, 0) + 1
+        self._bus.publish(ViewerAttached(account_id, device, viewer, watching, NODE_ID))
         if channel.producer.remote and self.on_remote_viewer is not None:
             self.on_remote_viewer(channel)
         return reader
@@ -273,6 +274,7 @@ class StreamHub:
                     reader.frames_out,
                     reader.dropped,
                     max(remaining, 0),
+                    NODE_ID,
                 )
             )
 
