@@ -64,14 +64,15 @@ async def listed(viewer: Device, name: str = "cam") -> None:
 
 
 @contextlib.asynccontextmanager
-async def pushing(node: RelayServer, cam: Device) -> AsyncIterator[H2Client]:
-    """An upload of `cam` to `node` sending a small frame every 20 ms until the block ends."""
+async def pushing(node: RelayServer, cam: Device, payload: bytes = b"") -> AsyncIterator[H2Client]:
+    """An upload of `cam` to `node` sending a small frame (`payload`, else 500 random bytes)
+    every 20 ms until the block ends."""
     client = await H2Client.connect(node.url)
     upload = await start_upload(client, cam)
 
     async def frames() -> None:
         while True:
-            await client.send(upload, encode_frame(os.urandom(500)))
+            await client.send(upload, encode_frame(payload or os.urandom(500)))
             await asyncio.sleep(0.02)
 
     sender = asyncio.create_task(frames())

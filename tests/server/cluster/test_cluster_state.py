@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
 
 from tests.support.admin_socket import AdminSocket, log_in, open_socket
 from tests.support.api import Api
@@ -15,6 +17,7 @@ from tests.support.metrics import metric, stream_viewers
 from tests.support.node_pair import listed, open_viewer, pushing, sign_in, start_upload
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import state_socket
+from tests.support.stored import record_data
 from tests.support.until import until
 
 
@@ -132,3 +135,25 @@ def _cam(admin: AdminSocket, name: str) -> list[dict[str, Any]]:
 
 def _about(admin: AdminSocket, name: str, viewer: str) -> bool:
     return any(e["details"]["viewer"] == viewer for e in _cam(admin, name))
+
+
+async def test_snap_on_b_of_a_camera_uploading_to_a_stores_a_jpeg(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    name, password = account
+    await a.add_camera(name, "snapcam")
+    cam = await sign_in(Api(http, a.url), account, "snapcam")
+    phone = await sign_in(Api(http, b.url), account, "phone")
+    ok, jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 200, np.uint8))
+    assert ok
+    async with pushing(a, cam, jpeg.tobytes()):
+        await listed(phone, "snapcam")  # B relays the upload, and nobody on B watches it
+        async with state_socket(b, device="snapcam", account=name) as on_b:
+            await on_b.login(username=name, password=password)
+            await on_b.send({"snap": True})
+            confirmation = await on_b.recv()
+    assert confirmation["snap"] is True and isinstance(confirmation["rid"], int), confirmation
+    data = await record_data(phone, confirmation["rid"])
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and image.shape == (48, 64, 3)
