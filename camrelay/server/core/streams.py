@@ -141,7 +141,10 @@ class StreamHub:
     ) -> Producer:
         """Become the device's producer, replacing the current one if any; `on_stop` is
         called when the upload should end."""
-        since = time.time()
+        # Newer than the upload it replaces even if this node's clock is behind that one's.
+        channel = self._channels.get((account_id, device))
+        current = channel.producer if channel is not None else None
+        since = max(time.time(), current.since + 0.001 if current is not None else 0.0)
         producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "", since)
         self._bus.publish(StreamReady(account_id, device, subproto, delta, since))
         log.info(
