@@ -20,10 +20,15 @@ from tests.support.until import until
 ROOMY = [{"kind": 3, "fv": 10_000}, {"kind": 4, "fv": 200}]  # request caps out of the way
 
 
-def start_nodes(folder: Path, nats: NatsServer, count: int = 2) -> list[RelayServer]:
+def start_nodes(
+    folder: Path, nats: NatsServer, count: int = 2, env: dict[str, str] | None = None
+) -> list[RelayServer]:
     """`count` nodes on the data directory `folder` (one SQLite file in WAL mode), joined
-    through `nats`."""
-    return [RelayServer(folder, bus_url=nats.url, name=f"node{i}").start() for i in range(count)]
+    through `nats`, with `env` added to their environment."""
+    return [
+        RelayServer(folder, env=dict(env or {}), bus_url=nats.url, name=f"node{i}").start()
+        for i in range(count)
+    ]
 
 
 async def sign_in(api: Api, account: tuple[str, str], device: str) -> Device:
@@ -59,14 +64,15 @@ async def listed(viewer: Device, name: str = "cam") -> None:
 
 
 @contextlib.asynccontextmanager
-async def pushing(node: RelayServer, cam: Device) -> AsyncIterator[H2Client]:
-    """An upload of `cam` to `node` sending a small frame every 20 ms until the block ends."""
+async def pushing(node: RelayServer, cam: Device, payload: bytes = b"") -> AsyncIterator[H2Client]:
+    """An upload of `cam` to `node` sending a small frame (`payload`, else 500 random bytes)
+    every 20 ms until the block ends."""
     client = await H2Client.connect(node.url)
     upload = await start_upload(client, cam)
 
     async def frames() -> None:
         while True:
-            await client.send(upload, encode_frame(os.urandom(500)))
+            await client.send(upload, encode_frame(payload or os.urandom(500)))
             await asyncio.sleep(0.02)
 
     sender = asyncio.create_task(frames())

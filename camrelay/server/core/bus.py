@@ -62,12 +62,14 @@ class SessionEnded(Event):
 
 @dataclass(frozen=True, slots=True)
 class StreamReady(Event):
-    """A device started uploading its stream (or a new upload took it over)."""
+    """A device started uploading its stream (or a new upload took it over); `started` is the
+    wall-clock start, so nodes agree which of two simultaneous uploads is the newest."""
 
     account_id: int
     device: str
     subproto: str
     delta: int
+    started: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +91,14 @@ class ViewerAsked(Event):
 
 @dataclass(frozen=True, slots=True)
 class ViewerAttached(Event):
-    """A viewer started receiving a device's stream."""
+    """A viewer started receiving a device's stream; `watching`: the viewers of the device on
+    `node`, this one included (so the admin faces count viewers across nodes)."""
 
     account_id: int
     device: str
     viewer: str
+    watching: int = field(default=0, compare=False)
+    node: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +111,8 @@ class ViewerLeft(Event):
     viewer: str
     frames: int
     dropped: int
-    remaining: int = 0
+    remaining: int = 0  # on `node`
+    node: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

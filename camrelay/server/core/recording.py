@@ -17,7 +17,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from camrelay.protocol.errors import RelayError
+from camrelay.protocol.errors import NoChannel, RelayError
 from camrelay.protocol.framing import HEADER_SIZE, FrameDecoder
 
 from .clock import Clock
@@ -29,6 +29,9 @@ MJPEG = "MJPEG"
 JPEG = "JPEG"
 ON, PAUSE, OFF = "on", "pause", "off"
 VIEWER = "(recorder)"  # how the recorder shows among a stream's viewers
+SNAPSHOT = "(snapshot)"  # likewise a snap waiting for a frame of another node's upload
+# How long a snap of another node's upload waits for its next frame (they cross only on demand).
+SNAP_WAIT_S = 5.0
 log = logging.getLogger("camrelay.recording")
 
 
@@ -127,9 +130,29 @@ class Recorder:
     async def snap(self, account_id: int, device: str) -> int:
         """Store the device's newest frame as a JPEG record and return its rid; NoChannel
         (13) when it is not streaming."""
-        frame = self._hub.newest(account_id, device)
+        frame = await self._snap_frame(account_id, device)
         entry = await self._records.add(account_id, device, JPEG, frame[HEADER_SIZE:])
         return entry.rid
+
+    async def _snap_frame(self, account_id: int, device: str) -> bytes:
+        """The newest frame; of another node's upload that nobody here watches (so its frames
+        do not come here, and the newest held may be old), the next one, asked for briefly."""
+        channel = self._hub.channel(account_id, device)
+        producer = None if channel is None else channel.producer
+        if channel is None or producer is None or not producer.remote or channel.readers:
+            return self._hub.newest(account_id, device)
+        reader = self._hub.attach(account_id, device, viewer=SNAPSHOT)
+        try:
+            async with asyncio.timeout(SNAP_WAIT_S):
+                frame = await reader.next_frame()
+        except TimeoutError:
+            frame = None
+        finally:
+            reader.end()
+            self._hub.detach(account_id, device, reader)
+        if frame is None:
+            raise NoChannel(device)
+        return frame
 
     def _end(self, account_id: int, device: str) -> asyncio.Future[None]:
         recording = self._on.pop((account_id, device), None)

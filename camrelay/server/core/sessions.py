@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -27,8 +26,9 @@ from .account_config import AccountConfig
 from .bus import Bus, Event, SessionEnded, SessionOpened
 from .clock import Clock
 from .db import Database
-from .device_keys import key_identity
 from .identity import Identity, Role
+from .session_rows import LOAD, identity_of
+from .unknown_sessions import UnknownSessions
 
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
 log = logging.getLogger("camrelay.sessions")
@@ -53,6 +53,7 @@ class Session:
     minute_start: float = 0.0
     minute_count: int = 0
     dirty: bool = field(default=False, repr=False)
+    flushed: int = field(default=0, repr=False)  # `requests` as the store last had it
 
     @property
     def scope(self) -> frozenset[str] | None:
@@ -79,13 +80,6 @@ EXPIRED = "expired"
 REQUEST_CAP = "request cap"
 EVICTED = "evicted"
 REMOVED = "removed"  # its row was deleted: user passwd / del / role change, key revoked
-_LOAD = (
-    "SELECT s.shash, s.account_id, s.device, s.meta, s.address, s.created, s.last_seen, "
-    "s.requests, a.name, u.id, u.name, u.role, u.cameras, u.server_admin, k.id, k.device, "
-    "k.expires "
-    "FROM sessions s JOIN accounts a ON a.id = s.account_id "
-    "LEFT JOIN users u ON u.id = s.user_id LEFT JOIN device_keys k ON k.id = s.key_id"
-)
 
 
 class SessionStreams(Protocol):
@@ -127,10 +121,12 @@ class Sessions:
         self._live: dict[str, Session] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._loading: set[asyncio.Task[None]] = set()
+        self.flushes = 0  # flushes done (metrics; a test waits for one)
+        self.unknown = UnknownSessions()
 
     async def load(self) -> None:
         """Read the sessions that were live when the server last stopped."""
-        rows = await self._db.fetchall(_LOAD)
+        rows = await self._db.fetchall(LOAD)
         self._live = {}
         for row in rows:
             self._adopt(row)
@@ -173,7 +169,7 @@ class Sessions:
 
     async def use(self, shash: str, address: str) -> Session:
         """The session for a request: checked, counted and kept alive; NoSuchSession if not."""
-        session = self._live.get(shash) or await self._stored(shash)
+        session = self._live.get(shash) or await self._stored(shash, address)
         if session is None or (self._policy.bind_to_address and session.address != address):
             raise NoSuchSession()
         values = await self._config.values(session.account_id)
@@ -188,23 +184,30 @@ class Sessions:
         session.dirty = True
         return session
 
-    async def _stored(self, shash: str) -> Session | None:
-        """A session another node opened (same store), unless it ended meanwhile."""
+    async def _stored(self, shash: str, address: str) -> Session | None:
+        """A session another node opened (same store), unless it ended meanwhile; a shash
+        found nowhere lately is not looked up again (unknown_sessions.py)."""
         if not shash or public_id(shash) in self._ended:
             return None
-        rows = await self._db.fetchall(_LOAD + " WHERE s.shash=?", (shash,))
+        now = self._clock.now()
+        if not self.unknown.worth_looking(shash, address, now):
+            return None
+        rows = await self._db.fetchall(LOAD + " WHERE s.shash=?", (shash,))
         for row in rows:
             self._adopt(row)
-        return self._live.get(shash)
+        session = self._live.get(shash)
+        if session is None:
+            self.unknown.missed(shash, address, now)
+        return session
 
     def _adopt(self, row: Any) -> None:
-        who = _identity_of(row)
+        who = identity_of(row)
         shash = str(row[0])
         if who is None or shash in self._live or public_id(shash) in self._ended:
             return
         account_id, device, meta, address, created, seen, requests = row[1:8]
         self._live[shash] = Session(
-            shash, account_id, device, meta, address, created, seen, requests, who
+            shash, account_id, device, meta, address, created, seen, requests, who, flushed=requests
         )
 
     def on_remote(self, node: str, event: Event) -> None:
@@ -215,6 +218,7 @@ class Sessions:
                 self._forget(shash, event.reason, announce=False)
             self._remember_end(event.session)
         elif isinstance(event, SessionOpened):
+            self.unknown.opened(event.address)
             task = asyncio.get_running_loop().create_task(
                 self._load_device(event.account_id, event.device)
             )
@@ -224,7 +228,7 @@ class Sessions:
     async def _load_device(self, account_id: int, device: str) -> None:
         try:
             rows = await self._db.fetchall(
-                _LOAD + " WHERE s.account_id=? AND s.device=?", (account_id, device)
+                LOAD + " WHERE s.account_id=? AND s.device=?", (account_id, device)
             )
         except Exception:
             log.exception("loading another node's session failed")
@@ -312,20 +316,40 @@ class Sessions:
         return len(dead)
 
     async def flush(self) -> None:
-        """Write the counters of sessions used since the last flush."""
-        dirty = [s for s in self._live.values() if s.dirty]
-        if not dirty:
+        """Add the requests counted here since the last flush to the stored totals, and adopt
+        the stored totals (other nodes' requests included) of every session live here.
+
+        So a session used on several nodes hits its kind-3 cap at the same total as on one,
+        give or take the requests the other nodes served since their last flush: at most one
+        flush interval (housekeeping.interval_s) of that session's requests."""
+        live = list(self._live.values())
+        if not live:
             return
-        rows = [(s.last_seen, s.requests, s.shash) for s in dirty]
+        dirty = [s for s in live if s.dirty]
+        counted = {s.shash: s.requests for s in live}
+        rows = [(s.last_seen, s.last_seen, s.requests - s.flushed, s.shash) for s in dirty]
+        totals: dict[str, int] = {}
 
         async def update(conn: aiosqlite.Connection) -> None:
+            # Deltas, never totals: two nodes' flushes add up instead of overwriting.
             await conn.executemany(
-                "UPDATE sessions SET last_seen=?, requests=? WHERE shash=?", rows
+                "UPDATE sessions SET last_seen=CASE WHEN last_seen < ? THEN ? ELSE last_seen "
+                "END, requests=requests+? WHERE shash=?",
+                rows,
             )
+            cursor = await conn.execute("SELECT shash, requests FROM sessions")
+            for shash, requests in await cursor.fetchall():
+                totals[str(shash)] = int(requests)
 
         await self._db.write(update)
+        self.flushes += 1
         for session in dirty:
             session.dirty = False
+        for session in live:
+            total = totals.get(session.shash)
+            if total is not None:  # requests counted while the flush ran are kept on top
+                session.requests = total + session.requests - counted[session.shash]
+                session.flushed = total
 
     async def reconcile(self) -> None:
         """Forget sessions whose rows were deleted (user passwd / del / role change, a device
@@ -376,31 +400,3 @@ class Sessions:
             mine.sort(key=lambda s: s.last_seen)
             for session in mine[: len(mine) - self._policy.max_per_account + 1]:
                 await self.end(session, EVICTED)
-
-
-def _session_of(row: Any) -> Session | None:
-    """The session a _LOAD row describes; None when its user or key no longer exists."""
-    who = _identity_of(row)
-    if who is None:
-        return None
-    shash, account_id, device, meta, address, created, seen, requests = row[:8]
-    return Session(shash, account_id, device, meta, address, created, seen, requests, who)
-
-
-def _identity_of(row: Any) -> Identity | None:
-    """The identity a stored session was opened with: its user's or its device key's."""
-    account_id, account = int(row[1]), str(row[8])
-    if row[14] is not None:
-        return key_identity(account_id, account, str(row[14]), str(row[15]), row[16])
-    if row[9] is None:
-        return None  # neither a user nor a key holds it: it cannot be used
-    cameras = None if row[12] is None else frozenset(json.loads(str(row[12])))
-    return Identity(
-        account_id,
-        account,
-        str(row[10]),
-        Role(row[11]),
-        cameras,
-        bool(row[13]),
-        user_id=int(row[9]),
-    )

@@ -7,7 +7,10 @@ mirror says so every second on the stream's demand subject; the node of the uplo
 frames to the stream's frame subject while such a demand is fresh. Frames larger than NATS's
 max_payload travel in pieces: a byte (1: more pieces follow, 0: the last), the frame's number
 (4 bytes, so pieces of frames partly lost on the way are never joined), a part. A StreamReady from
-another node replaces this node's producer (a local upload ends as replaced).
+another node replaces this node's producer (a local upload ends as replaced) when it is newer:
+uploads are ordered by (start time, node), carried in StreamReady and the announcements, so two
+uploads of one device started at once on two nodes never end each other: every node keeps the
+same one.
 """
 
 from __future__ import annotations
@@ -103,7 +106,8 @@ class StreamLink:
 
     def _announce(self) -> None:
         streams = [
-            [c.account_id, c.device, c.subproto, c.delta] for c in self._hub.local_channels()
+            [c.account_id, c.device, c.subproto, c.delta, c.producer.since if c.producer else 0]
+            for c in self._hub.local_channels()
         ]
         for start in range(0, len(streams), ANNOUNCED_PER_MESSAGE):
             part = streams[start : start + ANNOUNCED_PER_MESSAGE]
@@ -113,7 +117,9 @@ class StreamLink:
     # Viewers here of another node's upload.
     def _on_event(self, node: str, event: Event) -> None:
         if isinstance(event, StreamReady):
-            self._mirror(node, event.account_id, event.device, event.subproto, event.delta)
+            self._mirror(
+                node, event.account_id, event.device, event.subproto, event.delta, event.started
+            )
         elif isinstance(event, StreamGone):
             key = (event.account_id, event.device)
             mirror = self._mirrors.get(key)
@@ -121,10 +127,18 @@ class StreamLink:
                 self._hub.release(mirror.producer)
                 self._drop(key)
 
-    def _mirror(self, node: str, account_id: int, device: str, subproto: str, delta: int) -> None:
+    def _mirror(
+        self, node: str, account_id: int, device: str, subproto: str, delta: int, since: float
+    ) -> None:
         key = (account_id, device)
         mirror = self._mirrors.get(key)
         channel = self._hub.channel(*key)
+        current = None if channel is None else channel.producer
+        if current is not None and (current.since, current.remote or self._bus.node) > (
+            since,
+            node,
+        ):
+            return  # an older upload than this one: its node hears of the newer and yields
         if mirror is not None and channel is not None and channel.producer is mirror.producer:
             if mirror.node == node and (channel.subproto, channel.delta) == (subproto, delta):
                 mirror.heard = time.monotonic()
@@ -132,7 +146,7 @@ class StreamLink:
         if mirror is not None and mirror.node != node:
             self._drop_frames(mirror)  # another node's upload now: its frames come elsewhere
             mirror = None
-        producer = self._hub.mirror(account_id, device, subproto, delta, node)
+        producer = self._hub.mirror(account_id, device, subproto, delta, node, since)
         if mirror is None:
             self._mirrors[key] = Mirror(node, producer)
         else:  # the same node's new upload: its frame subscription (and receiver) go on
@@ -149,7 +163,7 @@ class StreamLink:
         if node == self._bus.node:
             return
         now = time.monotonic()
-        for account_id, device, subproto, delta in streams:
+        for account_id, device, subproto, delta, since in streams:
             key = (int(account_id), str(device))
             mirror = self._mirrors.get(key)
             if mirror is not None:
@@ -157,7 +171,7 @@ class StreamLink:
                     mirror.heard = now
             elif not self._hub.streaming(*key):
                 # A stream this node missed the start of (it joined later, or NATS was away).
-                self._mirror(node, key[0], key[1], str(subproto), int(delta))
+                self._mirror(node, key[0], key[1], str(subproto), int(delta), float(since))
 
     def _viewer_came(self, channel: Channel) -> None:
         key = (channel.account_id, channel.device)

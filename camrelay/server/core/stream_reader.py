@@ -66,6 +66,21 @@ class Reader:
                 continue
             yield self._take()
 
+    async def next_frame(self) -> bytes | None:
+        """The next whole frame (counted out like a batch); None once the reader has ended."""
+        while not self.queue:
+            if self.ended:
+                return None
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        frame = self.queue.popleft()
+        self.queued_bytes -= len(frame)
+        self.frames_out += 1
+        self.bytes_out += len(frame)
+        self.totals.frames_out += 1
+        self.totals.bytes_out += len(frame)
+        return frame
+
     def _take(self) -> bytes:
         parts = [self.queue.popleft()]
         size = len(parts[0])

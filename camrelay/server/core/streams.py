@@ -20,6 +20,7 @@ from camrelay.protocol.errors import NoChannel
 from camrelay.protocol.wire_types import StreamInfo
 
 from .bus import Bus, Reach, StreamGone, StreamReady, ViewerAsked, ViewerAttached, ViewerLeft
+from .node import NODE_ID
 from .stream_reader import Counters, Reader
 
 # Records about an account carry `account_id` (extra): the admin API sends them to its admins.
@@ -70,6 +71,7 @@ class Producer:
         shash: str,
         on_stop: Callable[[], None],
         remote: str = "",
+        since: float = 0.0,
     ) -> None:
         self._hub = hub
         self.channel = channel
@@ -77,6 +79,7 @@ class Producer:
         self.stopped = ""  # REPLACED or SESSION_ENDED once told to stop
         self._on_stop = on_stop
         self.remote = remote
+        self.since = since  # wall-clock start (StreamReady.started): the newest upload wins
 
     def publish(self, frame: bytes) -> None:
         """Hand one frame to every reader of the channel (and to other nodes' viewers)."""
@@ -138,19 +141,23 @@ class StreamHub:
     ) -> Producer:
         """Become the device's producer, replacing the current one if any; `on_stop` is
         called when the upload should end."""
-        producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "")
-        self._bus.publish(StreamReady(account_id, device, subproto, delta))
+        # Newer than the upload it replaces even if this node's clock is behind that one's.
+        channel = self._channels.get((account_id, device))
+        current = channel.producer if channel is not None else None
+        since = max(time.time(), current.since + 0.001 if current is not None else 0.0)
+        producer = self._take_over(account_id, device, subproto, delta, shash, on_stop, "", since)
+        self._bus.publish(StreamReady(account_id, device, subproto, delta, since))
         log.info(
             "stream started: device %s (%s)", device, subproto, extra={"account_id": account_id}
         )
         return producer
 
     def mirror(
-        self, account_id: int, device: str, subproto: str, delta: int, node: str
+        self, account_id: int, device: str, subproto: str, delta: int, node: str, since: float
     ) -> Producer:
         """Relay another node's upload of the device here, replacing the current producer
         (a local upload ends as replaced); publishes nothing, the other node did."""
-        return self._take_over(account_id, device, subproto, delta, "", _nothing, node)
+        return self._take_over(account_id, device, subproto, delta, "", _nothing, node, since)
 
     def _take_over(
         self,
@@ -161,13 +168,14 @@ class StreamHub:
         shash: str,
         on_stop: Callable[[], None],
         node: str,
+        since: float,
     ) -> Producer:
         key = (account_id, device)
         channel = self._channels.get(key) or Channel(account_id, device)
         self._channels[key] = channel
         old = channel.producer
         channel.subproto, channel.delta = subproto, delta
-        channel.producer = Producer(self, channel, shash, on_stop, node)
+        channel.producer = Producer(self, channel, shash, on_stop, node, since)
         channel.export = None
         if node:  # the upload moved to another node: what reads only uploads here ends
             for reader in [r for r in channel.readers if r.here_only]:
@@ -216,8 +224,8 @@ class StreamHub:
         reader = Reader(self.reader_capacity, self.totals, shash, viewer, here_only)
         channel.readers.add(reader)
         key = (account_id, device)
-        self._watching[key] = self._watching.get(key, 0) + 1
-        self._bus.publish(ViewerAttached(account_id, device, viewer))
+        watching = self._watching[key] = self._watching.get(key, 0) + 1
+        self._bus.publish(ViewerAttached(account_id, device, viewer, watching, NODE_ID))
         if channel.producer.remote and self.on_remote_viewer is not None:
             self.on_remote_viewer(channel)
         return reader
@@ -269,6 +277,7 @@ class StreamHub:
                     reader.frames_out,
                     reader.dropped,
                     max(remaining, 0),
+                    NODE_ID,
                 )
             )
 

@@ -54,6 +54,7 @@ class RelayCollector(Collector):
         relay = self.relay
         channels = relay.streams.channels()
         yield _gauge("camrelay_sessions", "Sessions open.", relay.sessions.count())
+        yield from self._sessions()
         yield _gauge(
             "camrelay_streams",
             "Devices uploading to this node now.",
@@ -103,6 +104,26 @@ class RelayCollector(Collector):
             yield _counter("camrelay_requests", "Requests served.", self.requests.total)
         yield from self._cluster()
         yield from self._streams()
+
+    def _sessions(self) -> Iterator[Metric]:
+        sessions = self.relay.sessions
+        unknown = sessions.unknown
+        yield _counter(
+            "camrelay_session_flushes", "Session counters written to the store.", sessions.flushes
+        )
+        yield _counter(
+            "camrelay_sessions_unknown_lookups",
+            "Store lookups of a shash not in memory.",
+            unknown.counters.lookups,
+        )
+        yield _counter(
+            "camrelay_sessions_unknown_spared",
+            "Unknown shash refused from the negative cache, without a store lookup.",
+            unknown.counters.spared,
+        )
+        yield _gauge(
+            "camrelay_sessions_unknown_entries", "Negative cache entries held.", len(unknown)
+        )
 
     def _cluster(self) -> Iterator[Metric]:
         cluster = self.relay.cluster

@@ -4,15 +4,20 @@ sockets on B, its log lines too, only to its account."""
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
-from tests.support.admin_socket import log_in, open_socket
+import cv2
+import httpx
+import numpy as np
+
+from tests.support.admin_socket import AdminSocket, log_in, open_socket
 from tests.support.api import Api
 from tests.support.h2_client import H2Client
 from tests.support.metrics import metric, stream_viewers
-from tests.support.node_pair import pushing, sign_in, start_upload
+from tests.support.node_pair import listed, open_viewer, pushing, sign_in, start_upload
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import state_socket
+from tests.support.stored import record_data
 from tests.support.until import until
 
 
@@ -91,3 +96,64 @@ async def test_record_set_on_b_is_recorded_by_the_node_of_the_upload(
 
 async def _viewers(node: RelayServer, count: int) -> bool:
     return await stream_viewers(node.url, "reccam") == count
+
+
+async def test_demand_and_un_demand_are_about_viewers_on_any_node(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    admins = [await open_socket(n.url, await log_in(n, *account)) for n in nodes]
+    cam = await sign_in(Api(http, nodes[0].url), account, "cam")
+    viewers = [await sign_in(Api(http, n.url), account, f"v{i}") for i, n in enumerate(nodes)]
+    watching = [await H2Client.connect(n.url) for n in nodes]
+    async with pushing(nodes[0], cam):
+        await listed(viewers[1])
+        streams = []
+        for i in (0, 1):  # a viewer on A, then one on B
+            streams.append(await open_viewer(watching[i], viewers[i]))
+            for admin in admins:
+                await until(lambda a=admin, i=i: _about(a, "camera:read", f"v{i}"))  # type: ignore[misc]
+        for admin in admins:  # only the first viewer anywhere is a demand
+            assert [e["details"]["viewer"] for e in _cam(admin, "camera:demand")] == ["v0"]
+        await watching[0].reset(streams[0])  # A's viewer leaves: B's still watches
+        for admin in admins:
+            await until(lambda a=admin: _about(a, "camera:unread", "v0"))  # type: ignore[misc]
+            assert _cam(admin, "camera:unDemand") == []
+        await watching[1].reset(streams[1])  # the last viewer anywhere leaves
+        for admin in admins:
+            await until(lambda a=admin: _cam(a, "camera:unDemand"), what="camera:unDemand")  # type: ignore[misc]
+            await until(lambda a=admin: _about(a, "camera:unread", "v1"))  # type: ignore[misc]
+            assert [e["details"]["viewer"] for e in _cam(admin, "camera:unDemand")] == ["v1"]
+    for client in watching:
+        await client.close()
+    for admin in admins:
+        await admin.close()
+
+
+def _cam(admin: AdminSocket, name: str) -> list[dict[str, Any]]:
+    return [e for e in admin.named(name) if e["entity"] == "cam"]
+
+
+def _about(admin: AdminSocket, name: str, viewer: str) -> bool:
+    return any(e["details"]["viewer"] == viewer for e in _cam(admin, name))
+
+
+async def test_snap_on_b_of_a_camera_uploading_to_a_stores_a_jpeg(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    a, b = nodes
+    name, password = account
+    await a.add_camera(name, "snapcam")
+    cam = await sign_in(Api(http, a.url), account, "snapcam")
+    phone = await sign_in(Api(http, b.url), account, "phone")
+    ok, jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 200, np.uint8))
+    assert ok
+    async with pushing(a, cam, jpeg.tobytes()):
+        await listed(phone, "snapcam")  # B relays the upload, and nobody on B watches it
+        async with state_socket(b, device="snapcam", account=name) as on_b:
+            await on_b.login(username=name, password=password)
+            await on_b.send({"snap": True})
+            confirmation = await on_b.recv()
+    assert confirmation["snap"] is True and isinstance(confirmation["rid"], int), confirmation
+    data = await record_data(phone, confirmation["rid"])
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and image.shape == (48, 64, 3)

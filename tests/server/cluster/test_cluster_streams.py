@@ -12,7 +12,7 @@ import time
 import httpx
 
 from camrelay.protocol.framing import encode_frame
-from tests.support.api import Api
+from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.metrics import device_sum, metric, metric_values
 from tests.support.node_pair import listed, open_viewer, sign_in, start_upload
@@ -228,3 +228,53 @@ async def arrival(client: H2Client, stream: int, frame: bytes) -> float:
     """When the viewer's body ended with `frame` (polled every 0.5 ms)."""
     await until(lambda: bytes(client.responses[stream].body).endswith(frame), every=0.0005)
     return time.perf_counter()
+
+
+async def test_uploads_started_at_once_on_two_nodes_leave_the_newest_alone(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
+) -> None:
+    cams = [await sign_in(Api(http, node.url), account, "cam") for node in nodes]
+    viewers = [
+        await sign_in(Api(http, node.url), account, f"viewer{i}") for i, node in enumerate(nodes)
+    ]
+    for round_ in range(5):
+        await _uploads_at_once(nodes, cams, viewers, round_)
+        for viewer in viewers:
+            await until(lambda v=viewer: _nothing_listed(v), what="the stream is over")  # type: ignore[misc]
+
+
+async def _uploads_at_once(
+    nodes: list[RelayServer], cams: list[Device], viewers: list[Device], round_: int
+) -> None:
+    """Uploads of one camera started together on both nodes: exactly one lives on and both
+    nodes' viewers get its frames."""
+    uploaders = [await H2Client.connect(node.url) for node in nodes]
+    uploads = await asyncio.gather(
+        *(start_upload(client, cam) for client, cam in zip(uploaders, cams, strict=True))
+    )
+    responses = [c.responses[u] for c, u in zip(uploaders, uploads, strict=True)]
+    await until(lambda: any(r.ended.is_set() for r in responses), what="one upload yields")
+    loser = next(i for i, r in enumerate(responses) if r.ended.is_set())
+    winner = 1 - loser
+    assert json.loads(responses[loser].body) == {"result": "OK"}  # as a replaced upload
+    await listed(viewers[loser])
+    watching = [await H2Client.connect(node.url) for node in nodes]
+    streams = [await open_viewer(c, v) for c, v in zip(watching, viewers, strict=True)]
+    frame = encode_frame(b"round %d from node %d" % (round_, winner))
+    await exported(nodes[winner], 1)
+    await uploaders[winner].send(uploads[winner], frame)
+    for client, stream in zip(watching, streams, strict=True):
+        await until(lambda c=client, s=stream: bytes(c.responses[s].body).endswith(frame))  # type: ignore[misc]
+    assert not responses[winner].ended.is_set()  # the newest upload lives on
+    assert [await metric(n.url, "camrelay_streams") for n in nodes].count(1) == 1
+    await uploaders[winner].send(uploads[winner], b"", end=True)
+    ended = await uploaders[winner].response(uploads[winner])
+    assert json.loads(ended.body) == {"result": "OK"}
+    for client, stream in zip(watching, streams, strict=True):
+        assert (await client.response(stream)).reset_code is None  # ended with the upload
+    for client in (*uploaders, *watching):
+        await client.close()
+
+
+async def _nothing_listed(viewer: Device) -> bool:
+    return (await viewer.call("getStreams"))["devices"] == []

@@ -6,9 +6,11 @@ import pytest
 
 from camrelay.protocol.errors import NoSuchSession
 from camrelay.server.core.accounts import Account
+from camrelay.server.core.bus import LocalBus
 from camrelay.server.core.clock import ManualClock
 from camrelay.server.core.messages import NewMessage
 from camrelay.server.core.relay import Relay
+from camrelay.server.core.sessions import SessionPolicy, Sessions
 from tests.support.identities import admin_of
 
 
@@ -102,3 +104,24 @@ async def test_an_idle_device_leaves_the_online_list_before_any_sweep(
     clock.advance(3 * 60 + 1)
     busy = await relay.sessions.open(admin_of(owner), "busy", "", "127.0.0.1")
     assert [s.device for s in await relay.sessions.online(owner.id)] == [busy.device]
+
+
+async def test_two_processes_flushes_add_up_and_each_takes_the_total(
+    relay: Relay, owner: Account
+) -> None:
+    """Kind 3 across nodes: flushes add deltas (never overwrite) and adopt the stored total."""
+    other = Sessions(
+        relay.db, relay.config, relay.clock, SessionPolicy(), LocalBus(), relay.streams
+    )
+    session = await relay.sessions.open(admin_of(owner), "cam", "", "127.0.0.1")
+    for _ in range(3):
+        await relay.sessions.use(session.shash, "127.0.0.1")
+    for _ in range(5):
+        await other.use(session.shash, "127.0.0.1")
+    await relay.sessions.flush()
+    await other.flush()
+    await relay.sessions.flush()
+    row = await relay.db.fetchone("SELECT requests FROM sessions WHERE shash=?", (session.shash,))
+    assert row is not None and row[0] == 8
+    assert (await relay.sessions.use(session.shash, "127.0.0.1")).requests == 9
+    assert (await other.use(session.shash, "127.0.0.1")).requests == 9

@@ -10,6 +10,10 @@ from tests.support.relay_server import RelayServer
 
 RELAY_METRICS = {
     "camrelay_sessions",
+    "camrelay_session_flushes_total",
+    "camrelay_sessions_unknown_lookups_total",
+    "camrelay_sessions_unknown_spared_total",
+    "camrelay_sessions_unknown_entries",
     "camrelay_streams",
     "camrelay_viewers",
     "camrelay_record_answers_streaming",

@@ -22,6 +22,7 @@ from ...core.bus import (
     ViewerLeft,
 )
 from .callers import camera_event_rooms
+from .viewer_tally import ViewerTally
 
 log = logging.getLogger("camrelay.admin_sio")
 
@@ -64,17 +65,22 @@ def _credentials(event: KeyUsed | KeyRefused, name: str, **details: Any) -> Topi
     return Topic(event.account_id, event.device, "credentials", name, event.key_id, details)
 
 
-def topics_of(event: Event) -> list[Topic]:
-    """The §6 events one core event makes, in the order they are sent."""
+def topics_of(event: Event, tally: ViewerTally | None = None) -> list[Topic]:
+    """The §6 events one core event makes, in the order they are sent; with a `tally` of every
+    node's viewers, demand and unDemand are about viewers on any node, not one."""
     if isinstance(event, ViewerAsked):
+        if tally is not None and not tally.first(event):
+            return []
         return [_camera(event, "demand", viewer=event.viewer)]
     if isinstance(event, ViewerAttached):
+        if tally is not None:
+            tally.attached(event)
         return [_camera(event, "read", viewer=event.viewer)]
     if isinstance(event, ViewerLeft):
         unread = _camera(
             event, "unread", viewer=event.viewer, frames=event.frames, dropped=event.dropped
         )
-        if event.remaining > 0:
+        if not (event.remaining == 0 if tally is None else tally.last(event)):
             return [unread]
         return [unread, _camera(event, "unDemand", viewer=event.viewer)]
     if isinstance(event, StreamReady):
@@ -102,9 +108,10 @@ def utc_now() -> str:
 
 async def relay_topics(bus: Bus, emit: Emit) -> None:
     """Forward the bus's camera and key events to the sockets until cancelled."""
+    tally = ViewerTally()
     async with bus.subscribe(*KINDS, reach=Reach.EVERYWHERE) as events:
         async for event in events:
-            for topic in topics_of(event):
+            for topic in topics_of(event, tally):
                 payload = topic.payload(utc_now())
                 rooms = camera_event_rooms(topic.account_id, topic.device)
                 await emit(topic.names(), payload, rooms)  # its four names: one write a socket

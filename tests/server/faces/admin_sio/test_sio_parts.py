@@ -8,11 +8,12 @@ import logging
 
 import pytest
 
-from camrelay.server.core.bus import KeyRefused, KeyUsed, ViewerLeft
+from camrelay.server.core.bus import KeyRefused, KeyUsed, ViewerAsked, ViewerAttached, ViewerLeft
 from camrelay.server.faces.admin_sio.log_stream import level_of
 from camrelay.server.faces.admin_sio.redaction import redact
 from camrelay.server.faces.admin_sio.slow_sockets import SlowSockets
 from camrelay.server.faces.admin_sio.topics import topics_of
+from camrelay.server.faces.admin_sio.viewer_tally import ViewerTally
 
 SECRET = "Zx3_kq9Lw0pQ-7rT2vYb8nM4cD1eF6gH5jK0sA9uI2o"  # a 32-byte url-safe secret's shape
 
@@ -96,3 +97,16 @@ def test_a_socket_that_stopped_reading_is_swept() -> None:
     slow = SlowSockets(cap=100)
     assert slow.sweep(Eio()) == [Eio.sockets["stuck"]]
     assert slow.ended == 1
+
+
+def test_with_a_tally_demand_and_un_demand_count_every_node() -> None:
+    tally = ViewerTally()
+    names = [f"{t.domain}:{t.event}" for t in topics_of(ViewerAsked(1, "cam", "v"), tally)]
+    assert names == ["camera:demand"]
+    topics_of(ViewerAttached(1, "cam", "v", watching=1, node="a"), tally)
+    assert topics_of(ViewerAsked(1, "cam", "w"), tally) == []  # a viewer is watching on a
+    topics_of(ViewerAttached(1, "cam", "w", watching=1, node="b"), tally)
+    left_a = topics_of(ViewerLeft(1, "cam", "v", 3, 0, remaining=0, node="a"), tally)
+    assert [t.event for t in left_a] == ["unread"]  # b still has one
+    left_b = topics_of(ViewerLeft(1, "cam", "w", 3, 0, remaining=0, node="b"), tally)
+    assert [t.event for t in left_b] == ["unread", "unDemand"]
