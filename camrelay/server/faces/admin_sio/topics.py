@@ -66,11 +66,10 @@ def _credentials(event: KeyUsed | KeyRefused, name: str, **details: Any) -> Topi
 
 
 def topics_of(event: Event, tally: ViewerTally | None = None) -> list[Topic]:
-    """The §6 events one core event makes, in the order they are sent; with a `tally` of every
-    node's viewers, demand and unDemand are about viewers on any node, not one."""
+    """The §6 events one core event makes, in the order they are sent. Every ask is a demand
+    (the document: "when a client attempts to read"); with a `tally` of every node's viewers,
+    unDemand waits for the last viewer on any node, not on one."""
     if isinstance(event, ViewerAsked):
-        if tally is not None and not tally.first(event):
-            return []
         return [_camera(event, "demand", viewer=event.viewer)]
     if isinstance(event, ViewerAttached):
         if tally is not None:

@@ -1,10 +1,10 @@
 """The viewers of each camera on every node, from the viewer events in the order they arrive:
-`camera:demand` only when no node has a viewer, `camera:unDemand` only when the last one on any
-node left (the events of one node say how many it has; nodes send theirs on their own)."""
+`camera:unDemand` only when the last one on any node left (the events of one node say how many
+it has; nodes send theirs on their own)."""
 
 from __future__ import annotations
 
-from ...core.bus import ViewerAsked, ViewerAttached, ViewerLeft
+from ...core.bus import ViewerAttached, ViewerLeft
 
 Camera = tuple[int, str]
 
@@ -14,10 +14,6 @@ class ViewerTally:
 
     def __init__(self) -> None:
         self._nodes: dict[Camera, dict[str, int]] = {}
-
-    def first(self, event: ViewerAsked) -> bool:
-        """Whether the ask comes while no node has a viewer of the camera."""
-        return (event.account_id, event.device) not in self._nodes
 
     def attached(self, event: ViewerAttached) -> None:
         """A viewer attached on `event.node`, which now has `event.watching`."""
