@@ -18,7 +18,7 @@ import pytest
 from camrelay.server.core.db import LATEST_SCHEMA, Database
 from camrelay.server.core.store_export import export_store
 from camrelay.server.core.store_import import import_store
-from camrelay.server.core.store_tables import DERIVED, TABLES
+from camrelay.server.core.store_tables import DERIVED, TABLES, VERSION
 from camrelay.server.core.store_url import StoreError, schema_checked, sqlite_path
 from tests.support.api import Api, Device
 from tests.support.cli import camrelay
@@ -226,7 +226,7 @@ def bad_inputs(good: str) -> list[tuple[str, str]]:
         ("garbage\n", "line 1: not JSON (Expecting value: line 1 column 1 (char 0))"),
         (
             '{"format":"other"}\n',
-            "line 1: not a camrelay-store export version 1 (camrelay export writes one)",
+            f"line 1: not a camrelay-store export version {VERSION} (camrelay export writes one)",
         ),
         (
             good.replace(f'"schema":{LATEST_SCHEMA}', '"schema":4', 1),
@@ -239,7 +239,18 @@ def bad_inputs(good: str) -> list[tuple[str, str]]:
         ),
         (users_fk, "line 3: the store refused a users row: FOREIGN KEY constraint failed"),
         (cut_in(good, PIECE_LINE), f"the stream is cut: line {first_piece} ends half-way"),
-        ("".join(lines[:-2]), "the stream is cut: a record lacks 45056 bytes"),
+        ("".join(lines[:-3]), "the stream is cut: a record lacks 45056 bytes"),
+        (
+            "".join(lines[:-2] + lines[-1:]),
+            f"line {len(lines) - 1}: the end line comes without a sequences line before it",
+        ),
+        (
+            "".join(
+                lines[:-2] + [lines[-2].replace('"records":', '"records":-1,"old":')] + lines[-1:]
+            ),
+            f"line {len(lines) - 1}: the sequences line gives accounts, users, messages, "
+            "records ids from 0 up",
+        ),
         ("".join(lines[:-1]), f"the stream is cut after line {len(lines) - 1}: no end line"),
         (good + "more\n", f"line {len(lines) + 1}: more after the end line"),
     ]
