@@ -23,6 +23,7 @@ from camrelay.server.core.store_url import StoreError, schema_checked, sqlite_pa
 from tests.support.api import Api, Device
 from tests.support.cli import camrelay
 from tests.support.old_store import old_store
+from tests.support.postgres import fresh_database
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import state_socket
 
@@ -72,6 +73,8 @@ async def populate(server: RelayServer, http: httpx.AsyncClient) -> dict[str, An
     assert (await door.add_record(b"small", "small.jpg"))["result"] == "OK"
     big = await door.add_record(BIG, "big.mjpeg")
     await (await api.login("other", "other pw", "cam")).add_record(b"theirs")
+    newest = (await door.add_record(b"deleted"))["rid"]  # the highest id, gone before the move
+    assert await phone.call("deleteRecords", records=[newest]) == {"result": "OK"}
     assert await door.call("addMsgs", msg="t1", target="phone") == {"result": "OK"}
     await door.call("addMsgs", msg="b1", params={"n": 1})
     given = await phone.call("getMsgs")
@@ -88,6 +91,7 @@ async def populate(server: RelayServer, http: httpx.AsyncClient) -> dict[str, An
         "key": (made["id"], made["secret"]),
         "held": phone.shash,
         "big": big["rid"],
+        "deleted": newest,
         "given": [m["msg"] for m in given["msgs"]],
         "token": login.json()["token"],
     }
@@ -125,6 +129,7 @@ async def probe(
     seen["later_is_newest"] = later[-1]["msg"] == "later" and later[-1]["stamp"] > max(
         m["stamp"] for m in seen["msgs"]["msgs"]
     )
+    seen["deleted_id_not_reused"] = (await door.add_record(b"new"))["rid"] > facts["deleted"]
     return seen
 
 
@@ -140,35 +145,48 @@ def pipe(source: str, target: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def export_of(url: str) -> str:
+    """What `camrelay export --store URL` prints (it must succeed)."""
+    out = camrelay("export", "--store", url)
+    assert (out.returncode, out.stderr) == (0, "")
+    return out.stdout
+
+
+@pytest.mark.parametrize("target_store", ["sqlite", "postgresql"])
 async def test_an_exported_store_imported_elsewhere_serves_the_same(
-    tmp_path: Path, http: httpx.AsyncClient
+    tmp_path: Path, http: httpx.AsyncClient, target_store: str
 ) -> None:
     first = RelayServer(tmp_path / "a").start()
     facts = await populate(first, http)
     first.stop()
-    source, target = tmp_path / "a" / "camrelay.sqlite3", tmp_path / "moved" / "b.sqlite3"
+    source = tmp_path / "a" / "camrelay.sqlite3"
+    if target_store == "sqlite":
+        target = url_of(tmp_path / "moved" / "b.sqlite3")
+    else:
+        target = fresh_database()
 
-    moved = pipe(url_of(source), url_of(target))
+    moved = pipe(url_of(source), target)
 
     assert (moved.returncode, moved.stderr) == (0, "")
-    assert moved.stdout == f"imported {rows_in(source)} rows into {url_of(target)}\n"
-    assert dump(target) == dump(source)  # ids, stamps, hashes, bytes, usage: all alike
+    assert moved.stdout == f"imported {rows_in(source)} rows into {target}\n"
     assert facts["given"] == ["t1", "b1"]
-    again = camrelay(
-        "import",
-        "--store",
-        url_of(target),
-        stdin=camrelay("export", "--store", url_of(source)).stdout,
-    )
+    if target_store == "sqlite":
+        assert dump(tmp_path / "moved" / "b.sqlite3") == dump(source)  # ids, stamps, counters…
+    else:
+        assert export_of(target) == export_of(url_of(source))  # the same stream, byte for byte
+        back = pipe(target, url_of(tmp_path / "back.sqlite3"))
+        assert (back.returncode, back.stderr) == (0, "")
+        assert dump(tmp_path / "back.sqlite3") == dump(source)  # ids, stamps, counters…
+    again = camrelay("import", "--store", target, stdin=export_of(url_of(source)))
     assert (again.returncode, again.stdout, again.stderr) == (
         2,
         "",
-        f"camrelay import: the store at {url_of(target)}: it is not empty (accounts has rows): "
+        f"camrelay import: the store at {target}: it is not empty (accounts has rows): "
         "import needs an empty, migrated store\n",
     )
 
     old = RelayServer(tmp_path / "a").start()
-    new = RelayServer(tmp_path / "b", args=["--store", url_of(target)]).start()
+    new = RelayServer(tmp_path / "b", store_url=target).start()
     try:
         before, after = await probe(old, http, facts), await probe(new, http, facts)
     finally:
@@ -192,6 +210,7 @@ async def test_an_exported_store_imported_elsewhere_serves_the_same(
         {"used": len(BIG) + 5, "quota": 20 << 20, "purgeOldest": False},
     )
     assert after["later_is_newest"] and after["state"]["brightness"] == 75
+    assert after["deleted_id_not_reused"]
 
 
 @pytest.fixture
