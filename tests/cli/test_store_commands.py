@@ -3,6 +3,7 @@ servers started on what was imported, checked through the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shlex
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
-from camrelay.server.core.db import LATEST_SCHEMA, Database
+from camrelay.server.core.db import LATEST_SCHEMA, Database, migration_scripts
+from camrelay.server.core.pg_database import LATEST_SCHEMA as PG_LATEST
 from camrelay.server.core.store_export import export_store
 from camrelay.server.core.store_import import import_store
 from camrelay.server.core.store_tables import DERIVED, TABLES, VERSION
@@ -314,6 +317,34 @@ def test_migrate_brings_an_old_store_up_and_says_so(tmp_path: Path) -> None:
     assert "users" in dump(path)
 
 
+def test_a_postgresql_store_is_served_only_once_camrelay_migrate_brought_it_up(
+    tmp_path: Path,
+) -> None:
+    empty, older = fresh_database(migrated=False), fresh_database(migrated=False)
+    with psycopg.connect(older, autocommit=True) as conn:
+        for _, script in migration_scripts("migrations_pg")[:3]:
+            conn.execute(script.encode())
+        conn.execute("UPDATE schema_version SET version=3")
+    for url, schema in ((empty, 0), (older, 3)):
+        refused = command("serve", "--data", str(tmp_path), "--store", url)
+        first, second = command("migrate", "--store", url), command("migrate", "--store", url)
+
+        assert (refused.returncode, refused.stdout, refused.stderr) == (
+            2,
+            "",
+            f"camrelay serve: the store at {url} has schema {schema}, this camrelay needs "
+            f"{PG_LATEST}: run camrelay migrate --store {url}\n",
+        )
+        assert (first.returncode, first.stdout, first.stderr) == (
+            0,
+            f"schema {schema} -> {PG_LATEST}\n",
+            "",
+        )
+        assert (second.returncode, second.stdout) == (0, f"schema {PG_LATEST}: up to date\n")
+    served = RelayServer(tmp_path / "served", store_url=older).start()
+    assert served.stop() == 0
+
+
 async def test_a_store_that_does_not_migrate_itself_is_refused_until_migrated(
     tmp_path: Path,
 ) -> None:
@@ -333,22 +364,15 @@ async def test_a_store_that_does_not_migrate_itself_is_refused_until_migrated(
     await db.close()
 
 
-def test_serve_refuses_a_store_it_cannot_use(tmp_path: Path) -> None:
-    server = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "camrelay",
-            "serve",
-            "--data",
-            str(tmp_path),
-            "--store",
-            "mysql://u:pw@h/db",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+def command(*args: str) -> subprocess.CompletedProcess[str]:
+    """`camrelay ARGS` as a process of its own, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "camrelay", *args], capture_output=True, text=True, timeout=60
     )
+
+
+def test_serve_refuses_a_store_it_cannot_use(tmp_path: Path) -> None:
+    server = command("serve", "--data", str(tmp_path), "--store", "mysql://u:pw@h/db")
     assert (server.returncode, server.stderr) == (
         2,
         "camrelay serve: store.url: unsupported store 'mysql://u:***@h/db' "
@@ -442,3 +466,81 @@ async def test_the_plain_sql_paths_move_the_same_rows_and_bytes(
     assert by_cli.stdout == f"imported {rows} rows into {tmp_path / 'cli.sqlite3'}\n"
     assert dump(tmp_path / "plain.sqlite3") == dump(tmp_path / "cli.sqlite3")
     assert again.getvalue().decode() == exported
+
+
+ROUND_BYTES = 64 << 10
+
+
+def record_of(i: int) -> bytes:
+    """The bytes of the writer's record i."""
+    return bytes([i % 256]) * ROUND_BYTES
+
+
+async def write_rounds(
+    device: Device, phone: Device, started: asyncio.Event, done: asyncio.Event
+) -> int:
+    """Round i: record r{i}, message m{i}, record r{i-2} deleted; until `done`."""
+    rids: dict[int, int] = {}
+    i = 0
+    while not done.is_set():
+        i += 1
+        rids[i] = (await device.add_record(record_of(i), f"r{i}"))["rid"]
+        assert await device.call("addMsgs", msg=f"m{i}", target="phone") == {"result": "OK"}
+        if i > 2:
+            gone = await phone.call("deleteRecords", records=[rids.pop(i - 2)])
+            assert gone == {"result": "OK"}
+        if i == 3:
+            started.set()
+    return i
+
+
+@pytest.mark.parametrize("source_store", ["sqlite", "postgresql"])
+async def test_an_export_while_a_server_writes_is_one_consistent_moment(
+    tmp_path: Path, http: httpx.AsyncClient, source_store: str
+) -> None:
+    url = fresh_database() if source_store == "postgresql" else ""
+    uncapped = {"CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false"}  # the writer goes on and on
+    server = RelayServer(tmp_path / "live", env=uncapped, store_url=url).start()
+    source = url or url_of(tmp_path / "live" / "camrelay.sqlite3")
+    try:
+        await server.add_account("busy", "busy pw")
+        api = Api(http, server.url)
+        cam = await api.login("busy", "busy pw", "cam")
+        phone = await api.login("busy", "busy pw", "phone")
+        await cam.add_record(BIG, "big")  # read before the writer's records: they change meanwhile
+        started, done = asyncio.Event(), asyncio.Event()
+        writer = asyncio.create_task(write_rounds(cam, phone, started, done))
+        await started.wait()
+        stream = tmp_path / "export.jsonl"
+        with stream.open("wb") as out:
+            export = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "camrelay",
+                "export",
+                "--store",
+                source,
+                stdout=out,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _, err = await export.communicate()
+        done.set()
+        rounds = await writer
+    finally:
+        server.stop()
+    assert (export.returncode, err) == (0, b"")
+
+    target = tmp_path / "copy.sqlite3"
+    moved = camrelay("import", "--store", url_of(target), stdin=stream.read_text())
+    assert (moved.returncode, moved.stderr) == (0, "")
+    rows = dump(target)
+    k = len(rows["messages"])
+    assert 3 <= k <= rounds
+    assert sorted(m[4] for m in rows["messages"]) == sorted(f"m{i}" for i in range(1, k + 1))
+    records = {r[3]: r for r in rows["records"]}
+    written = sorted(int(meta[1:]) for meta in records if meta != "big")
+    # The states a writer's round passes through, seen with k messages; no other is a moment.
+    assert written in ([k - 1, k], [k - 1, k, k + 1], [k - 2, k - 1, k]), (k, written)
+    assert all(records[f"r{i}"][-1] == record_of(i) for i in written)
+    assert records["big"][-1] == BIG
+    assert rows["record_usage"] == [(1, len(BIG) + len(written) * ROUND_BYTES)]
