@@ -476,22 +476,33 @@ def record_of(i: int) -> bytes:
     return bytes([i % 256]) * ROUND_BYTES
 
 
-async def write_rounds(
-    device: Device, phone: Device, started: asyncio.Event, done: asyncio.Event
-) -> int:
-    """Round i: record r{i}, message m{i}, record r{i-2} deleted; until `done`."""
-    rids: dict[int, int] = {}
-    i = 0
-    while not done.is_set():
-        i += 1
-        rids[i] = (await device.add_record(record_of(i), f"r{i}"))["rid"]
-        assert await device.call("addMsgs", msg=f"m{i}", target="phone") == {"result": "OK"}
-        if i > 2:
-            gone = await phone.call("deleteRecords", records=[rids.pop(i - 2)])
-            assert gone == {"result": "OK"}
-        if i == 3:
-            started.set()
-    return i
+class Writer:
+    """Rounds of writes through the API until stopped: round i adds record r{i} and message m{i}
+    and deletes record r{i-2}; `reached(n)` waits until n rounds are done."""
+
+    def __init__(self, cam: Device, phone: Device) -> None:
+        self.cam, self.phone = cam, phone
+        self.rounds = 0
+        self.stop = False
+        self._progress = asyncio.Condition()
+
+    async def run(self) -> None:
+        rids: dict[int, int] = {}
+        while not self.stop:
+            i = self.rounds + 1
+            rids[i] = (await self.cam.add_record(record_of(i), f"r{i}"))["rid"]
+            sent = await self.cam.call("addMsgs", msg=f"m{i}", target="phone")
+            assert sent == {"result": "OK"}
+            if i > 2:
+                gone = await self.phone.call("deleteRecords", records=[rids.pop(i - 2)])
+                assert gone == {"result": "OK"}
+            async with self._progress:
+                self.rounds = i
+                self._progress.notify_all()
+
+    async def reached(self, rounds: int) -> None:
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.rounds >= rounds)
 
 
 @pytest.mark.parametrize("source_store", ["sqlite", "postgresql"])
@@ -505,37 +516,39 @@ async def test_an_export_while_a_server_writes_is_one_consistent_moment(
     try:
         await server.add_account("busy", "busy pw")
         api = Api(http, server.url)
-        cam = await api.login("busy", "busy pw", "cam")
-        phone = await api.login("busy", "busy pw", "phone")
-        await cam.add_record(BIG, "big")  # read before the writer's records: they change meanwhile
-        started, done = asyncio.Event(), asyncio.Event()
-        writer = asyncio.create_task(write_rounds(cam, phone, started, done))
-        await started.wait()
-        stream = tmp_path / "export.jsonl"
-        with stream.open("wb") as out:
-            export = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "camrelay",
-                "export",
-                "--store",
-                source,
-                stdout=out,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            _, err = await export.communicate()
-        done.set()
-        rounds = await writer
+        writer = Writer(
+            await api.login("busy", "busy pw", "cam"), await api.login("busy", "busy pw", "phone")
+        )
+        await writer.cam.add_record(BIG, "big")  # exported before the writer's records
+        writing = asyncio.create_task(writer.run())
+        await writer.reached(3)
+        export = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "camrelay", "export", "--store", source),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=256 << 10,  # a line is at most 175 KiB; the pipe fills long before BIG ends
+        )
+        assert export.stdout is not None
+        head = b""
+        while not head.endswith(b'"big",'):  # up to the big record's row: the records are read
+            head += await export.stdout.readuntil(b'"big",')
+        # The export now waits on the full pipe, half-way through the big record's bytes, while
+        # the writer adds records, messages and deletes the records read but not yet written.
+        await writer.reached(writer.rounds + 3)
+        rest, err = await export.communicate()
+        writer.stop = True
+        await writing
     finally:
         server.stop()
+    stream = (head + rest).decode()
     assert (export.returncode, err) == (0, b"")
 
     target = tmp_path / "copy.sqlite3"
-    moved = camrelay("import", "--store", url_of(target), stdin=stream.read_text())
+    moved = camrelay("import", "--store", url_of(target), stdin=stream)
     assert (moved.returncode, moved.stderr) == (0, "")
     rows = dump(target)
     k = len(rows["messages"])
-    assert 3 <= k <= rounds
+    assert 3 <= k < writer.rounds
     assert sorted(m[4] for m in rows["messages"]) == sorted(f"m{i}" for i in range(1, k + 1))
     records = {r[3]: r for r in rows["records"]}
     written = sorted(int(meta[1:]) for meta in records if meta != "big")
