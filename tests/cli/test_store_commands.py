@@ -10,6 +10,8 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from camrelay.server.core.db import LATEST_SCHEMA, Database, migration_scripts
 from camrelay.server.core.pg_database import LATEST_SCHEMA as PG_LATEST
 from camrelay.server.core.store_export import export_store
 from camrelay.server.core.store_import import import_store
+from camrelay.server.core.store_snapshot import substr_pieces
 from camrelay.server.core.store_tables import DERIVED, TABLES, VERSION
 from camrelay.server.core.store_url import StoreError, schema_checked, sqlite_path
 from tests.support.api import Api, Device
@@ -444,18 +447,38 @@ class _PlainConnection:
         return await self._conn.executemany(sql, rows)
 
 
+class _PlainSnapshot:
+    """A SQLite snapshot read as a store without SQLite's blob calls reads it: substr()."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def fetchall(self, sql: str, params: Any = ()) -> Any:
+        return await self._inner.fetchall(sql, params)
+
+    def pieces(self, rid: int, size: int) -> AsyncIterator[bytes]:
+        return substr_pieces(self, rid, size)
+
+    async def highest_ids(self) -> dict[str, int]:
+        return dict(await self._inner.highest_ids())
+
+
 class PlainSql(Database):
-    """SQLite reached the way a store without SQLite's blob calls is: plain SQL, no file path."""
+    """SQLite reached the way a store without SQLite's blob calls is: plain SQL only."""
 
     async def write(self, job: Any) -> Any:
         return await super().write(lambda conn: job(_PlainConnection(conn)))
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Any]:  # type: ignore[override]
+        async with super().snapshot() as inner:
+            yield _PlainSnapshot(inner)
 
 
 async def test_the_plain_sql_paths_move_the_same_rows_and_bytes(
     tmp_path: Path, exported: str
 ) -> None:
     db = await PlainSql.open(tmp_path / "plain.sqlite3")
-    db.path = None  # the export reads records with substr(), a piece at a time
     try:
         rows = await import_store(db, io.BytesIO(exported.encode()))
         again = io.BytesIO()

@@ -65,17 +65,20 @@ class SqliteSnapshot:
         if size == 0:
             return
         conn = self._conn
-        blob = await conn._execute(conn._conn.blobopen, RECORDS, "data", rid, readonly=True)
         try:
-            got = 0
-            while got < size:
-                piece = await conn._execute(blob.read, min(PIECE, size - got))
-                if not piece:
-                    return
-                got += len(piece)
-                yield piece
-        finally:
-            await conn._execute(blob.close)
+            blob = await conn._execute(conn._conn.blobopen, RECORDS, "data", rid, readonly=True)
+            try:
+                got = 0
+                while got < size:
+                    piece = await conn._execute(blob.read, min(PIECE, size - got))
+                    if not piece:
+                        return
+                    got += len(piece)
+                    yield piece
+            finally:
+                await conn._execute(blob.close)
+        except sqlite3.Error as exc:
+            raise DatabaseFail(f"record {rid}: {exc}") from exc
 
     async def highest_ids(self) -> dict[str, int]:
         """AUTOINCREMENT's counters (no row: the table never had one)."""
