@@ -24,7 +24,7 @@ from camrelay.server.core.pg_database import LATEST_SCHEMA as PG_LATEST
 from camrelay.server.core.store_export import export_store
 from camrelay.server.core.store_import import import_store
 from camrelay.server.core.store_snapshot import substr_pieces
-from camrelay.server.core.store_tables import DERIVED, TABLES, VERSION
+from camrelay.server.core.store_tables import DERIVED, SEQUENCED, TABLES, VERSION
 from camrelay.server.core.store_url import StoreError, schema_checked, sqlite_path
 from tests.support.api import Api, Device
 from tests.support.cli import camrelay
@@ -422,6 +422,9 @@ async def test_the_export_knows_every_table_and_column_of_the_schema(tmp_path: P
         names = {
             r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
         }
+        counted = await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%AUTOINCREMENT%'"
+        )
         columns = {
             table.name: [r[1] for r in await db.fetchall(f"PRAGMA table_info({table.name})")]
             for table in TABLES
@@ -429,6 +432,7 @@ async def test_the_export_knows_every_table_and_column_of_the_schema(tmp_path: P
     finally:
         await db.close()
     assert names - {"sqlite_sequence"} == {t.name for t in TABLES} | set(DERIVED)
+    assert sorted(r[0] for r in counted) == sorted(SEQUENCED)  # the sequences line has each
     for table in TABLES:
         extra = ["data"] if table.name == "records" else []
         assert sorted(columns[table.name]) == sorted([*table.columns, *extra]), table.name
