@@ -3,26 +3,33 @@ servers started on what was imported, checked through the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shlex
 import sqlite3
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
-from camrelay.server.core.db import LATEST_SCHEMA, Database
+from camrelay.server.core.db import LATEST_SCHEMA, Database, migration_scripts
+from camrelay.server.core.pg_database import LATEST_SCHEMA as PG_LATEST
 from camrelay.server.core.store_export import export_store
 from camrelay.server.core.store_import import import_store
-from camrelay.server.core.store_tables import DERIVED, TABLES
+from camrelay.server.core.store_snapshot import substr_pieces
+from camrelay.server.core.store_tables import DERIVED, SEQUENCED, TABLES, VERSION
 from camrelay.server.core.store_url import StoreError, schema_checked, sqlite_path
 from tests.support.api import Api, Device
 from tests.support.cli import camrelay
 from tests.support.old_store import old_store
+from tests.support.postgres import fresh_database
 from tests.support.relay_server import RelayServer
 from tests.support.state_socket import state_socket
 
@@ -72,6 +79,8 @@ async def populate(server: RelayServer, http: httpx.AsyncClient) -> dict[str, An
     assert (await door.add_record(b"small", "small.jpg"))["result"] == "OK"
     big = await door.add_record(BIG, "big.mjpeg")
     await (await api.login("other", "other pw", "cam")).add_record(b"theirs")
+    newest = (await door.add_record(b"deleted"))["rid"]  # the highest id, gone before the move
+    assert await phone.call("deleteRecords", records=[newest]) == {"result": "OK"}
     assert await door.call("addMsgs", msg="t1", target="phone") == {"result": "OK"}
     await door.call("addMsgs", msg="b1", params={"n": 1})
     given = await phone.call("getMsgs")
@@ -88,6 +97,7 @@ async def populate(server: RelayServer, http: httpx.AsyncClient) -> dict[str, An
         "key": (made["id"], made["secret"]),
         "held": phone.shash,
         "big": big["rid"],
+        "deleted": newest,
         "given": [m["msg"] for m in given["msgs"]],
         "token": login.json()["token"],
     }
@@ -125,6 +135,7 @@ async def probe(
     seen["later_is_newest"] = later[-1]["msg"] == "later" and later[-1]["stamp"] > max(
         m["stamp"] for m in seen["msgs"]["msgs"]
     )
+    seen["deleted_id_not_reused"] = (await door.add_record(b"new"))["rid"] > facts["deleted"]
     return seen
 
 
@@ -140,35 +151,48 @@ def pipe(source: str, target: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def export_of(url: str) -> str:
+    """What `camrelay export --store URL` prints (it must succeed)."""
+    out = camrelay("export", "--store", url)
+    assert (out.returncode, out.stderr) == (0, "")
+    return out.stdout
+
+
+@pytest.mark.parametrize("target_store", ["sqlite", "postgresql"])
 async def test_an_exported_store_imported_elsewhere_serves_the_same(
-    tmp_path: Path, http: httpx.AsyncClient
+    tmp_path: Path, http: httpx.AsyncClient, target_store: str
 ) -> None:
     first = RelayServer(tmp_path / "a").start()
     facts = await populate(first, http)
     first.stop()
-    source, target = tmp_path / "a" / "camrelay.sqlite3", tmp_path / "moved" / "b.sqlite3"
+    source = tmp_path / "a" / "camrelay.sqlite3"
+    if target_store == "sqlite":
+        target = url_of(tmp_path / "moved" / "b.sqlite3")
+    else:
+        target = fresh_database()
 
-    moved = pipe(url_of(source), url_of(target))
+    moved = pipe(url_of(source), target)
 
     assert (moved.returncode, moved.stderr) == (0, "")
-    assert moved.stdout == f"imported {rows_in(source)} rows into {url_of(target)}\n"
-    assert dump(target) == dump(source)  # ids, stamps, hashes, bytes, usage: all alike
+    assert moved.stdout == f"imported {rows_in(source)} rows into {target}\n"
     assert facts["given"] == ["t1", "b1"]
-    again = camrelay(
-        "import",
-        "--store",
-        url_of(target),
-        stdin=camrelay("export", "--store", url_of(source)).stdout,
-    )
+    if target_store == "sqlite":
+        assert dump(tmp_path / "moved" / "b.sqlite3") == dump(source)  # ids, stamps, counters…
+    else:
+        assert export_of(target) == export_of(url_of(source))  # the same stream, byte for byte
+        back = pipe(target, url_of(tmp_path / "back.sqlite3"))
+        assert (back.returncode, back.stderr) == (0, "")
+        assert dump(tmp_path / "back.sqlite3") == dump(source)  # ids, stamps, counters…
+    again = camrelay("import", "--store", target, stdin=export_of(url_of(source)))
     assert (again.returncode, again.stdout, again.stderr) == (
         2,
         "",
-        f"camrelay import: the store at {url_of(target)}: it is not empty (accounts has rows): "
+        f"camrelay import: the store at {target}: it is not empty (accounts has rows): "
         "import needs an empty, migrated store\n",
     )
 
     old = RelayServer(tmp_path / "a").start()
-    new = RelayServer(tmp_path / "b", args=["--store", url_of(target)]).start()
+    new = RelayServer(tmp_path / "b", store_url=target).start()
     try:
         before, after = await probe(old, http, facts), await probe(new, http, facts)
     finally:
@@ -192,6 +216,7 @@ async def test_an_exported_store_imported_elsewhere_serves_the_same(
         {"used": len(BIG) + 5, "quota": 20 << 20, "purgeOldest": False},
     )
     assert after["later_is_newest"] and after["state"]["brightness"] == 75
+    assert after["deleted_id_not_reused"]
 
 
 @pytest.fixture
@@ -226,7 +251,7 @@ def bad_inputs(good: str) -> list[tuple[str, str]]:
         ("garbage\n", "line 1: not JSON (Expecting value: line 1 column 1 (char 0))"),
         (
             '{"format":"other"}\n',
-            "line 1: not a camrelay-store export version 1 (camrelay export writes one)",
+            f"line 1: not a camrelay-store export version {VERSION} (camrelay export writes one)",
         ),
         (
             good.replace(f'"schema":{LATEST_SCHEMA}', '"schema":4', 1),
@@ -239,7 +264,18 @@ def bad_inputs(good: str) -> list[tuple[str, str]]:
         ),
         (users_fk, "line 3: the store refused a users row: FOREIGN KEY constraint failed"),
         (cut_in(good, PIECE_LINE), f"the stream is cut: line {first_piece} ends half-way"),
-        ("".join(lines[:-2]), "the stream is cut: a record lacks 45056 bytes"),
+        ("".join(lines[:-3]), "the stream is cut: a record lacks 45056 bytes"),
+        (
+            "".join(lines[:-2] + lines[-1:]),
+            f"line {len(lines) - 1}: the end line comes without a sequences line before it",
+        ),
+        (
+            "".join(
+                lines[:-2] + [lines[-2].replace('"records":', '"records":-1,"old":')] + lines[-1:]
+            ),
+            f"line {len(lines) - 1}: the sequences line gives accounts, users, messages, "
+            "records ids from 0 up",
+        ),
         ("".join(lines[:-1]), f"the stream is cut after line {len(lines) - 1}: no end line"),
         (good + "more\n", f"line {len(lines) + 1}: more after the end line"),
     ]
@@ -284,6 +320,34 @@ def test_migrate_brings_an_old_store_up_and_says_so(tmp_path: Path) -> None:
     assert "users" in dump(path)
 
 
+def test_a_postgresql_store_is_served_only_once_camrelay_migrate_brought_it_up(
+    tmp_path: Path,
+) -> None:
+    empty, older = fresh_database(migrated=False), fresh_database(migrated=False)
+    with psycopg.connect(older, autocommit=True) as conn:
+        for _, script in migration_scripts("migrations_pg")[:3]:
+            conn.execute(script.encode())
+        conn.execute("UPDATE schema_version SET version=3")
+    for url, schema in ((empty, 0), (older, 3)):
+        refused = command("serve", "--data", str(tmp_path), "--store", url)
+        first, second = command("migrate", "--store", url), command("migrate", "--store", url)
+
+        assert (refused.returncode, refused.stdout, refused.stderr) == (
+            2,
+            "",
+            f"camrelay serve: the store at {url} has schema {schema}, this camrelay needs "
+            f"{PG_LATEST}: run camrelay migrate --store {url}\n",
+        )
+        assert (first.returncode, first.stdout, first.stderr) == (
+            0,
+            f"schema {schema} -> {PG_LATEST}\n",
+            "",
+        )
+        assert (second.returncode, second.stdout) == (0, f"schema {PG_LATEST}: up to date\n")
+    served = RelayServer(tmp_path / "served", store_url=older).start()
+    assert served.stop() == 0
+
+
 async def test_a_store_that_does_not_migrate_itself_is_refused_until_migrated(
     tmp_path: Path,
 ) -> None:
@@ -303,22 +367,15 @@ async def test_a_store_that_does_not_migrate_itself_is_refused_until_migrated(
     await db.close()
 
 
-def test_serve_refuses_a_store_it_cannot_use(tmp_path: Path) -> None:
-    server = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "camrelay",
-            "serve",
-            "--data",
-            str(tmp_path),
-            "--store",
-            "mysql://u:pw@h/db",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+def command(*args: str) -> subprocess.CompletedProcess[str]:
+    """`camrelay ARGS` as a process of its own, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "camrelay", *args], capture_output=True, text=True, timeout=60
     )
+
+
+def test_serve_refuses_a_store_it_cannot_use(tmp_path: Path) -> None:
+    server = command("serve", "--data", str(tmp_path), "--store", "mysql://u:pw@h/db")
     assert (server.returncode, server.stderr) == (
         2,
         "camrelay serve: store.url: unsupported store 'mysql://u:***@h/db' "
@@ -365,6 +422,9 @@ async def test_the_export_knows_every_table_and_column_of_the_schema(tmp_path: P
         names = {
             r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
         }
+        counted = await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%AUTOINCREMENT%'"
+        )
         columns = {
             table.name: [r[1] for r in await db.fetchall(f"PRAGMA table_info({table.name})")]
             for table in TABLES
@@ -372,6 +432,7 @@ async def test_the_export_knows_every_table_and_column_of_the_schema(tmp_path: P
     finally:
         await db.close()
     assert names - {"sqlite_sequence"} == {t.name for t in TABLES} | set(DERIVED)
+    assert sorted(r[0] for r in counted) == sorted(SEQUENCED)  # the sequences line has each
     for table in TABLES:
         extra = ["data"] if table.name == "records" else []
         assert sorted(columns[table.name]) == sorted([*table.columns, *extra]), table.name
@@ -390,18 +451,38 @@ class _PlainConnection:
         return await self._conn.executemany(sql, rows)
 
 
+class _PlainSnapshot:
+    """A SQLite snapshot read as a store without SQLite's blob calls reads it: substr()."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def fetchall(self, sql: str, params: Any = ()) -> Any:
+        return await self._inner.fetchall(sql, params)
+
+    def pieces(self, rid: int, size: int) -> AsyncIterator[bytes]:
+        return substr_pieces(self, rid, size)
+
+    async def highest_ids(self) -> dict[str, int]:
+        return dict(await self._inner.highest_ids())
+
+
 class PlainSql(Database):
-    """SQLite reached the way a store without SQLite's blob calls is: plain SQL, no file path."""
+    """SQLite reached the way a store without SQLite's blob calls is: plain SQL only."""
 
     async def write(self, job: Any) -> Any:
         return await super().write(lambda conn: job(_PlainConnection(conn)))
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Any]:  # type: ignore[override]
+        async with super().snapshot() as inner:
+            yield _PlainSnapshot(inner)
 
 
 async def test_the_plain_sql_paths_move_the_same_rows_and_bytes(
     tmp_path: Path, exported: str
 ) -> None:
     db = await PlainSql.open(tmp_path / "plain.sqlite3")
-    db.path = None  # the export reads records with substr(), a piece at a time
     try:
         rows = await import_store(db, io.BytesIO(exported.encode()))
         again = io.BytesIO()
@@ -412,3 +493,94 @@ async def test_the_plain_sql_paths_move_the_same_rows_and_bytes(
     assert by_cli.stdout == f"imported {rows} rows into {tmp_path / 'cli.sqlite3'}\n"
     assert dump(tmp_path / "plain.sqlite3") == dump(tmp_path / "cli.sqlite3")
     assert again.getvalue().decode() == exported
+
+
+ROUND_BYTES = 64 << 10
+
+
+def record_of(i: int) -> bytes:
+    """The bytes of the writer's record i."""
+    return bytes([i % 256]) * ROUND_BYTES
+
+
+class Writer:
+    """Rounds of writes through the API until stopped: round i adds record r{i} and message m{i}
+    and deletes record r{i-2}; `reached(n)` waits until n rounds are done."""
+
+    def __init__(self, cam: Device, phone: Device) -> None:
+        self.cam, self.phone = cam, phone
+        self.rounds = 0
+        self.stop = False
+        self._progress = asyncio.Condition()
+
+    async def run(self) -> None:
+        rids: dict[int, int] = {}
+        while not self.stop:
+            i = self.rounds + 1
+            rids[i] = (await self.cam.add_record(record_of(i), f"r{i}"))["rid"]
+            sent = await self.cam.call("addMsgs", msg=f"m{i}", target="phone")
+            assert sent == {"result": "OK"}
+            if i > 2:
+                gone = await self.phone.call("deleteRecords", records=[rids.pop(i - 2)])
+                assert gone == {"result": "OK"}
+            async with self._progress:
+                self.rounds = i
+                self._progress.notify_all()
+
+    async def reached(self, rounds: int) -> None:
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.rounds >= rounds)
+
+
+@pytest.mark.parametrize("source_store", ["sqlite", "postgresql"])
+async def test_an_export_while_a_server_writes_is_one_consistent_moment(
+    tmp_path: Path, http: httpx.AsyncClient, source_store: str
+) -> None:
+    url = fresh_database() if source_store == "postgresql" else ""
+    uncapped = {"CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false"}  # the writer goes on and on
+    server = RelayServer(tmp_path / "live", env=uncapped, store_url=url).start()
+    source = url or url_of(tmp_path / "live" / "camrelay.sqlite3")
+    try:
+        await server.add_account("busy", "busy pw")
+        api = Api(http, server.url)
+        writer = Writer(
+            await api.login("busy", "busy pw", "cam"), await api.login("busy", "busy pw", "phone")
+        )
+        await writer.cam.add_record(BIG, "big")  # exported before the writer's records
+        writing = asyncio.create_task(writer.run())
+        await writer.reached(3)
+        export = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "camrelay", "export", "--store", source),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=256 << 10,  # a line is at most 175 KiB; the pipe fills long before BIG ends
+        )
+        assert export.stdout is not None
+        head = b""
+        while not head.endswith(b'"big",'):  # up to the big record's row: the records are read
+            head += await export.stdout.readuntil(b'"big",')
+        # The export now waits on the full pipe, half-way through the big record's bytes, while
+        # the writer adds records, messages and deletes the records read but not yet written.
+        await writer.reached(writer.rounds + 3)
+        rest, err = await export.communicate()
+        writer.stop = True
+        await writing
+    finally:
+        server.stop()
+    stream = (head + rest).decode()
+    assert (export.returncode, err) == (0, b"")
+
+    target = tmp_path / "copy.sqlite3"
+    moved = camrelay("import", "--store", url_of(target), stdin=stream)
+    assert (moved.returncode, moved.stderr) == (0, "")
+    rows = dump(target)
+    k = len(rows["messages"])
+    assert 3 <= k < writer.rounds
+    assert sorted(m[4] for m in rows["messages"]) == sorted(f"m{i}" for i in range(1, k + 1))
+    records = {r[3]: r for r in rows["records"]}
+    written = sorted(int(meta[1:]) for meta in records if meta != "big")
+    # The states a writer's round passes through, seen with k messages; no other is a moment.
+    assert written in ([k - 1, k], [k - 1, k, k + 1], [k - 2, k - 1, k]), (k, written)
+    assert all(records[f"r{i}"][-1] == record_of(i) for i in written)
+    assert records["big"][-1] == BIG
+    assert rows["record_usage"] == [(1, len(BIG) + len(written) * ROUND_BYTES)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from camrelay.protocol.errors import DatabaseFail
 
 from .blob_reads import BlobReads
 from .private_files import private_file, private_folder
+from .store_snapshot import SqliteSnapshot, sqlite_snapshot
 
 T = TypeVar("T")
 Job = Callable[[aiosqlite.Connection], Awaitable[T]]
@@ -173,6 +174,29 @@ class Database:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
             raise DatabaseFail(str(exc)) from exc
+
+    def snapshot(self) -> AbstractAsyncContextManager[SqliteSnapshot]:
+        """One read transaction on the reader connection for the block: every read in it sees
+        the store as it was at its start (for `camrelay export` while servers write)."""
+        return sqlite_snapshot(self._reader)
+
+    async def after_import(self, highest: dict[str, int]) -> None:
+        """After `camrelay import`: AUTOINCREMENT goes on past `highest` (the source's counters,
+        deleted ids included), not just past the ids that were copied in."""
+
+        async def raise_counters(conn: aiosqlite.Connection) -> None:
+            for name, seq in highest.items():
+                if seq <= 0:
+                    continue  # the table never had a row: no counter, as in the source
+                found = await conn.execute(
+                    "UPDATE sqlite_sequence SET seq=MAX(seq, ?) WHERE name=?", (seq, name)
+                )
+                if found.rowcount == 0:
+                    await conn.execute(
+                        "INSERT INTO sqlite_sequence(name, seq) VALUES(?, ?)", (name, seq)
+                    )
+
+        await self.write(raise_counters)
 
     async def data_version(self) -> int:
         """A number that changes whenever a commit lands (ours or another process's), so a

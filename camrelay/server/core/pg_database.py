@@ -26,6 +26,8 @@ from .db import migration_scripts
 from .pg_blob_reads import PgBlobReads
 from .pg_dialect import Statement, plain, translate
 from .pg_rows import Row, row_factory
+from .store_snapshot import substr_pieces
+from .store_tables import SEQUENCED
 
 log = logging.getLogger("camrelay.store")
 T = TypeVar("T")
@@ -198,15 +200,18 @@ class PgDatabase:
 
             await self.write(apply)
 
-    async def after_import(self) -> None:
-        """After rows were copied in with their ids and stamps: new ids and stamps follow them."""
+    async def after_import(self, highest: dict[str, int]) -> None:
+        """After rows were copied in with their ids and stamps: new ids follow both the copied
+        ids and `highest` (the source's counters: a deleted id is never handed out again), new
+        stamps follow the copied ones."""
         from .stamps import parse_micros
 
         async def reset(conn: PgConnection) -> None:
-            for table in ("accounts", "users", "records", "messages"):
+            for table in SEQUENCED:
                 await conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                    f"GREATEST(?, COALESCE((SELECT MAX(id) FROM {table}), 0)) + 1, false)",
+                    (highest.get(table, 0),),
                 )
             row = await (
                 await conn.execute(
@@ -220,6 +225,21 @@ class PgDatabase:
                 )
 
         await self.write(reset)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PgSnapshot]:
+        """One REPEATABLE READ READ ONLY transaction for the block: every read in it sees the
+        database as it was at its first statement (for `camrelay export` while nodes write)."""
+        async with self._reading() as conn:
+            try:
+                await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            except psycopg.Error as exc:
+                raise DatabaseFail(f"PostgreSQL read failed: {exc}") from exc
+            try:
+                yield PgSnapshot(conn)
+            finally:
+                if not conn.broken:
+                    await conn.execute("ROLLBACK")
 
     async def write(self, job: Job[T]) -> T:
         """Run `job(conn)` in one transaction, to its end whatever happens to the caller;
@@ -313,3 +333,36 @@ class PgDatabase:
     def blob_reads(self) -> PgBlobReads:
         """Where a big record's answer reads its pieces."""
         return PgBlobReads(self)
+
+
+class PgSnapshot:
+    """Reads inside one REPEATABLE READ transaction (see PgDatabase.snapshot)."""
+
+    def __init__(self, conn: AsyncConnection[Row]) -> None:
+        self._conn = conn
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            cursor = await asyncio.wait_for(
+                self._conn.execute(translate(sql).sql, [plain(p) for p in params] or None),
+                JOB_TIMEOUT_S,
+            )
+            return await cursor.fetchall() if cursor.description else []
+        except TimeoutError as exc:
+            raise DatabaseFail("PostgreSQL read timed out") from exc
+        except psycopg.Error as exc:
+            raise DatabaseFail(f"PostgreSQL read failed: {exc}") from exc
+
+    def pieces(self, rid: int, size: int) -> AsyncIterator[bytes]:
+        """A record's bytes by substr() (from its uncompressed slices), in the snapshot."""
+        return substr_pieces(self, rid, size)
+
+    async def highest_ids(self) -> dict[str, int]:
+        """The highest id each identity sequence handed out (0: none yet). Sequences are not
+        part of a snapshot: this may be higher than the snapshot's ids, never lower."""
+        highest = {}
+        for table in SEQUENCED:
+            (name,) = (await self.fetchall(f"SELECT pg_get_serial_sequence('{table}', 'id')"))[0]
+            (last, called) = (await self.fetchall(f"SELECT last_value, is_called FROM {name}"))[0]
+            highest[table] = int(last) if called else int(last) - 1
+        return highest

@@ -14,7 +14,18 @@ from typing import Any, BinaryIO
 import aiosqlite
 
 from .db import LATEST_SCHEMA, Database
-from .store_tables import BY_NAME, DERIVED, FORMAT, PIECE, RECORDS, TABLES, VERSION, Table, header
+from .store_tables import (
+    BY_NAME,
+    DERIVED,
+    FORMAT,
+    PIECE,
+    RECORDS,
+    SEQUENCED,
+    TABLES,
+    VERSION,
+    Table,
+    header,
+)
 
 BATCH = 500  # rows per executemany
 MAX_LINE = 4 * PIECE  # a piece line is a third over PIECE; no row comes near it
@@ -161,13 +172,21 @@ class _Loader:
         self.lines = lines
         self.rows = 0
         self.first = 0  # the line of the batch's first row
+        self.highest: dict[str, int] | None = None  # the sequences line: the source's counters
 
     async def __call__(self, conn: Any) -> int:
         order = [table.name for table in TABLES]
         current, batch = TABLES[0], list[tuple[Any, ...]]()
         for entry in self.lines:
-            if "end" in entry:
+            if "sequences" in entry:
                 await self._insert(conn, current, batch)
+                self.highest = self._sequences(entry)
+                continue
+            if self.highest is not None and "end" not in entry:
+                raise self.lines.bad("expected the end line after the sequences line")
+            if "end" in entry:
+                if self.highest is None:
+                    raise self.lines.bad("the end line comes without a sequences line before it")
                 self._check_end(entry)
                 await conn.execute("DELETE FROM record_usage")
                 await conn.execute(
@@ -206,6 +225,18 @@ class _Loader:
         except sqlite3.Error as exc:
             raise BadExport(f"line {self.first}: the store refused a records row: {exc}") from None
 
+    def _sequences(self, entry: dict[str, Any]) -> dict[str, int]:
+        highest = entry["sequences"]
+        if self.highest is not None:
+            raise self.lines.bad("a second sequences line")
+        if (
+            not isinstance(highest, dict)
+            or sorted(highest) != sorted(SEQUENCED)
+            or not all(type(v) is int and v >= 0 for v in highest.values())
+        ):
+            raise self.lines.bad(f"the sequences line gives {', '.join(SEQUENCED)} ids from 0 up")
+        return highest
+
     def _check_end(self, entry: dict[str, Any]) -> None:
         end = entry["end"]
         if not isinstance(end, dict) or end.get("rows") != self.rows:
@@ -242,8 +273,8 @@ async def import_store(db: Database, source: BinaryIO) -> int:
         raise NotEmpty(f"it is not empty ({found} has rows): import needs an empty, migrated store")
     lines = _Lines(source)
     check_header(lines)
-    rows = await db.write(_Loader(lines))
-    after_import = getattr(db, "after_import", None)
-    if after_import is not None:
-        await after_import()  # e.g. PostgreSQL moves its id sequences past the imported ids
+    loader = _Loader(lines)
+    rows = await db.write(loader)
+    assert loader.highest is not None, "the loader ends at an end line after the sequences"
+    await db.after_import(loader.highest)  # new ids follow the source's, deleted ones included
     return rows

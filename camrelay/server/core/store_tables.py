@@ -3,16 +3,21 @@ columns, parents before the rows that refer to them, and the stream's framing.
 
 The stream is JSON lines: a header {"format", "version", "schema", "tables"}, then one line per
 row {"table": NAME, "row": [values in column order]}, a record's row followed by its bytes as
-{"piece": BASE64} lines of at most PIECE bytes each, and last {"end": {"rows": COUNT}}, so a cut
-stream is told from a whole one. record_usage is not carried: it is recomputed from the records.
+{"piece": BASE64} lines of at most PIECE bytes each, then {"sequences": {TABLE: ID}} with the
+highest id each counted table ever handed out (deleted rows included, so a moved store never
+hands a deleted id out again), and last {"end": {"rows": COUNT}}, so a cut stream is told from a
+whole one. record_usage is not carried: it is recomputed from the records.
+Version 2 added the sequences line; no version 1 export was ever released, so only 2 is read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .pg_dialect import ID_TABLES
+
 FORMAT = "camrelay-store"
-VERSION = 1
+VERSION = 2
 PIECE = 128 << 10  # record bytes per piece line (base64: a third more)
 
 
@@ -82,6 +87,8 @@ TABLES = (
     Table("records", ("id", "account_id", "device", "meta", "stamp", "size"), ("id",)),
 )
 RECORDS = "records"
+# Tables whose ids come from a counter (SQLite: AUTOINCREMENT; PostgreSQL: identity columns).
+SEQUENCED = tuple(table.name for table in TABLES if table.name in ID_TABLES)
 DERIVED = ("record_usage",)  # kept by the store itself from other tables
 BY_NAME = {table.name: table for table in TABLES}
 

@@ -214,7 +214,7 @@ async def test_deleted_sessions_change_the_data_version(db: PgDatabase) -> None:
     assert await db.data_version() == before + 1  # a cascade deletes sessions too
 
 
-async def test_after_import_new_ids_and_stamps_follow_the_imported_ones(db: PgDatabase) -> None:
+async def test_after_import_new_ids_and_stamps_follow_the_source_s_counters(db: PgDatabase) -> None:
     account = await _account(db)
     await db.write(
         lambda conn: conn.execute(
@@ -223,11 +223,11 @@ async def test_after_import_new_ids_and_stamps_follow_the_imported_ones(db: PgDa
             (account,),
         )
     )
-    await db.after_import()
+    await db.after_import({"accounts": 0, "users": 0, "messages": 45, "records": 0})
     stamps = StampSource(ManualClock(1_800_000_000.0))
     await Messages(db, stamps, 10, LocalBus()).add(account, "d", [NewMessage("new")])  # type: ignore[arg-type]
     row = await db.fetchone("SELECT id, stamp FROM messages WHERE msg='new'")
-    assert (row[0], row[1]) == (42, "2030-01-01 00:00:00.000001")
+    assert (row[0], row[1]) == (46, "2030-01-01 00:00:00.000001")  # 42-45 were handed out
 
 
 async def _scalar(conn: PgConnection, sql: str) -> object:
