@@ -87,6 +87,7 @@ async def test_record_set_on_b_is_recorded_by_the_node_of_the_upload(
 
         async def recorded() -> bool:
             answer = await phone.call("getRecordCount")
+            assert "records" in answer, answer
             return any(r["device"] == "reccam" for r in answer["records"])
 
         await until(recorded, what="the recording's tail is stored")
