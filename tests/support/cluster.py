@@ -10,6 +10,7 @@ through HAProxy's `url`/`h2c_url`, and one particular node through its own HAPro
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,19 +70,29 @@ class Cluster:
     proxy: HAProxy | None = None
 
     def start(self) -> Cluster:
-        """The nodes one after the other (the first makes the certificate and the schema of a
-        shared SQLite file), then HAProxy."""
+        """The nodes at once (each start is seconds of Python starting), except that on a
+        shared SQLite file the first makes the certificate and the schema alone; then HAProxy."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for index in range(1, self.size + 1):
-            node = node_server(self.folder, index, self.store_url, self.bus_url, self.env)
-            self.nodes.append(node.start())
-        self.proxy = HAProxy(
-            self.folder / "haproxy",
-            [node.url for node in self.nodes],
-            [node.h2c_url for node in self.nodes],
-            balance=self.balance,
-            per_node=True,
-        ).start()
+        self.nodes = [
+            node_server(self.folder, index, self.store_url, self.bus_url, self.env)
+            for index in range(1, self.size + 1)
+        ]
+        alone = 0 if self.store_url else 1
+        try:
+            for node in self.nodes[:alone]:
+                node.start()
+            with ThreadPoolExecutor(self.size) as threads:
+                list(threads.map(RelayServer.start, self.nodes[alone:]))
+            self.proxy = HAProxy(
+                self.folder / "haproxy",
+                [node.url for node in self.nodes],
+                [node.h2c_url for node in self.nodes],
+                balance=self.balance,
+                per_node=True,
+            ).start()
+        except BaseException:
+            self.stop()  # no node left running when one did not start
+            raise
         return self
 
     @property
