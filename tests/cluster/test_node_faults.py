@@ -211,7 +211,7 @@ async def test_nats_restarted_the_nodes_reconnect_and_the_streams_resume(
         for i in (2, 3)
     ]
     watchers = [await H2Client.connect(cluster.node_url(i)) for i in (2, 3)]
-    async with pushing(cluster.front(1), cam):
+    async with pushing(cluster.front(1), cam):  # type: ignore[arg-type]  # a node by its front
         for watcher, viewer in zip(watchers, viewers, strict=True):
             await growing(watcher, await open_viewer(watcher, viewer.shash, "cam"))
         nats.stop()

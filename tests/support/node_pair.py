@@ -12,7 +12,6 @@ import httpx
 
 from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
-from tests.support.cluster import Front
 from tests.support.h2_client import H2Client
 from tests.support.nats import NatsServer
 from tests.support.relay_server import RelayServer
@@ -60,7 +59,7 @@ async def listed(viewer: Device, name: str = "cam") -> None:
 
 
 @contextlib.asynccontextmanager
-async def pushing(node: RelayServer | Front, cam: Device) -> AsyncIterator[H2Client]:
+async def pushing(node: RelayServer, cam: Device) -> AsyncIterator[H2Client]:
     """An upload of `cam` to `node` sending a small frame every 20 ms until the block ends."""
     client = await H2Client.connect(node.url)
     upload = await start_upload(client, cam)
