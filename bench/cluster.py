@@ -18,7 +18,6 @@ import statistics
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 
 import httpx
@@ -29,8 +28,9 @@ from bench.h2load import LoadResult, median_run, percentile, run_h2load, spread
 from bench.server_probe import cpu_seconds
 from bench.stream_load import Upload, ViewerSink, jpeg_payload, open_viewer, wait_ended
 from tests.support.api import Api
-from tests.support.cluster import STORE_KINDS, Cluster, store_url
+from tests.support.cluster import Cluster, store_url
 from tests.support.metrics import metric
+from tests.support.nats import NatsServer
 
 SIZES = (1, 2, 3)
 STREAM_SECONDS = float(os.environ.get("BENCH_STREAM_SECONDS", "10"))
@@ -47,20 +47,13 @@ class Measured:
 
 
 def store_kind() -> str:
-    """BENCH_CLUSTER_STORE, else PostgreSQL when its harness is there, else the SQLite file."""
-    chosen = os.environ.get("BENCH_CLUSTER_STORE", "")
-    return chosen or ("postgresql" if "postgresql" in STORE_KINDS else "sqlite")
+    """BENCH_CLUSTER_STORE ("sqlite": the shared SQLite file), else PostgreSQL."""
+    return os.environ.get("BENCH_CLUSTER_STORE", "") or "postgresql"
 
 
 @contextlib.contextmanager
 def bus() -> Iterator[str]:
-    """A NATS server's URL for the run when its harness is there (tests/support/nats.py), else
-    "" (no bus)."""
-    if find_spec("tests.support.nats") is None:
-        yield ""
-        return
-    from tests.support.nats import NatsServer
-
+    """A NATS server's URL for the run (tests/support/nats.py)."""
     with tempfile.TemporaryDirectory() as folder:
         server = NatsServer(Path(folder)).start()
         try:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,15 +172,14 @@ class Node:
             self.urls = LISTEN_RE.findall(self.child.log.read_text(errors="replace"))[-2:]
 
 
-def start_node(index: int, data_dir: Path, flags: list[str], log: Path) -> Node:
-    """Node `index` on free ports of 127.0.0.1, reachable only through HAProxy."""
+def launch_node(index: int, data_dir: Path, flags: list[str], log: Path) -> Node:
+    """Node `index` on free ports of 127.0.0.1, reachable only through HAProxy; starting (its
+    URLs come with wait_listening)."""
     command = [sys.executable, "-m", "camrelay", "serve", "--proxy-protocol", *flags]
     command += ["--data", str(data_dir), "--listen", f"127.0.0.1:{free_port()}"]
     command += ["--h2c-listen", f"127.0.0.1:{free_port()}"]
     log.write_bytes(b"")  # this run's lines only: the URLs are read from it
-    node = Node(Child(f"node{index}", command, log).start())
-    node.wait_listening()
-    return node
+    return Node(Child(f"node{index}", command, log).start())
 
 
 def haproxy_for(urls: list[list[str]], folder: Path, ports: list[int]) -> HAProxy:
@@ -271,14 +271,22 @@ def main(argv: list[str]) -> int:
             flags = ["--store", store_url, "--bus", bus_url]
             plan = [(data / f"node{i}", flags) for i in range(1, args.nodes + 1)]
             on_store = ["--store", store_url]
-        nodes = []
-        # One after the other: on the shared SQLite file the first makes the schema and the
-        # certificate before the others start.
-        for i, (data_dir, flags) in enumerate(plan, 1):
-            nodes.append(start_node(i, data_dir, flags, data / f"node{i}.log"))
-            children.append(nodes[-1].child)
         password = demo_password(data, PASSWORD_FILE)
-        ensure_admin(on_store, password)
+        nodes: list[Node] = []
+        # On the shared SQLite file the first node makes the schema before the others start; on
+        # PostgreSQL (migrated above) they all start at once. The admin account is made
+        # meanwhile (each camrelay command is a second or two of Python starting).
+        with ThreadPoolExecutor(1) as thread:
+            for i, (data_dir, flags) in enumerate(plan, 1):
+                nodes.append(launch_node(i, data_dir, flags, data / f"node{i}.log"))
+                children.append(nodes[-1].child)
+                if i == 1:
+                    if args.sqlite:
+                        nodes[0].wait_listening()
+                    admin = thread.submit(ensure_admin, on_store, password)
+            for node in nodes:
+                node.wait_listening()
+            admin.result()  # its failure (sys.exit) ends the script here
         proxy = haproxy_for(
             [n.urls for n in nodes], data / "haproxy", [args.listen, args.h2c_listen]
         ).start()

@@ -64,3 +64,11 @@ def test_a_server_or_client_command_loads_no_worker_dependency(command: str) -> 
 def test_help_loads_no_subcommand() -> None:
     loaded = loaded_after("from camrelay.cli.main import parser\nparser([])")
     assert {"aiosqlite", "quart", "httpx", *WORKER_DEPENDENCIES} & loaded == set()
+
+
+def test_the_embedded_server_loads_no_cluster_dependency() -> None:
+    """nats-py and psycopg are the `cluster` extra: a node on SQLite without a bus (and every
+    `camrelay` command on it) imports neither, and pays nothing for them at start."""
+    code = "import camrelay.server.serving, camrelay.server.core.relay, camrelay.cli.identity_store"
+    loaded = loaded_after(f"{code}\nfrom camrelay.cli.main import parser\nparser(['serve'])")
+    assert {"nats", "psycopg"} & loaded == set()

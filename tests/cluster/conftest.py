@@ -1,47 +1,31 @@
-"""Three nodes behind HAProxy, on each store the machine can run (STORE_KINDS)."""
+"""Three nodes behind HAProxy on real PostgreSQL and real NATS: one cluster per test process
+(xdist worker) for the tests that leave it whole; the fault tests start their own."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from importlib.util import find_spec
 
 import httpx
 import pytest
 
-from tests.support.cluster import STORE_KINDS, Cluster, store_url
+from tests.support.cluster import Cluster, store_url
 from tests.support.haproxy import haproxy_or_skip
+from tests.support.nats import NatsServer, nats_server_or_skip
 
 
-@pytest.fixture(scope="module", params=STORE_KINDS)
-def store_kind(request: pytest.FixtureRequest) -> str:
-    """The store the module's clusters share (each test module runs once per kind)."""
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Three nodes with --proxy-protocol on a fresh PostgreSQL database and a NATS server of
+    their own, HAProxy (round robin) in front. Each test makes its own account."""
     haproxy_or_skip()
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def bus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The NATS server of the module's nodes; "" (no bus: the store is all the nodes share)
-    until the NATS harness (tests/support/nats.py, nats branch) is there."""
-    if find_spec("tests.support.nats") is None:
-        yield ""
-        return
-    from tests.support.nats import NatsServer, nats_server_or_skip
-
     nats_server_or_skip()
-    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    store_kind: str, bus_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Three nodes with --proxy-protocol on one store and bus, HAProxy (round robin) in front."""
+    nats = NatsServer(tmp_path_factory.mktemp("nats")).start()
     folder = tmp_path_factory.mktemp("cluster")
-    with Cluster(folder, store_url=store_url(store_kind), bus_url=bus_url) as nodes:
-        yield nodes
+    try:
+        with Cluster(folder, store_url=store_url("postgresql"), bus_url=nats.url) as nodes:
+            yield nodes
+    finally:
+        nats.stop()
 
 
 @pytest.fixture

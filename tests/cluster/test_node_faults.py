@@ -1,37 +1,70 @@
-"""Issue 15's faults: kill -9 of one node under a write load through HAProxy. Every record and
-message a client saw acknowledged is there afterwards (records byte for byte), and the clients
-that were on the killed node reconnect through HAProxy to another node and go on writing."""
+"""Issue 15's faults on PostgreSQL and NATS through HAProxy: kill -9 of one node under a write
+load (every record and message a client saw acknowledged is there afterwards, byte for byte, and
+the clients of the killed node go on writing through another); a camera's node killed (the
+camera comes back through HAProxy on another node, its viewers re-attach); NATS restarted (the
+nodes reconnect, the streams resume); PostgreSQL restarted (code 3 meanwhile at once, then
+service again). One cluster with a PostgreSQL and a NATS of its own: each test leaves it whole.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
 
+from camrelay.protocol.framing import encode_frame
 from tests.support.api import Api, Device
-from tests.support.cluster import Cluster, store_url
+from tests.support.cluster import Cluster
+from tests.support.h2_client import H2Client
+from tests.support.haproxy import haproxy_or_skip
+from tests.support.live import open_viewer, start_upload, watch_until
+from tests.support.metrics import metric
+from tests.support.nats import NatsServer, nats_server_or_skip
+from tests.support.node_pair import growing, pushing
+from tests.support.postgres import LocalPostgres, migrate
 from tests.support.stored import all_messages, all_records, record_data
 from tests.support.until import until
 
 WRITERS = 6  # round robin over three nodes: two on the node that dies
 KILLED = 2
 AFTER_RECONNECT = 5  # writes each reconnected client gets acknowledged on another node
-
+DOWN = {"result": "BAD", "code": 3}
 
 # The load makes more requests than a session may (kinds 3 and 4): the caps are not the point.
 NO_CAPS = {"CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false"}
 
 
-@pytest.fixture
-def loaded(store_kind: str, bus_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    """A cluster of the test's own: it loses a node."""
-    store = store_url(store_kind)
-    with Cluster(tmp_path / "cluster", store_url=store, bus_url=bus_url, env=NO_CAPS) as nodes:
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[LocalPostgres]:
+    """A PostgreSQL of the module's own: a test stops it (the run's is shared by other tests)."""
+    server = LocalPostgres().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server of the module's own: a test stops it."""
+    nats_server_or_skip()
+    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    postgres: LocalPostgres, nats: NatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Three nodes on the module's PostgreSQL (migrated) and NATS, HAProxy in front."""
+    haproxy_or_skip()
+    folder = tmp_path_factory.mktemp("faulty")
+    store = migrate(postgres.url)
+    with Cluster(folder, store_url=store, bus_url=nats.url, env=NO_CAPS) as nodes:
         yield nodes
 
 
@@ -78,9 +111,8 @@ class Writer:
 
 
 async def test_acknowledged_writes_survive_a_node_killed_under_load(
-    loaded: Cluster, http: httpx.AsyncClient
+    cluster: Cluster, http: httpx.AsyncClient
 ) -> None:
-    cluster = loaded
     await cluster.add_account("load", "its password")
     api = Api(http, cluster.url)
     cams = [await api.login("load", "its password", f"cam{i}") for i in range(WRITERS)]
@@ -114,3 +146,124 @@ async def test_acknowledged_writes_survive_a_node_killed_under_load(
     for rid, blob in acknowledged.items():
         assert await record_data(reader, rid) == blob
     assert recovered_s < 30  # not frozen: HAProxy sends the reconnects to the live nodes
+
+
+async def test_the_camera_of_a_killed_node_comes_back_and_its_viewers_reattach(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    """Camera on node 3, viewers on nodes 1 and 2; kill -9 node 3: the camera uploads again
+    through HAProxy (to a live node), and each viewer gets its frames after opening output.raw
+    again."""
+    await cluster.add_account("comeback", "its password")
+    cam = await Api(http, cluster.node_url(3)).login("comeback", "its password", "cam")
+    viewer = await Api(http, cluster.url).login("comeback", "its password", "viewer")
+    uploader = await H2Client.connect(cluster.node_url(3))
+    upload = await start_upload(uploader, cam.shash)
+    before = encode_frame(b"before the kill")
+    after = encode_frame(b"after the kill")
+    watching = [
+        asyncio.create_task(watch_until(cluster.node_url(i), viewer.shash, "cam", after))
+        for i in (1, 2)
+    ]
+    try:
+        await until(lambda: _streaming(viewer), what="the camera listed")
+        await uploader.send(upload, before)
+        cluster.kill(3)
+        await uploader.close()
+        again = await H2Client.connect(cluster.url)  # HAProxy: node 1 or 2
+        second = await start_upload(again, cam.shash)
+        while not all(task.done() for task in watching):
+            await again.send(second, after)
+            await asyncio.sleep(0.05)
+        opened = [task.result() for task in watching]
+        await again.send(second, b"", end=True)
+        assert json.loads((await again.response(second)).body) == {"result": "OK"}
+        await again.close()
+    finally:
+        for task in watching:
+            task.cancel()
+        cluster.restart(3)
+    assert all(n >= 1 for n in opened)
+
+
+async def _streaming(viewer: Device, name: str = "cam") -> bool:
+    answer = await viewer.call("getStreams")
+    return any(d["device"] == name for d in answer.get("devices", []))
+
+
+async def _bus_connected(cluster: Cluster, value: int) -> bool:
+    """Whether every node's camrelay_bus_connected is `value`."""
+    for index in range(1, len(cluster.nodes) + 1):
+        if await metric(cluster.node_url(index), "camrelay_bus_connected") != value:
+            return False
+    return True
+
+
+async def test_nats_restarted_the_nodes_reconnect_and_the_streams_resume(
+    cluster: Cluster, nats: NatsServer, http: httpx.AsyncClient
+) -> None:
+    """Camera on node 1, viewers on nodes 2 and 3; NATS stops and starts again: every node
+    reconnects by itself and the viewers get the camera's frames again."""
+    await cluster.add_account("natsdown", "its password")
+    cam = await Api(http, cluster.node_url(1)).login("natsdown", "its password", "cam")
+    viewers = [
+        await Api(http, cluster.node_url(i)).login("natsdown", "its password", f"viewer{i}")
+        for i in (2, 3)
+    ]
+    watchers = [await H2Client.connect(cluster.node_url(i)) for i in (2, 3)]
+    async with pushing(cluster.front(1), cam):  # type: ignore[arg-type]  # a node by its front
+        for watcher, viewer in zip(watchers, viewers, strict=True):
+            await growing(watcher, await open_viewer(watcher, viewer.shash, "cam"))
+        nats.stop()
+        try:
+            await until(lambda: _bus_connected(cluster, 0), what="every node saw NATS go")
+            # Meanwhile each node answers its own clients.
+            assert (await viewers[0].call("heartBit")) == {"result": "OK"}
+        finally:
+            nats.start()
+        await until(lambda: _bus_connected(cluster, 1), what="every node is back on NATS")
+        for watcher, viewer in zip(watchers, viewers, strict=True):
+            await until(lambda v=viewer: _streaming(v), what="the camera listed again")
+            await growing(watcher, await open_viewer(watcher, viewer.shash, "cam"))
+    for watcher in watchers:
+        await watcher.close()
+
+
+async def test_postgresql_restarted_requests_answer_code_3_then_recover(
+    cluster: Cluster, postgres: LocalPostgres, http: httpx.AsyncClient
+) -> None:
+    """PostgreSQL stops: on every node a write, a read and a record answer code 3 at once
+    (never a hang); it starts again: the same requests succeed and nothing written is lost."""
+    await cluster.add_account("pgdown", "its password")
+    devices = [
+        await Api(http, cluster.node_url(i)).login("pgdown", "its password", f"cam{i}")
+        for i in (1, 2, 3)
+    ]
+    reader = await Api(http, cluster.url).login("pgdown", "its password", "reader")
+    for device in devices:
+        sent = await device.call("addMsgs", msg=f"before {device.name}", target="reader")
+        assert sent == {"result": "OK"}
+    postgres.stop()
+    try:
+        started = time.monotonic()
+        answers = []
+        for device in devices:
+            answers.append(await device.call("addMsgs", msg="during", target="reader"))
+            answers.append(await device.call("getRecordCount"))
+            answers.append(await device.add_record(b"during"))
+        took = time.monotonic() - started
+    finally:
+        postgres.start()
+    assert answers == [DOWN] * 9
+    assert took < 20  # not frozen: each failed at once, well before any deadline
+
+    async def served(device: Device) -> bool:
+        answer = await device.call("addMsgs", msg=f"after {device.name}", target="reader")
+        return answer["result"] == "OK"
+
+    for device in devices:
+        await until(lambda d=device: served(d), what=f"{device.name} served again")
+        assert (await device.call("getRecordCount"))["result"] == "OK"
+    got = await all_messages(reader)
+    assert {f"before cam{i}" for i in (1, 2, 3)} <= set(got)
+    assert {f"after cam{i}" for i in (1, 2, 3)} <= set(got)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import socketio
 
+from tests.support.cluster import Front
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -112,7 +113,7 @@ class Admin:
     sock: AdminSocket
 
 
-async def log_in(server: RelayServer, name: str, password: str) -> str:
+async def log_in(server: RelayServer | Front, name: str, password: str) -> str:
     """A §4 token from POST /api/login."""
     async with httpx.AsyncClient(http2=True, verify=False, timeout=30) as http:
         answer = await http.post(

@@ -10,8 +10,8 @@ through HAProxy's `url`/`h2c_url`, and one particular node through its own HAPro
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
-from importlib.util import find_spec
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -19,13 +19,11 @@ import httpx
 from tests.support.haproxy import HAProxy
 from tests.support.relay_server import START_S, RelayServer, free_port
 
-# The stores a cluster test runs on: "sqlite" is every node on the same SQLite file (WAL), and
-# "postgresql" a fresh database of the PostgreSQL harness (tests/support/postgres.py, pg branch).
-STORE_KINDS = ["sqlite"] + (["postgresql"] if find_spec("tests.support.postgres") else [])
-
 
 def store_url(kind: str) -> str:
-    """The URL the nodes share for a store kind ("" = the shared SQLite file)."""
+    """The URL the nodes share for a store kind: "postgresql" a fresh database of the
+    PostgreSQL harness, "sqlite" "" (one SQLite file shared by the nodes: make cluster --sqlite,
+    not a supported deployment)."""
     if kind == "sqlite":
         return ""
     from tests.support.postgres import fresh_database
@@ -33,49 +31,29 @@ def store_url(kind: str) -> str:
     return fresh_database()
 
 
-def store_and_bus(store_url: str, bus_url: str) -> tuple[dict[str, str], list[str]]:
-    """(RelayServer fields, `camrelay serve` flags) for the store and the bus ("" = the
-    embedded default): RelayServer's `store_url` (pg branch) and `bus_url` (nats branch) fields
-    where it has them, so its add_account() writes to the same store; flags until then."""
-    known = {f.name for f in fields(RelayServer)}
-    given: dict[str, str] = {}
-    flags: list[str] = []
-    for name, flag, url in (("store_url", "--store", store_url), ("bus_url", "--bus", bus_url)):
-        if url and name in known:
-            given[name] = url
-        elif url:
-            flags += [flag, url]
-    return given, flags
-
-
-@dataclass
-class Node(RelayServer):
-    """A RelayServer with a log of its own: nodes on the shared SQLite file share a data
-    directory (RelayServer's `name` field does this once the nats branch is in)."""
-
-    log_file: Path = Path("server.log")
-
-    @property
-    def log_path(self) -> Path:
-        return self.log_file
-
-
 def node_server(
     folder: Path, index: int, store_url: str, bus_url: str, env: dict[str, str]
 ) -> RelayServer:
     """Node `index` (1-based) on fixed ports (a restart comes back where HAProxy expects it;
     the later --h2c-listen overrides RelayServer's port 0); on the shared SQLite file every node
-    has the same data directory."""
-    data_dir = folder / (f"node{index}" if store_url else "shared")
-    given, flags = store_and_bus(store_url, bus_url)
-    return Node(
-        data_dir,
+    has the same data directory, each its own log."""
+    return RelayServer(
+        folder / (f"node{index}" if store_url else "shared"),
         env=env,
-        args=["--proxy-protocol", "--h2c-listen", f"127.0.0.1:{free_port()}", *flags],
+        args=["--proxy-protocol", "--h2c-listen", f"127.0.0.1:{free_port()}"],
         port=free_port(),
-        log_file=folder / f"node{index}.log",
-        **given,  # type: ignore[arg-type]
+        bus_url=bus_url,
+        name=f"node{index}",
+        store_url=store_url,
     )
+
+
+@dataclass(frozen=True)
+class Front:
+    """One node as clients reach it: its HAProxy frontends (what the socket helpers connect to)."""
+
+    url: str
+    h2c_url: str
 
 
 @dataclass
@@ -92,19 +70,29 @@ class Cluster:
     proxy: HAProxy | None = None
 
     def start(self) -> Cluster:
-        """The nodes one after the other (the first makes the certificate and the schema of a
-        shared SQLite file), then HAProxy."""
+        """The nodes at once (each start is seconds of Python starting), except that on a
+        shared SQLite file the first makes the certificate and the schema alone; then HAProxy."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for index in range(1, self.size + 1):
-            node = node_server(self.folder, index, self.store_url, self.bus_url, self.env)
-            self.nodes.append(node.start())
-        self.proxy = HAProxy(
-            self.folder / "haproxy",
-            [node.url for node in self.nodes],
-            [node.h2c_url for node in self.nodes],
-            balance=self.balance,
-            per_node=True,
-        ).start()
+        self.nodes = [
+            node_server(self.folder, index, self.store_url, self.bus_url, self.env)
+            for index in range(1, self.size + 1)
+        ]
+        alone = 0 if self.store_url else 1
+        try:
+            for node in self.nodes[:alone]:
+                node.start()
+            with ThreadPoolExecutor(self.size) as threads:
+                list(threads.map(RelayServer.start, self.nodes[alone:]))
+            self.proxy = HAProxy(
+                self.folder / "haproxy",
+                [node.url for node in self.nodes],
+                [node.h2c_url for node in self.nodes],
+                balance=self.balance,
+                per_node=True,
+            ).start()
+        except BaseException:
+            self.stop()  # no node left running when one did not start
+            raise
         return self
 
     @property
@@ -128,6 +116,10 @@ class Cluster:
         """Node `index` (1-based) alone, over h2c."""
         assert self.proxy is not None
         return self.proxy.node_h2c_urls[index - 1]
+
+    def front(self, index: int) -> Front:
+        """Node `index` (1-based) alone through HAProxy, TLS and h2c."""
+        return Front(self.node_url(index), self.node_h2c_url(index))
 
     def node(self, index: int) -> RelayServer:
         """The RelayServer of node `index` (1-based): its log, process, direct ports."""

@@ -4,7 +4,8 @@ CAMRELAY_TEST_PG_URL names a server to use (its user may create databases); othe
 started from Debian's /usr/lib/postgresql/*/bin in a temporary directory on a free port, once
 per test process (xdist worker), as the unprivileged `nobody` when the tests run as root (the
 server refuses root), tuned for speed (fsync off: a test database need not survive a crash),
-and stopped when the process exits. A fresh database is a copy of one migrated template.
+and stopped when the process exits. A fresh database is a copy of one migrated template. A fault
+test stops and starts a LocalPostgres of its own (stop() keeps the files, start() reuses them).
 """
 
 from __future__ import annotations
@@ -72,18 +73,11 @@ class LocalPostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> LocalPostgres:
+        """Start the server (initdb the first time; again after stop(): same port, same rows)
+        and wait until it takes connections."""
         data = self.folder / "data"
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "nobody")
-        subprocess.run(
-            _as_owner(
-                [_bin("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]
-                + ["--locale=C.UTF-8", "-E", "UTF8"]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        if not (data / "PG_VERSION").exists():
+            self._initdb(data)
         command = [_bin("postgres"), "-D", str(data), "-p", str(self.port)]
         for setting in _FAST:
             command += ["-c", setting]
@@ -102,8 +96,21 @@ class LocalPostgres:
                     ) from None
                 time.sleep(0.05)
 
+    def _initdb(self, data: Path) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "nobody")
+        subprocess.run(
+            _as_owner(
+                [_bin("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]
+                + ["--locale=C.UTF-8", "-E", "UTF8"]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
     def stop(self) -> None:
-        """Fast shutdown (SIGINT), then the directory goes."""
+        """Fast shutdown (SIGINT: it ends the clients' connections); the files stay for start()."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(2)
             try:
@@ -111,6 +118,10 @@ class LocalPostgres:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def close(self) -> None:
+        """Stop, and the directory goes."""
+        self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -122,7 +133,7 @@ def postgres_url() -> str:
         url = os.environ.get(URL_ENV, "")
         if not url:
             local = LocalPostgres().start()
-            atexit.register(local.stop)
+            atexit.register(local.close)
             url = local.url
         _make_template(url)
         _server_url = url
@@ -140,14 +151,20 @@ def _make_template(server_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
         conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
     atexit.register(_drop, server_url, TEMPLATE)
+    migrate(database_url(server_url, TEMPLATE))
 
-    async def migrate() -> None:
-        db = await PgDatabase.open(database_url(server_url, TEMPLATE), migrate=True)
+
+def migrate(url: str) -> str:
+    """Bring the database at `url` to the newest schema (as `camrelay migrate` does); its URL."""
+
+    async def run() -> None:
+        db = await PgDatabase.open(url, migrate=True)
         await db.close()
 
-    # On a thread of its own: the first caller may be an async test with its loop running.
+    # On a thread of its own: the caller may be an async test with its loop running.
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, migrate()).result()
+        thread.submit(asyncio.run, run()).result()
+    return url
 
 
 def fresh_database(migrated: bool = True) -> str:

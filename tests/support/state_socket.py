@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from tests.support.cluster import Front
 from tests.support.relay_server import RelayServer
 
 WAIT_S = 10.0  # a message that does not come in this long is not coming
@@ -29,7 +30,7 @@ def no_verify() -> ssl.SSLContext:
     return context
 
 
-def state_url(server: RelayServer, secure: bool = True, **query: str) -> str:
+def state_url(server: RelayServer | Front, secure: bool = True, **query: str) -> str:
     """wss:// on the TLS port or ws:// on the h2c port, /api/v1 with the query."""
     base = server.url.replace("https://", "wss://") if secure else server.h2c_url
     base = base.replace("http://", "ws://")
@@ -75,7 +76,7 @@ class StateSocket:
 
 @asynccontextmanager
 async def state_socket(
-    server: RelayServer, secure: bool = True, **query: str
+    server: RelayServer | Front, secure: bool = True, **query: str
 ) -> AsyncIterator[StateSocket]:
     """A connected state socket, closed on the way out."""
     url = state_url(server, secure, **query)

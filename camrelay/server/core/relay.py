@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ...settings import Settings
 from .account_config import AccountConfig
@@ -10,14 +11,12 @@ from .accounts import Accounts
 from .bus import Bus, LocalBus, Reach
 from .cameras import Cameras
 from .clock import Clock, SystemClock
-from .cluster import Cluster
 from .connections import ConnectionGate
 from .db import Database
 from .device_keys import DeviceKeys
 from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
 from .messages import Messages
-from .nats_bus import NatsBus
 from .passwords import Passwords
 from .recording import Recorder
 from .records import Records
@@ -28,10 +27,13 @@ from .state import CameraStates
 from .state_recording import StateRecording
 from .store_url import configured_url, in_data_dir, open_for_serving
 from .store_url import database_path as database_path  # where it was: callers import it here
-from .stream_link import StreamLink
 from .streams import StreamHub
 from .tokens import Tokens
 from .users import Users
+
+if TYPE_CHECKING:  # nats-py (the `cluster` extra) is imported only by a node with a bus
+    from .cluster import Cluster
+    from .nats_bus import NatsBus
 
 
 @dataclass
@@ -87,7 +89,12 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     stamps = StampSource(clock, await newest_stamp(db))
     page = settings.limits.page_size
     sess = settings.sessions
-    bus: Bus = NatsBus(settings.bus.url) if settings.bus.url else LocalBus()
+    nats: NatsBus | None = None
+    if settings.bus.url:
+        from .nats_bus import NatsBus  # here: the embedded default needs no nats-py
+
+        nats = NatsBus(settings.bus.url)
+    bus: Bus = nats if nats is not None else LocalBus()
     passwords = Passwords(sess.max_concurrent_password_checks)
     accounts = Accounts(db, clock, passwords)
     config = AccountConfig(db, bus)
@@ -124,18 +131,21 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
     recorder = Recorder(streams, records, clock, rec.segment_s, rec.max_segment_bytes)
     recording = StateRecording(bus, state, recorder)
     cluster = None
-    if isinstance(bus, NatsBus):
+    if nats is not None:
+        from .cluster import Cluster
+        from .stream_link import StreamLink
+
         recording.reach = Reach.EVERYWHERE
         # Session ends and state changes elsewhere apply here before any subscriber hears.
-        bus.listen(config.on_remote)
-        bus.listen(sessions.on_remote)
+        nats.listen(config.on_remote)
+        nats.listen(sessions.on_remote)
         # Session ends and config changes sent while NATS was away are read from the store.
-        bus.on_rejoin(config.forget_all)
-        bus.on_rejoin(sessions.reconcile)
-        bus.listen(state.on_remote)
+        nats.on_rejoin(config.forget_all)
+        nats.on_rejoin(sessions.reconcile)
+        nats.listen(state.on_remote)
         state.streaming = streams.streaming
         recorder.here_only = True
-        cluster = Cluster(bus, StreamLink(bus, streams, settings.limits.max_frame_bytes))
+        cluster = Cluster(nats, StreamLink(nats, streams, settings.limits.max_frame_bytes))
     return Relay(
         db,
         clock,
