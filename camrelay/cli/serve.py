@@ -7,14 +7,13 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..server.core.relay import Relay
-from ..server.core.store_url import StoreError
-from ..server.serving import serve
-from ..server.transport import TransportMismatch
 from ..settings import Settings, SettingsError, load_settings
 from .main import COMMANDS
+
+if TYPE_CHECKING:
+    from ..server.core.relay import Relay
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +84,12 @@ def announce(relay: Relay, urls: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
+    # The server (Quart, Hypercorn, python-socketio) is imported here, not with this module:
+    # `camrelay user|key|migrate|export|import` share the flags above and start in a blink.
+    from ..server.core.store_url import StoreError
+    from ..server.serving import serve
+    from ..server.transport import TransportMismatch
+
     settings = settings_from(
         args,
         listen=args.listen,
