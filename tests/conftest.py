@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.api import Api, Device
-from tests.support.footage import real_footage, write_video
+from tests.support.footage import REAL_CLIP, real_footage, write_video
 from tests.support.postgres import fresh_database
 from tests.support.relay_server import RelayServer
 from tests.support.state_site import make_site, new_cameras
@@ -38,6 +38,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     path = Path(metafunc.definition.path).relative_to(Path(__file__).parent).as_posix()
     if "server" in metafunc.fixturenames and CONFORMANCE.fullmatch(path):
         metafunc.parametrize("store", STORES, indirect=True, scope="module")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real-clip counter tests run the detector over a whole clip: on a loaded 2-core
+    machine one takes over the suite's 120 s default, so they get 300 s."""
+    for item in items:
+        group = item.get_closest_marker("xdist_group")
+        if group is not None and group.args == REAL_CLIP.args:
+            item.add_marker(pytest.mark.timeout(300))
 
 
 @pytest.fixture(scope="module")
