@@ -17,7 +17,9 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from types import UnionType
+from typing import Any, get_args, get_origin, get_type_hints
 
 import nats
 from nats.aio.client import Client
@@ -68,9 +70,29 @@ def _event_kinds() -> dict[str, type[Event]]:
 KINDS = _event_kinds()
 
 
-def _tuples(value: Any) -> Any:
-    """JSON's lists back into the tuples the frozen events hold."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+def _typed(value: Any, hint: Any) -> Any:
+    """A field from JSON as its event declares it (lists back into tuples); TypeError when
+    it is not: a message from a broken or foreign sender must not reach a subscriber."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is tuple and isinstance(value, list):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_typed(v, args[0]) for v in value)
+        if len(args) == len(value):
+            return tuple(_typed(v, a) for v, a in zip(value, args, strict=True))
+    elif origin is UnionType:
+        for arg in args:
+            with contextlib.suppress(TypeError):
+                return _typed(value, arg)
+    elif hint is float and type(value) in (int, float):
+        return float(value)
+    elif type(value) is hint:  # never a bool for an int
+        return value
+    raise TypeError(f"{value!r} is not {hint}")
+
+
+@cache
+def _hints(kind: type[Event]) -> dict[str, Any]:
+    return get_type_hints(kind)
 
 
 def encode_event(event: Event, origin: str = NODE_ID) -> bytes:
@@ -84,7 +106,8 @@ def decode_event(data: bytes) -> tuple[str, Event] | None:
     origin, kind = fields.pop("origin"), KINDS.get(fields.pop("event"))
     if kind is None:
         return None
-    return str(origin), kind(**{k: _tuples(v) for k, v in fields.items()})
+    hints = _hints(kind)
+    return str(origin), kind(**{k: _typed(v, hints[k]) for k, v in fields.items()})
 
 
 class NatsBus:
@@ -249,7 +272,7 @@ class NatsBus:
     async def _on_event(self, msg: Msg) -> None:
         try:
             decoded = decode_event(msg.data)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("bus: an event that does not decode was skipped")
             return
         if decoded is None or decoded[0] == self.node:

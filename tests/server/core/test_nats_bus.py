@@ -15,15 +15,18 @@ from camrelay.server.core.bus import (
     ConfigChanged,
     Event,
     LocalBus,
+    LogWritten,
     Reach,
     RecordsDeleted,
     SessionEnded,
     StateChanged,
     StreamReady,
 )
-from camrelay.server.core.nats_bus import NatsBus, decode_event, encode_event
+from camrelay.server.core.nats_bus import EVENTS_SUBJECT, NatsBus, decode_event, encode_event
 from camrelay.server.core.relay import Relay
 from camrelay.server.core.sessions import public_id
+from camrelay.server.faces.admin_sio.log_stream import LogStream
+from camrelay.server.faces.admin_sio.shared_logs import take_shared
 from tests.support.bus_events import queued
 from tests.support.identities import admin_of
 from tests.support.nats import NatsServer, nats_server  # noqa: F401 (the fixture)
@@ -97,3 +100,43 @@ async def test_a_session_ended_on_another_node_ends_here_without_a_second_announ
     with pytest.raises(NoSuchSession):
         await relay.sessions.use(session.shash, ADDRESS)  # nor is it loaded again from the store
     assert await queued(ended) == []
+
+
+HOSTILE = [
+    b"[]",  # not an object
+    b'"text"',
+    b'{"origin":"x","event":"LogWritten","account_id":1,"line":5}',  # a field of the wrong type
+    b'{"origin":"x","event":"LogWritten","account_id":"1","line":"{}"}',
+    b'{"origin":"x","event":"LogWritten","account_id":true,"line":"{}"}',
+    b'{"origin":"x","event":"SessionEnded","account_id":1,"device":[],"address":"",'
+    b'"session":"s","reason":"removed"}',
+    b'{"origin":"x","event":"ConfigChanged","account_id":1,"changes":[["a",1]]}',
+    b'{"origin":"x","event":"LogWritten","account_id":1,"line":"5"}',  # JSON, not a log line
+]
+
+
+async def test_a_hostile_event_on_nats_is_skipped_and_the_next_one_arrives(
+    two_buses: tuple[NatsBus, NatsBus],
+) -> None:
+    a, b = two_buses
+    heard: list[Event] = []
+    b.listen(lambda node, event: heard.append(event))
+    logs = LogStream(capacity=100)
+    sharing = asyncio.create_task(take_shared(b, logs))
+    on_b = b.subscribe(reach=Reach.ELSEWHERE)
+    await asyncio.sleep(0)  # take_shared subscribed
+    assert a.client is not None
+    for payload in HOSTILE:
+        await a.client.publish(EVENTS_SUBJECT, payload)
+    good = LogWritten(1, '{"message":"after"}')
+    a.publish(good)
+    await until(lambda: good in heard, what="the good event after the hostile ones")
+    try:
+        # Only the well-formed ones pass; a line that is not a log line stops at take_shared.
+        assert heard == [LogWritten(1, "5"), good]
+        assert await queued(on_b) == [LogWritten(1, "5"), good]
+        await until(lambda: logs.recent(None) != [], what="the good line kept")
+        assert logs.recent(None) == [{"message": "after"}]
+        assert not sharing.done()
+    finally:
+        sharing.cancel()
