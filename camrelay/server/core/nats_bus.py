@@ -17,7 +17,6 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cache
 from types import UnionType
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -68,6 +67,7 @@ def _event_kinds() -> dict[str, type[Event]]:
 
 
 KINDS = _event_kinds()
+HINTS = {kind: get_type_hints(kind) for kind in KINDS.values()}  # each kind's field types
 
 
 def _typed(value: Any, hint: Any) -> Any:
@@ -90,11 +90,6 @@ def _typed(value: Any, hint: Any) -> Any:
     raise TypeError(f"{value!r} is not {hint}")
 
 
-@cache
-def _hints(kind: type[Event]) -> dict[str, Any]:
-    return get_type_hints(kind)
-
-
 def encode_event(event: Event, origin: str = NODE_ID) -> bytes:
     """An event as it travels: its fields, its type and the node it comes from."""
     return json.dumps({"origin": origin, **event.as_dict()}, separators=(",", ":")).encode()
@@ -106,7 +101,7 @@ def decode_event(data: bytes) -> tuple[str, Event] | None:
     origin, kind = fields.pop("origin"), KINDS.get(fields.pop("event"))
     if kind is None:
         return None
-    hints = _hints(kind)
+    hints = HINTS[kind]
     return str(origin), kind(**{k: _typed(v, hints[k]) for k, v in fields.items()})
 
 
