@@ -5,6 +5,7 @@ chooses whose events they get; a session ended on another node ends here, announ
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -25,6 +26,8 @@ from camrelay.server.core.bus import (
 from camrelay.server.core.nats_bus import EVENTS_SUBJECT, NatsBus, decode_event, encode_event
 from camrelay.server.core.relay import Relay
 from camrelay.server.core.sessions import public_id
+from camrelay.server.core.stream_link import ANNOUNCE_SUBJECT, StreamLink
+from camrelay.server.core.streams import StreamHub
 from camrelay.server.faces.admin_sio.log_stream import LogStream
 from camrelay.server.faces.admin_sio.shared_logs import take_shared
 from tests.support.bus_events import queued
@@ -140,3 +143,25 @@ async def test_a_hostile_event_on_nats_is_skipped_and_the_next_one_arrives(
         assert not sharing.done()
     finally:
         sharing.cancel()
+
+
+async def test_an_announcement_with_a_broken_entry_still_mirrors_the_good_ones(
+    nats_server: NatsServer,  # noqa: F811
+) -> None:
+    bus = NatsBus(nats_server.url, "node-b")
+    hub = StreamHub(bus, reader_capacity=8)
+    StreamLink(bus, hub, max_frame_bytes=1 << 20)
+    running = asyncio.create_task(bus.run())
+    try:
+        await until(lambda: bus.client is not None, what="joined")
+        assert bus.client is not None
+        broken = [[1, "short"], [1, "x", "RAW", "forty", 0], None, [1, "cam", "RAW_JPEG", 40, 1.0]]
+        body = {"node": "node-a", "streams": broken}
+        await bus.client.publish(ANNOUNCE_SUBJECT, json.dumps(body).encode())
+        await until(lambda: hub.streaming(1, "cam"), what="the good entry mirrored")
+        assert [(c.device, c.subproto, c.delta) for c in hub.channels()] == [
+            ("cam", "RAW_JPEG", 40)
+        ]
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
