@@ -260,7 +260,13 @@ class PgDatabase:
                 self._writer = await _connect(self.url)
             conn = self._writer
             try:
-                return await asyncio.wait_for(self._transaction(conn, job), JOB_TIMEOUT_S)
+                try:
+                    return await asyncio.wait_for(self._transaction(conn, job), JOB_TIMEOUT_S)
+                except psycopg.errors.UniqueViolation:
+                    # Another node inserted the same key between this job's check and its
+                    # insert (one SQLite writer never interleaves them): once more, its check
+                    # now sees that row and answers as on one node (NameTaken, not code 3).
+                    return await asyncio.wait_for(self._transaction(conn, job), JOB_TIMEOUT_S)
             except (psycopg.OperationalError, TimeoutError) as exc:
                 # The connection may be gone or mid-statement: start afresh next time.
                 self._writer = None

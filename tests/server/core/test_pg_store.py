@@ -14,6 +14,7 @@ from camrelay.server.core.account_config import STORAGE_MIB, AccountConfig
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.blob_reads import PIECE
 from camrelay.server.core.bus import LocalBus
+from camrelay.server.core.cameras import Cameras
 from camrelay.server.core.clock import ManualClock
 from camrelay.server.core.db import LATEST_SCHEMA as SQLITE_SCHEMA
 from camrelay.server.core.messages import Messages, NewMessage
@@ -233,3 +234,28 @@ async def test_after_import_new_ids_and_stamps_follow_the_source_s_counters(db: 
 async def _scalar(conn: PgConnection, sql: str) -> object:
     row = await (await conn.execute(sql)).fetchone()
     return row[0] if row else None
+
+
+async def test_two_nodes_adding_one_name_at_once_answer_name_taken_not_code_3() -> None:
+    """Each node checks the name is free, then inserts: on one SQLite writer these never
+    interleave; on PostgreSQL the second insert meets the first's row and must still answer
+    NameTaken (the documented answer), never a database failure."""
+    url = fresh_database()
+    nodes = [await PgDatabase.open(url) for _ in range(2)]
+    try:
+        account = await _account(nodes[0])
+        cameras = [Cameras(db, ManualClock(), LocalBus(), _nothing) for db in nodes]  # type: ignore[arg-type]
+        results = []
+        for n in range(20):
+            results += await asyncio.gather(
+                *(c.create(account, f"cam{n}") for c in cameras), return_exceptions=True
+            )
+    finally:
+        for db in nodes:
+            await db.close()
+    answers = sorted(type(r).__name__ for r in results)
+    assert answers == ["CameraInfo"] * 20 + ["NameTaken"] * 20
+
+
+async def _nothing(*_: object) -> None:
+    """No sessions to forget here."""
