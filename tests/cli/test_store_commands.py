@@ -20,8 +20,8 @@ import httpx
 import psycopg
 import pytest
 
-from camrelay.server.core.db import LATEST_SCHEMA, Database, migration_scripts
 from camrelay.server.core import pg_database
+from camrelay.server.core.db import LATEST_SCHEMA, Database, migration_scripts
 from camrelay.server.core.pg_database import LATEST_SCHEMA as PG_LATEST
 from camrelay.server.core.store_export import export_store
 from camrelay.server.core.store_import import import_store
