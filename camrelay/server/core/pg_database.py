@@ -198,7 +198,7 @@ class PgDatabase:
                     await conn.run_script(script)
                     await conn.execute("UPDATE schema_version SET version=?", (number,))
 
-            await self.write(apply)
+            await self.bulk_write(apply)  # a big table's rewrite takes what it takes
 
     async def after_import(self, highest: dict[str, int]) -> None:
         """After rows were copied in with their ids and stamps: new ids follow both the copied

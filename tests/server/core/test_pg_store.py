@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from camrelay.protocol.errors import DatabaseFail
+from camrelay.server.core import pg_database
 from camrelay.server.core.account_config import STORAGE_MIB, AccountConfig
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.blob_reads import PIECE
@@ -67,6 +68,20 @@ async def test_an_empty_database_has_schema_0_until_migrated() -> None:
     finally:
         await empty.close()
     assert (before, after) == (0, LATEST_SCHEMA)
+
+
+async def test_a_migration_takes_as_long_as_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node's writes have a deadline; `camrelay migrate` rewriting a big table must not be cut
+    by it (here the deadline is shorter than any migration)."""
+    monkeypatch.setattr(pg_database, "JOB_TIMEOUT_S", 0.000_1)
+    empty = await PgDatabase.open(fresh_database(migrated=False))
+    try:
+        await empty.migrate()
+        monkeypatch.undo()
+        after = await empty.schema_version()
+    finally:
+        await empty.close()
+    assert after == LATEST_SCHEMA
 
 
 async def test_two_nodes_hand_out_increasing_stamps_that_commit_in_order() -> None:
