@@ -32,7 +32,7 @@ from tests.support.api import Api, Device
 from tests.support.cli import camrelay
 from tests.support.old_store import old_store
 from tests.support.postgres import fresh_database
-from tests.support.relay_server import RelayServer
+from tests.support.relay_server import RelayServer, free_port
 from tests.support.state_socket import state_socket
 
 BIG = os.urandom(3 << 19)  # 1.5 MiB: many pieces
@@ -614,3 +614,17 @@ async def test_an_import_into_postgresql_takes_as_long_as_its_stream(
     into_sqlite = camrelay("import", "--store", str(tmp_path / "fast.sqlite3"), stdin=exported)
     assert into_sqlite.stdout.startswith(f"imported {rows} rows ")
     assert kept[0] == 1
+
+
+def test_a_password_given_as_a_url_parameter_is_never_shown() -> None:
+    """libpq takes the password in the URL's user part or as ?password=: both are hidden in
+    every message (a log line, a terminal, a CI log must not carry it)."""
+    for url in (
+        f"postgresql://u:s3cret@127.0.0.1:{free_port()}/db",
+        f"postgresql://u@127.0.0.1:{free_port()}/db?sslmode=disable&password=s3cret",
+        f"postgres://u@127.0.0.1:{free_port()}/db?password=s3cret&connect_timeout=2",
+    ):
+        for command in (["migrate", "--store", url], ["user", "list", "--store", url]):
+            refused = camrelay(*command)
+            assert refused.returncode == 2 and "cannot open" in refused.stderr
+            assert "s3cret" not in refused.stderr + refused.stdout, refused.stderr
