@@ -28,6 +28,7 @@ from nats.errors import SlowConsumerError
 from . import bus
 from .bus import SUBSCRIBER_CAPACITY, Event, LocalBus, LocalSubscription, Reach
 from .node import NODE_ID
+from .store_url import shown
 
 FRAMES_PREFIX = "camrelay.frames"  # live frames (stream_link.py)
 EVENTS_SUBJECT = "camrelay.events"  # one subject, so one node's events keep their order
@@ -110,6 +111,7 @@ class NatsBus:
 
     def __init__(self, url: str, node: str = NODE_ID) -> None:
         self.url = url
+        self.shown = shown(url)  # for logs: never its password
         self.node = node
         self.local = LocalBus()
         self.counters = ClusterCounters()
@@ -231,7 +233,7 @@ class NatsBus:
                 await asyncio.sleep(RETRY_S)
                 continue
             self._connected, self._warned = True, False
-            log.info("bus: joined %s as node %s", self.url, self.node)
+            log.info("bus: joined %s as node %s", self.shown, self.node)
             return client
 
     async def _send_forever(self, client: Client) -> None:
@@ -292,16 +294,16 @@ class NatsBus:
             log.debug("bus: %r", exc)
         else:  # one warning while NATS is away, not one per attempt
             self._warned = True
-            log.warning("bus: %s does not answer (%r); trying on", self.url, exc)
+            log.warning("bus: %s does not answer (%r); trying on", self.shown, exc)
 
     async def _on_disconnected(self) -> None:
         if self._connected:
             self._connected = False
-            log.warning("bus: lost %s; this node serves its own clients meanwhile", self.url)
+            log.warning("bus: lost %s; this node serves its own clients meanwhile", self.shown)
 
     async def _on_reconnected(self) -> None:
         self._connected, self._warned = True, False
-        log.info("bus: back on %s", self.url)
+        log.info("bus: back on %s", self.shown)
         for catch_up in self._rejoined:
             task = asyncio.get_running_loop().create_task(self._catch_up(catch_up))
             self._catching_up.add(task)

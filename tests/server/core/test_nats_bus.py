@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -33,6 +34,7 @@ from camrelay.server.faces.admin_sio.shared_logs import take_shared
 from tests.support.bus_events import queued
 from tests.support.identities import admin_of
 from tests.support.nats import NatsServer, nats_server  # noqa: F401 (the fixture)
+from tests.support.relay_server import free_port
 from tests.support.until import until
 
 ADDRESS = "10.0.0.1"
@@ -165,3 +167,23 @@ async def test_an_announcement_with_a_broken_entry_still_mirrors_the_good_ones(
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_the_bus_never_logs_the_credentials_in_its_url(
+    nats_server: NatsServer,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="camrelay.bus")
+    port = nats_server.url.rsplit(":", 1)[1]
+    away = NatsBus(f"nats://relay:s3cret@127.0.0.1:{free_port()}", "node-x")
+    there = NatsBus(f"nats://relay:s3cret@127.0.0.1:{port}", "node-y")
+    tasks = [asyncio.create_task(bus.run()) for bus in (away, there)]
+    try:
+        await until(lambda: there.client is not None, what="joined")
+        await until(lambda: "does not answer" in caplog.text, what="the unreachable one said so")
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert "joined nats://relay:***@127.0.0.1" in caplog.text
+    assert "s3cret" not in caplog.text
