@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -187,3 +189,37 @@ async def test_the_bus_never_logs_the_credentials_in_its_url(
         await asyncio.gather(*tasks, return_exceptions=True)
     assert "joined nats://relay:***@127.0.0.1" in caplog.text
     assert "s3cret" not in caplog.text
+
+
+async def test_many_session_ends_elsewhere_do_not_freeze_a_node_holding_many_sessions(
+    relay: Relay, owner: Account
+) -> None:
+    """A node holds every session of the cluster (it adopts the others' as they open); another
+    node's housekeeping may end a thousand at once: each end must not cost a pass hashing every
+    session held here (20,000 × 1,000 hashes froze the loop for half a minute)."""
+    held, ended = 20_000, 1_000
+    (user_id,) = await relay.db.fetchone("SELECT id FROM users WHERE name='owner'")
+    now = relay.clock.now()
+    rows = [(f"{n:064x}", owner.id, f"cam{n}", "", ADDRESS, now, now, user_id) for n in range(held)]
+
+    async def insert(conn: Any) -> None:
+        await conn.executemany(
+            "INSERT INTO sessions(shash, account_id, device, meta, address, created, last_seen, "
+            "user_id) VALUES(?,?,?,?,?,?,?,?)",
+            rows,
+        )
+
+    await relay.db.write(insert)
+    await relay.sessions.load()
+    gone = [
+        SessionEnded(owner.id, f"cam{n}", ADDRESS, public_id(f"{n:064x}"), "expired")
+        for n in range(ended)
+    ]
+    started = time.monotonic()
+    for event in gone:
+        relay.sessions.on_remote("node-b", event)
+    took = time.monotonic() - started
+    assert took < 1.0  # generous: it took 30 s here before
+    with pytest.raises(NoSuchSession):
+        await relay.sessions.use(f"{0:064x}", ADDRESS)
+    assert (await relay.sessions.use(f"{held - 1:064x}", ADDRESS)).device == f"cam{held - 1}"
