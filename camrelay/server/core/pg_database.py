@@ -250,8 +250,9 @@ class PgDatabase:
         try:
             return await asyncio.wait_for(asyncio.shield(task), WAIT_S)
         except TimeoutError as exc:
-            # Queued behind jobs on a server that does not answer: the caller hears code 3
-            # now; the job still runs (or fails) in its turn.
+            # The caller hears code 3 now and may try again: the job must not be stored
+            # later (twice), so it is stopped, running or still queued.
+            task.cancel()
             raise DatabaseFail("PostgreSQL did not answer in time") from exc
 
     async def bulk_write(self, job: Job[T]) -> T:
@@ -283,6 +284,11 @@ class PgDatabase:
                 self._writer = None
                 await _discard(conn)
                 raise DatabaseFail(f"PostgreSQL write failed: {exc!r}") from exc
+            except asyncio.CancelledError:
+                # Given up (see write): closing the connection ends the transaction uncommitted.
+                self._writer = None
+                await _discard(conn)
+                raise
             except psycopg.Error as exc:
                 raise DatabaseFail(str(exc)) from exc
 

@@ -4,7 +4,7 @@ failures that answer code 3, and what the SQLite store does that it must do too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psycopg
 import pytest
@@ -274,3 +274,29 @@ async def test_two_nodes_adding_one_name_at_once_answer_name_taken_not_code_3() 
 
 async def _nothing(*_: object) -> None:
     """No sessions to forget here."""
+
+
+async def test_a_write_answered_code_3_is_never_stored_afterwards(
+    db: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client told code 3 tries again: the write it was told failed must not appear later
+    (stored twice), whether it was running or still queued when its caller gave up."""
+    monkeypatch.setattr(pg_database, "WAIT_S", 0.5)
+    account = await _account(db)
+
+    def adding(device: str) -> Callable[[PgConnection], Awaitable[object]]:
+        async def add(conn: PgConnection) -> object:
+            sql = "INSERT INTO devices(account_id, device) VALUES(?,?)"
+            return await conn.execute(sql, (account, device))
+
+        return add
+
+    with psycopg.connect(db.url) as holder:  # a server too busy to answer in time
+        holder.execute("LOCK TABLE devices IN ACCESS EXCLUSIVE MODE")
+        running = asyncio.create_task(db.write(adding("running")))
+        queued = asyncio.create_task(db.write(adding("queued")))
+        answers = await asyncio.gather(running, queued, return_exceptions=True)
+        assert [type(a).__name__ for a in answers] == ["DatabaseFail", "DatabaseFail"]
+        holder.rollback()  # the server answers again
+    await db.write(lambda conn: _scalar(conn, "SELECT 1"))  # behind whatever was queued
+    assert await db.fetchall("SELECT device FROM devices") == []
