@@ -10,6 +10,7 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ import httpx
 import psycopg
 import pytest
 
+from camrelay.server.core import pg_database
 from camrelay.server.core.db import LATEST_SCHEMA, Database, migration_scripts
 from camrelay.server.core.pg_database import LATEST_SCHEMA as PG_LATEST
 from camrelay.server.core.store_export import export_store
@@ -30,7 +32,7 @@ from tests.support.api import Api, Device
 from tests.support.cli import camrelay
 from tests.support.old_store import old_store
 from tests.support.postgres import fresh_database
-from tests.support.relay_server import RelayServer
+from tests.support.relay_server import RelayServer, free_port
 from tests.support.state_socket import state_socket
 
 BIG = os.urandom(3 << 19)  # 1.5 MiB: many pieces
@@ -584,3 +586,45 @@ async def test_an_export_while_a_server_writes_is_one_consistent_moment(
     assert all(records[f"r{i}"][-1] == record_of(i) for i in written)
     assert records["big"][-1] == BIG
     assert rows["record_usage"] == [(1, len(BIG) + len(written) * ROUND_BYTES)]
+
+
+class SlowPipe(io.BytesIO):
+    """An export arriving slowly (a pipe from another machine): each line a while after the
+    one before."""
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        time.sleep(0.05)
+        return super().readline(size)
+
+
+async def test_an_import_into_postgresql_takes_as_long_as_its_stream(
+    tmp_path: Path, exported: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node's writes have a deadline (a frozen server answers code 3); an import is one
+    transaction as long as its stream, and that deadline must not cut it."""
+    monkeypatch.setattr(pg_database, "JOB_TIMEOUT_S", 0.3)  # the stream takes longer
+    monkeypatch.setattr(pg_database, "WAIT_S", 0.5)
+    db = await pg_database.PgDatabase.open(fresh_database())
+    try:
+        source = SlowPipe(exported.encode())
+        rows = await import_store(db, source)
+        kept = await db.fetchone("SELECT COUNT(*) FROM messages")
+    finally:
+        await db.close()
+    into_sqlite = camrelay("import", "--store", str(tmp_path / "fast.sqlite3"), stdin=exported)
+    assert into_sqlite.stdout.startswith(f"imported {rows} rows ")
+    assert kept[0] == 1
+
+
+def test_a_password_given_as_a_url_parameter_is_never_shown() -> None:
+    """libpq takes the password in the URL's user part or as ?password=: both are hidden in
+    every message (a log line, a terminal, a CI log must not carry it)."""
+    for url in (
+        f"postgresql://u:s3cret@127.0.0.1:{free_port()}/db",
+        f"postgresql://u@127.0.0.1:{free_port()}/db?sslmode=disable&password=s3cret",
+        f"postgres://u@127.0.0.1:{free_port()}/db?password=s3cret&connect_timeout=2",
+    ):
+        for command in (["migrate", "--store", url], ["user", "list", "--store", url]):
+            refused = camrelay(*command)
+            assert refused.returncode == 2 and "cannot open" in refused.stderr
+            assert "s3cret" not in refused.stderr + refused.stdout, refused.stderr

@@ -17,7 +17,8 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from types import UnionType
+from typing import Any, get_args, get_origin, get_type_hints
 
 import nats
 from nats.aio.client import Client
@@ -27,6 +28,7 @@ from nats.errors import SlowConsumerError
 from . import bus
 from .bus import SUBSCRIBER_CAPACITY, Event, LocalBus, LocalSubscription, Reach
 from .node import NODE_ID
+from .store_url import shown
 
 FRAMES_PREFIX = "camrelay.frames"  # live frames (stream_link.py)
 EVENTS_SUBJECT = "camrelay.events"  # one subject, so one node's events keep their order
@@ -66,11 +68,27 @@ def _event_kinds() -> dict[str, type[Event]]:
 
 
 KINDS = _event_kinds()
+HINTS = {kind: get_type_hints(kind) for kind in KINDS.values()}  # each kind's field types
 
 
-def _tuples(value: Any) -> Any:
-    """JSON's lists back into the tuples the frozen events hold."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+def _typed(value: Any, hint: Any) -> Any:
+    """A field from JSON as its event declares it (lists back into tuples); TypeError when
+    it is not: a message from a broken or foreign sender must not reach a subscriber."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is tuple and isinstance(value, list):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_typed(v, args[0]) for v in value)
+        if len(args) == len(value):
+            return tuple(_typed(v, a) for v, a in zip(value, args, strict=True))
+    elif origin is UnionType:
+        for arg in args:
+            with contextlib.suppress(TypeError):
+                return _typed(value, arg)
+    elif hint is float and type(value) in (int, float):
+        return float(value)
+    elif type(value) is hint:  # never a bool for an int
+        return value
+    raise TypeError(f"{value!r} is not {hint}")
 
 
 def encode_event(event: Event, origin: str = NODE_ID) -> bytes:
@@ -84,7 +102,8 @@ def decode_event(data: bytes) -> tuple[str, Event] | None:
     origin, kind = fields.pop("origin"), KINDS.get(fields.pop("event"))
     if kind is None:
         return None
-    return str(origin), kind(**{k: _tuples(v) for k, v in fields.items()})
+    hints = HINTS[kind]
+    return str(origin), kind(**{k: _typed(v, hints[k]) for k, v in fields.items()})
 
 
 class NatsBus:
@@ -92,6 +111,7 @@ class NatsBus:
 
     def __init__(self, url: str, node: str = NODE_ID) -> None:
         self.url = url
+        self.shown = shown(url)  # for logs: never its password
         self.node = node
         self.local = LocalBus()
         self.counters = ClusterCounters()
@@ -213,7 +233,7 @@ class NatsBus:
                 await asyncio.sleep(RETRY_S)
                 continue
             self._connected, self._warned = True, False
-            log.info("bus: joined %s as node %s", self.url, self.node)
+            log.info("bus: joined %s as node %s", self.shown, self.node)
             return client
 
     async def _send_forever(self, client: Client) -> None:
@@ -249,7 +269,7 @@ class NatsBus:
     async def _on_event(self, msg: Msg) -> None:
         try:
             decoded = decode_event(msg.data)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("bus: an event that does not decode was skipped")
             return
         if decoded is None or decoded[0] == self.node:
@@ -274,16 +294,16 @@ class NatsBus:
             log.debug("bus: %r", exc)
         else:  # one warning while NATS is away, not one per attempt
             self._warned = True
-            log.warning("bus: %s does not answer (%r); trying on", self.url, exc)
+            log.warning("bus: %s does not answer (%r); trying on", self.shown, exc)
 
     async def _on_disconnected(self) -> None:
         if self._connected:
             self._connected = False
-            log.warning("bus: lost %s; this node serves its own clients meanwhile", self.url)
+            log.warning("bus: lost %s; this node serves its own clients meanwhile", self.shown)
 
     async def _on_reconnected(self) -> None:
         self._connected, self._warned = True, False
-        log.info("bus: back on %s", self.url)
+        log.info("bus: back on %s", self.shown)
         for catch_up in self._rejoined:
             task = asyncio.get_running_loop().create_task(self._catch_up(catch_up))
             self._catching_up.add(task)

@@ -198,7 +198,7 @@ class PgDatabase:
                     await conn.run_script(script)
                     await conn.execute("UPDATE schema_version SET version=?", (number,))
 
-            await self.write(apply)
+            await self.bulk_write(apply)  # a big table's rewrite takes what it takes
 
     async def after_import(self, highest: dict[str, int]) -> None:
         """After rows were copied in with their ids and stamps: new ids follow both the copied
@@ -250,22 +250,45 @@ class PgDatabase:
         try:
             return await asyncio.wait_for(asyncio.shield(task), WAIT_S)
         except TimeoutError as exc:
-            # Queued behind jobs on a server that does not answer: the caller hears code 3
-            # now; the job still runs (or fails) in its turn.
+            # The caller hears code 3 now and may try again: the job must not be stored
+            # later (twice), so it is stopped, running or still queued.
+            task.cancel()
             raise DatabaseFail("PostgreSQL did not answer in time") from exc
 
-    async def _run(self, job: Job[T]) -> T:
+    async def bulk_write(self, job: Job[T]) -> T:
+        """Run a job as long as its input (`camrelay import`: its stream) in one transaction,
+        without the deadlines that keep a node's requests from waiting on a frozen server."""
+
+        async def unhurried(conn: PgConnection) -> T:
+            await conn.execute("SET LOCAL statement_timeout = 0")
+            return await job(conn)
+
+        return await self._run(unhurried, timed=False)
+
+    async def _run(self, job: Job[T], timed: bool = True) -> T:
+        deadline = JOB_TIMEOUT_S if timed else None
         async with self._write_lock:
             if self._writer is None or self._writer.closed or self._writer.broken:
                 self._writer = await _connect(self.url)
             conn = self._writer
             try:
-                return await asyncio.wait_for(self._transaction(conn, job), JOB_TIMEOUT_S)
+                try:
+                    return await asyncio.wait_for(self._transaction(conn, job), deadline)
+                except psycopg.errors.UniqueViolation:
+                    # Another node inserted the same key between this job's check and its
+                    # insert (one SQLite writer never interleaves them): once more, its check
+                    # now sees that row and answers as on one node (NameTaken, not code 3).
+                    return await asyncio.wait_for(self._transaction(conn, job), deadline)
             except (psycopg.OperationalError, TimeoutError) as exc:
                 # The connection may be gone or mid-statement: start afresh next time.
                 self._writer = None
                 await _discard(conn)
                 raise DatabaseFail(f"PostgreSQL write failed: {exc!r}") from exc
+            except asyncio.CancelledError:
+                # Given up (see write): closing the connection ends the transaction uncommitted.
+                self._writer = None
+                await _discard(conn)
+                raise
             except psycopg.Error as exc:
                 raise DatabaseFail(str(exc)) from exc
 

@@ -119,6 +119,7 @@ class Sessions:
         # upload and viewers must stop every time, at once.
         self._streams = streams
         self._live: dict[str, Session] = {}
+        self._by_public: dict[str, str] = {}  # public id -> shash of the sessions in _live
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._loading: set[asyncio.Task[None]] = set()
         self.flushes = 0  # flushes done (metrics; a test waits for one)
@@ -127,7 +128,7 @@ class Sessions:
     async def load(self) -> None:
         """Read the sessions that were live when the server last stopped."""
         rows = await self._db.fetchall(LOAD)
-        self._live = {}
+        self._live, self._by_public = {}, {}
         for row in rows:
             self._adopt(row)
 
@@ -160,7 +161,7 @@ class Sessions:
             )
 
         await self._db.write(insert)
-        self._live[session.shash] = session
+        self._hold(session)
         self._bus.publish(SessionOpened(account_id, device, address, public_id(session.shash)))
         log.info(
             "session opened: device %s from %s", device, address, extra={"account_id": account_id}
@@ -206,15 +207,32 @@ class Sessions:
         if who is None or shash in self._live or public_id(shash) in self._ended:
             return
         account_id, device, meta, address, created, seen, requests = row[1:8]
-        self._live[shash] = Session(
-            shash, account_id, device, meta, address, created, seen, requests, who, flushed=requests
+        self._hold(
+            Session(
+                shash,
+                account_id,
+                device,
+                meta,
+                address,
+                created,
+                seen,
+                requests,
+                who,
+                flushed=requests,
+            )
         )
+
+    def _hold(self, session: Session) -> None:
+        self._live[session.shash] = session
+        self._by_public[public_id(session.shash)] = session.shash
 
     def on_remote(self, node: str, event: Event) -> None:
         """Another node's session events: its ends end the session here too, at once; its
         opened sessions are loaded, so this node lists their devices online."""
         if isinstance(event, SessionEnded):
-            for shash in [s for s in self._live if public_id(s) == event.session]:
+            # By index: a node holds every session of the cluster, and ends come in bursts.
+            shash = self._by_public.get(event.session)
+            if shash is not None:
                 self._forget(shash, event.reason, announce=False)
             self._remember_end(event.session)
         elif isinstance(event, SessionOpened):
@@ -378,6 +396,7 @@ class Sessions:
     def _forget(self, shash: str, reason: str, announce: bool = True) -> None:
         session = self._live.pop(shash, None)
         if session is not None:
+            self._by_public.pop(public_id(shash), None)
             self._remember_end(public_id(shash))
             self._streams.end_session(shash)
             if not announce:

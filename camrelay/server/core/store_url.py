@@ -18,6 +18,7 @@ POSTGRES = ("postgresql://", "postgres://")
 PG_MODULE = "camrelay.server.core.pg_database"
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _PASSWORD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):[^/@]*@")
+_PASSWORD_PARAMETER_RE = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)  # libpq's form too
 
 
 class StoreError(Exception):
@@ -36,7 +37,7 @@ def configured_url(settings: Settings) -> str:
 
 def shown(url: str) -> str:
     """The URL with its password hidden, for messages and logs."""
-    return _PASSWORD_RE.sub(r"\1:***@", url)
+    return _PASSWORD_PARAMETER_RE.sub(r"\1***", _PASSWORD_RE.sub(r"\1:***@", url))
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -163,15 +163,20 @@ class StreamLink:
         if node == self._bus.node:
             return
         now = time.monotonic()
-        for account_id, device, subproto, delta, since in streams:
-            key = (int(account_id), str(device))
+        for entry in streams:
+            try:  # one broken entry (a foreign sender) must not hide the others
+                account_id, device, subproto, delta, since = entry
+                key = (int(account_id), str(device))
+                subproto, delta, since = str(subproto), int(delta), float(since)
+            except (ValueError, TypeError):
+                continue
             mirror = self._mirrors.get(key)
             if mirror is not None:
                 if mirror.node == node:
                     mirror.heard = now
             elif not self._hub.streaming(*key):
                 # A stream this node missed the start of (it joined later, or NATS was away).
-                self._mirror(node, key[0], key[1], str(subproto), int(delta), float(since))
+                self._mirror(node, key[0], key[1], subproto, delta, since)
 
     def _viewer_came(self, channel: Channel) -> None:
         key = (channel.account_id, channel.device)

@@ -4,16 +4,18 @@ failures that answer code 3, and what the SQLite store does that it must do too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psycopg
 import pytest
 
 from camrelay.protocol.errors import DatabaseFail
+from camrelay.server.core import pg_database
 from camrelay.server.core.account_config import STORAGE_MIB, AccountConfig
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.blob_reads import PIECE
 from camrelay.server.core.bus import LocalBus
+from camrelay.server.core.cameras import Cameras
 from camrelay.server.core.clock import ManualClock
 from camrelay.server.core.db import LATEST_SCHEMA as SQLITE_SCHEMA
 from camrelay.server.core.messages import Messages, NewMessage
@@ -66,6 +68,20 @@ async def test_an_empty_database_has_schema_0_until_migrated() -> None:
     finally:
         await empty.close()
     assert (before, after) == (0, LATEST_SCHEMA)
+
+
+async def test_a_migration_takes_as_long_as_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node's writes have a deadline; `camrelay migrate` rewriting a big table must not be cut
+    by it (here the deadline is shorter than any migration)."""
+    monkeypatch.setattr(pg_database, "JOB_TIMEOUT_S", 0.000_1)
+    empty = await PgDatabase.open(fresh_database(migrated=False))
+    try:
+        await empty.migrate()
+        monkeypatch.undo()
+        after = await empty.schema_version()
+    finally:
+        await empty.close()
+    assert after == LATEST_SCHEMA
 
 
 async def test_two_nodes_hand_out_increasing_stamps_that_commit_in_order() -> None:
@@ -233,3 +249,54 @@ async def test_after_import_new_ids_and_stamps_follow_the_source_s_counters(db: 
 async def _scalar(conn: PgConnection, sql: str) -> object:
     row = await (await conn.execute(sql)).fetchone()
     return row[0] if row else None
+
+
+async def test_two_nodes_adding_one_name_at_once_answer_name_taken_not_code_3() -> None:
+    """Each node checks the name is free, then inserts: on one SQLite writer these never
+    interleave; on PostgreSQL the second insert meets the first's row and must still answer
+    NameTaken (the documented answer), never a database failure."""
+    url = fresh_database()
+    nodes = [await PgDatabase.open(url) for _ in range(2)]
+    try:
+        account = await _account(nodes[0])
+        cameras = [Cameras(db, ManualClock(), LocalBus(), _nothing) for db in nodes]  # type: ignore[arg-type]
+        results = []
+        for n in range(20):
+            results += await asyncio.gather(
+                *(c.create(account, f"cam{n}") for c in cameras), return_exceptions=True
+            )
+    finally:
+        for db in nodes:
+            await db.close()
+    answers = sorted(type(r).__name__ for r in results)
+    assert answers == ["CameraInfo"] * 20 + ["NameTaken"] * 20
+
+
+async def _nothing(*_: object) -> None:
+    """No sessions to forget here."""
+
+
+async def test_a_write_answered_code_3_is_never_stored_afterwards(
+    db: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client told code 3 tries again: the write it was told failed must not appear later
+    (stored twice), whether it was running or still queued when its caller gave up."""
+    monkeypatch.setattr(pg_database, "WAIT_S", 0.5)
+    account = await _account(db)
+
+    def adding(device: str) -> Callable[[PgConnection], Awaitable[object]]:
+        async def add(conn: PgConnection) -> object:
+            sql = "INSERT INTO devices(account_id, device) VALUES(?,?)"
+            return await conn.execute(sql, (account, device))
+
+        return add
+
+    with psycopg.connect(db.url) as holder:  # a server too busy to answer in time
+        holder.execute("LOCK TABLE devices IN ACCESS EXCLUSIVE MODE")
+        running = asyncio.create_task(db.write(adding("running")))
+        queued = asyncio.create_task(db.write(adding("queued")))
+        answers = await asyncio.gather(running, queued, return_exceptions=True)
+        assert [type(a).__name__ for a in answers] == ["DatabaseFail", "DatabaseFail"]
+        holder.rollback()  # the server answers again
+    await db.write(lambda conn: _scalar(conn, "SELECT 1"))  # behind whatever was queued
+    assert await db.fetchall("SELECT device FROM devices") == []

@@ -31,4 +31,6 @@ async def take_shared(bus: Bus, logs: LogStream) -> None:
                 line = json.loads(event.line)
             except ValueError:
                 continue
+            if not isinstance(line, dict):
+                continue  # JSON, but no log line: nothing an admin socket could show
             logs.add_remote(line, event.account_id or None)
