@@ -11,7 +11,7 @@ run: $(STAMP)
 	$(BIN)/camrelay demo --data ./data
 
 # PostgreSQL, NATS, three nodes and HAProxy (the scale-out counterpart of `make run`), data in
-# ./data/cluster; CLUSTER_ARGS=--sqlite: one shared SQLite file and no NATS instead.
+# ./data/cluster; CLUSTER_ARGS passes scripts/cluster.py's options (--help lists them).
 cluster: $(STAMP) tools
 	PYTHONPATH=. $(BIN)/python scripts/cluster.py $(CLUSTER_ARGS)
 

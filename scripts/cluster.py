@@ -4,8 +4,7 @@ the scale-out counterpart of `make run`; in the foreground until Ctrl-C, which s
 Everything lives under --data (default ./data/cluster): pg/ (PostgreSQL's files, run as `nobody`
 when started as root: PostgreSQL refuses root), nodeN/ (each node's certificate), nodeN.log,
 haproxy/ (the generated configuration, TCP mode with send-proxy-v2 as in deploy/haproxy.cfg) and
-admin-password.txt. With --sqlite the nodes share one SQLite file instead, without NATS: the JSON
-requests work on any node, live streams only on the node the camera pushes to.
+admin-password.txt.
 """
 
 from __future__ import annotations
@@ -241,9 +240,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--h2c-listen", type=int, default=8081, help="HAProxy's h2c port")
     parser.add_argument("--pg-port", type=int, default=5433)
     parser.add_argument("--nats-port", type=int, default=4222)
-    parser.add_argument(
-        "--sqlite", action="store_true", help="one shared SQLite file and no NATS instead"
-    )
     args = parser.parse_args(argv)
     data = args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
@@ -258,31 +254,23 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        if args.sqlite:
-            store_url, bus_url = f"the SQLite file in {data / 'shared'}", "none"
-            plan = [(data / "shared", [])] * args.nodes
-            on_store = ["--data", str(data / "shared")]
-        else:
-            postgres, store_url = start_postgres(data / "pg", args.pg_port)
-            children.append(postgres)
-            children.append(start_nats(data, args.nats_port))
-            bus_url = f"nats://127.0.0.1:{args.nats_port}"
-            camrelay("migrate", "--store", store_url)
-            flags = ["--store", store_url, "--bus", bus_url]
-            plan = [(data / f"node{i}", flags) for i in range(1, args.nodes + 1)]
-            on_store = ["--store", store_url]
+        postgres, store_url = start_postgres(data / "pg", args.pg_port)
+        children.append(postgres)
+        children.append(start_nats(data, args.nats_port))
+        bus_url = f"nats://127.0.0.1:{args.nats_port}"
+        camrelay("migrate", "--store", store_url)
+        flags = ["--store", store_url, "--bus", bus_url]
+        plan = [(data / f"node{i}", flags) for i in range(1, args.nodes + 1)]
+        on_store = ["--store", store_url]
         password = demo_password(data, PASSWORD_FILE)
         nodes: list[Node] = []
-        # On the shared SQLite file the first node makes the schema before the others start; on
-        # PostgreSQL (migrated above) they all start at once. The admin account is made
-        # meanwhile (each camrelay command is a second or two of Python starting).
+        # The nodes start at once (PostgreSQL was migrated above); the admin account is made
+        # meanwhile (each camrelay command is a second of Python starting).
         with ThreadPoolExecutor(1) as thread:
             for i, (data_dir, flags) in enumerate(plan, 1):
                 nodes.append(launch_node(i, data_dir, flags, data / f"node{i}.log"))
                 children.append(nodes[-1].child)
                 if i == 1:
-                    if args.sqlite:
-                        nodes[0].wait_listening()
                     admin = thread.submit(ensure_admin, on_store, password)
             for node in nodes:
                 node.wait_listening()

@@ -1,7 +1,6 @@
 """`make cluster` (scripts/cluster.py): PostgreSQL as an unprivileged user with its files kept,
 the HAProxy configuration it writes, and the whole cluster started on PostgreSQL and NATS, used
-through HAProxy and stopped by Ctrl-C with no process left behind (and once on the shared SQLite
-file, CLUSTER_ARGS=--sqlite, as a smoke test)."""
+through HAProxy and stopped by Ctrl-C with no process left behind."""
 
 from __future__ import annotations
 
@@ -73,8 +72,7 @@ def test_the_haproxy_configuration_is_valid_and_like_the_deploy_example(folder: 
     assert "server node3 127.0.0.1:9006" in text  # the third node's h2c port
 
 
-@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-async def test_make_cluster_serves_through_haproxy_until_ctrl_c(folder: Path, kind: str) -> None:
+async def test_make_cluster_serves_through_haproxy_until_ctrl_c(folder: Path) -> None:
     """The printed password logs in through the printed URLs; heartBit on the same session
     from new connections; Ctrl-C stops everything with exit code 0, every process the script
     started (PostgreSQL's own too) gone."""
@@ -83,7 +81,6 @@ async def test_make_cluster_serves_through_haproxy_until_ctrl_c(folder: Path, ki
     command = [sys.executable, "scripts/cluster.py", "--data", str(folder / "data")]
     command += ["--listen", str(tls), "--h2c-listen", str(h2c)]
     command += ["--pg-port", str(free_port()), "--nats-port", str(free_port())]
-    command += ["--sqlite"] if kind == "sqlite" else []
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     script = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:
@@ -105,7 +102,7 @@ async def test_make_cluster_serves_through_haproxy_until_ctrl_c(folder: Path, ki
                     "result": "OK"
                 }
         started = descendants(script.pid)
-        assert len(started) >= (4 if kind == "sqlite" else 6), started  # nodes, HAProxy, engines
+        assert len(started) >= 6, started  # the nodes, HAProxy, PostgreSQL, NATS
         script.send_signal(signal.SIGINT)
         assert script.wait(timeout=60) == 0
         assert [pid for pid, since in started.items() if _started_at(pid) == since] == []

@@ -22,7 +22,7 @@ from tests.support.relay_server import START_S, RelayServer, free_port
 
 def store_url(kind: str) -> str:
     """The URL the nodes share for a store kind: "postgresql" a fresh database of the
-    PostgreSQL harness, "sqlite" "" (one SQLite file shared by the nodes: make cluster --sqlite,
+    PostgreSQL harness, "sqlite" "" (one SQLite file shared by the nodes: the bench's trial,
     not a supported deployment)."""
     if kind == "sqlite":
         return ""

@@ -1,4 +1,4 @@
-"""The chosen detector, tracker and line on the real clip: 2 IN and 1 OUT, the same every run.
+"""The chosen detector, tracker and line on the real clip: 2 IN and 1 OUT.
 
 Hand count at the default line (x = 80 % of 1280): a man and a woman walk left to right
 around frames 25-45 (IN), a man walks right to left around frames 215-245 (OUT). A fourth
@@ -51,11 +51,10 @@ def count(video: Path, detector: object) -> list[tuple[int, str]]:
     return found
 
 
-def test_real_clip_counts_two_in_one_out_every_time(footage_file: Path) -> None:
+def test_real_clip_counts_two_in_one_out(footage_file: Path) -> None:
+    # The same counts on every run: tests/workers/test_counter_worker_e2e.py runs it twice.
     cv2.setNumThreads(1)
-    detector = make_detector(DetectorSettings())
-    first, second = count(footage_file, detector), count(footage_file, detector)
-    assert first == second
+    first = count(footage_file, make_detector(DetectorSettings()))
     directions = [d for _, d in first]
     assert directions.count(Direction.IN.value) == 2
     assert directions.count(Direction.OUT.value) == 1
