@@ -24,7 +24,7 @@ from tests.support.h2_client import H2Client
 from tests.support.haproxy import haproxy_or_skip
 from tests.support.live import open_viewer, start_upload, watch_until
 from tests.support.metrics import metric
-from tests.support.nats import NatsServer, nats_server_or_skip
+from tests.support.nats import NatsServer, own_nats
 from tests.support.node_pair import growing, pushing
 from tests.support.postgres import LocalPostgres, migrate
 from tests.support.stored import all_messages, all_records, record_data
@@ -50,10 +50,7 @@ def postgres() -> Iterator[LocalPostgres]:
 @pytest.fixture(scope="module")
 def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """A NATS server of the module's own: a test stops it."""
-    nats_server_or_skip()
-    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
-    yield server
-    server.stop()
+    yield from own_nats(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

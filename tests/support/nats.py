@@ -92,3 +92,12 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer
     server = NatsServer(tmp_path_factory.mktemp("nats"), external=os.environ.get(URL_VARIABLE, ""))
     yield server.start()
     server.stop()
+
+
+def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server of a module's own, which its fault tests may stop and start (never the
+    outside one of CAMRELAY_TEST_NATS_URL); yield from it in a module-scoped fixture."""
+    nats_server_or_skip()
+    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    yield server
+    server.stop()

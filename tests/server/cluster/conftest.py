@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.nats import NatsServer, nats_server_or_skip
+from tests.support.nats import NatsServer, own_nats
 from tests.support.node_pair import start_nodes
 from tests.support.relay_server import RelayServer
 
@@ -18,10 +18,7 @@ _names = itertools.count(1)
 @pytest.fixture(scope="module")
 def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """A NATS server of the module's own (a fault test may stop it)."""
-    nats_server_or_skip()
-    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
-    yield server
-    server.stop()
+    yield from own_nats(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
