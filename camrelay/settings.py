@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from .settings_loader import FrozenSettings, SettingsError, load
@@ -98,6 +98,24 @@ class SessionSettings(_Section):
     token_idle_hours: float = Field(default=12.0, gt=0, le=24 * 365)
 
 
+class PasswordSettings(_Section):
+    """The cost of the argon2id hash of each new or changed password."""
+
+    # The defaults are pwdlib's recommended ones (64 MiB, 3 passes, 4 lanes: ~0.4 s of a core).
+    # A hash records its own cost, so a change applies to passwords set from then on and
+    # stored hashes keep verifying. Below OWASP's floor (19 MiB with 2 passes) a stolen
+    # database is cheaper to crack: lower it only for tests or a very small device.
+    argon2_memory_kib: int = Field(default=65536, ge=8, le=4 << 20)
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
+
+    @model_validator(mode="after")
+    def _enough_per_lane(self) -> PasswordSettings:
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError("argon2_memory_kib must be at least 8 x argon2_parallelism")
+        return self
+
+
 class StreamSettings(_Section):
     """Live streams (input.raw / output.raw)."""
 
@@ -182,6 +200,7 @@ class Settings(FrozenSettings):
     store: StoreSettings = StoreSettings()
     limits: LimitsSettings = LimitsSettings()
     sessions: SessionSettings = SessionSettings()
+    passwords: PasswordSettings = PasswordSettings()
     streams: StreamSettings = StreamSettings()
     records: RecordSettings = RecordSettings()
     recording: RecordingSettings = RecordingSettings()

@@ -7,6 +7,7 @@ ids ending in [sqlite] and [postgresql] and the `server` of that store.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,8 +18,11 @@ import pytest
 from tests.support.api import Api, Device
 from tests.support.footage import REAL_CLIP, real_footage, write_video
 from tests.support.postgres import fresh_database
-from tests.support.relay_server import RelayServer
+from tests.support.relay_server import HASH_ENV, RelayServer
 from tests.support.state_site import make_site, new_cameras
+
+# Every process the tests start (servers, `camrelay user add`, nodes) hashes cheaply.
+os.environ.update(HASH_ENV)
 
 _names = itertools.count(1)
 STORES = ("sqlite", "postgresql")

@@ -20,7 +20,7 @@ from camrelay.server.core.cameras import Cameras
 from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.device_keys import DeviceKeys
-from camrelay.server.core.passwords import Passwords
+from camrelay.server.core.passwords import HashCost, Passwords
 from camrelay.server.core.store_url import DB_FILE, database_path, open_store
 from camrelay.server.core.users import Users
 
@@ -35,7 +35,16 @@ def free_port() -> int:
 # How long a server may take to start: longer on a loaded machine (CAMRELAY_TEST_START_S).
 START_S = float(os.environ.get("CAMRELAY_TEST_START_S", "30"))
 LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
+# argon2 at its default cost takes ~0.4 s of a core a hash: tests hash with the cheapest one
+# ([passwords] settings), every process of the run (conftest puts it in os.environ).
+TEST_HASH = HashCost(memory_kib=64, time_cost=1, parallelism=1)
+HASH_ENV = {
+    "CAMRELAY_PASSWORDS_ARGON2_MEMORY_KIB": str(TEST_HASH.memory_kib),
+    "CAMRELAY_PASSWORDS_ARGON2_TIME_COST": str(TEST_HASH.time_cost),
+    "CAMRELAY_PASSWORDS_ARGON2_PARALLELISM": str(TEST_HASH.parallelism),
+}
 TEST_ENV = {
+    **HASH_ENV,
     # Every test client is 127.0.0.1: keep the failed-login slow-down short by default.
     "CAMRELAY_SESSIONS_LOGIN_DELAY_BASE_S": "0.01",
     "CAMRELAY_SESSIONS_LOGIN_DELAY_MAX_S": "0.05",
@@ -158,7 +167,7 @@ class RelayServer:
     async def add_account(self, name: str, password: str) -> None:
         """Create an account in the server's store, as `camrelay user add` does."""
         async with self.store() as db:
-            await Accounts(db, SystemClock(), Passwords()).add(name, password)
+            await Accounts(db, SystemClock(), Passwords(cost=TEST_HASH)).add(name, password)
 
     async def add_user(
         self,
@@ -170,16 +179,18 @@ class RelayServer:
     ) -> None:
         """Add a user to an account, as `camrelay user add NAME --account ...` does."""
         async with self.store() as db:
-            found = await Accounts(db, SystemClock(), Passwords()).find(account)
+            found = await Accounts(db, SystemClock(), Passwords(cost=TEST_HASH)).find(account)
             assert found is not None, f"no account {account}"
-            await Users(db, SystemClock(), Passwords()).add(found.id, name, password, role, cameras)
+            await Users(db, SystemClock(), Passwords(cost=TEST_HASH)).add(
+                found.id, name, password, role, cameras
+            )
 
     async def add_key(
         self, account: str, device: str, expires_in: float | None = None
     ) -> tuple[str, str]:
         """A device key for a camera, as `camrelay key add` makes one: (id, secret)."""
         async with self.store() as db:
-            found = await Accounts(db, SystemClock(), Passwords()).find(account)
+            found = await Accounts(db, SystemClock(), Passwords(cost=TEST_HASH)).find(account)
             assert found is not None, f"no account {account}"
             keys = DeviceKeys(db, SystemClock(), LocalBus(), _nothing)
             key, secret = await keys.create(found.id, device, expires_in)

@@ -8,26 +8,54 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from camrelay.protocol.errors import MalformedRequest
+
+if TYPE_CHECKING:
+    from camrelay.settings import PasswordSettings
 
 T = TypeVar("T")
 MAX_PASSWORD = 1024
 
 
+@dataclass(frozen=True)
+class HashCost:
+    """argon2id's cost of a new hash (settings [passwords]); defaults are pwdlib's recommended."""
+
+    memory_kib: int = 65536
+    time_cost: int = 3
+    parallelism: int = 4
+
+
+def hash_cost(section: PasswordSettings) -> HashCost:
+    """The cost the settings' [passwords] section asks for."""
+    return HashCost(section.argon2_memory_kib, section.argon2_time_cost, section.argon2_parallelism)
+
+
 class Passwords:
     """Hashes and verifies passwords in a few worker threads."""
 
-    def __init__(self, max_checks: int = 2) -> None:
-        self._hasher = PasswordHash.recommended()
+    def __init__(self, max_checks: int = 2, cost: HashCost = HashCost()) -> None:
+        self._hasher = PasswordHash(
+            (
+                Argon2Hasher(
+                    time_cost=cost.time_cost,
+                    memory_cost=cost.memory_kib,
+                    parallelism=cost.parallelism,
+                ),
+            )
+        )
         self._slots = asyncio.Semaphore(max_checks)
         self.checks = 0  # passwords verified since start
         self.waiting = 0  # hash jobs waiting for a slot
-        # Verified against when the name is unknown, so both cases cost the same time.
-        self._dummy_hash = self._hasher.hash("camrelay-no-such-account")
+        # Verified against when the name is unknown, so both cases cost the same time; made
+        # by the first such check (in a worker thread), not at start.
+        self._dummy_hash: str | None = None
 
     async def hash(self, password: str) -> str:
         """The hash to store for a new password (checked for length first)."""
@@ -39,8 +67,10 @@ class Passwords:
         self.checks += 1
         if len(password) > MAX_PASSWORD:
             pw_hash = None
+        if pw_hash is None and self._dummy_hash is None:
+            self._dummy_hash = await self._argon2(self._hasher.hash, "camrelay-no-such-account")
         ok = await self._argon2(
-            self._hasher.verify, password[:MAX_PASSWORD], pw_hash or self._dummy_hash
+            self._hasher.verify, password[:MAX_PASSWORD], pw_hash or self._dummy_hash or ""
         )
         return ok and pw_hash is not None
 

@@ -24,7 +24,7 @@ from camrelay.server.core.pg_database import LATEST_SCHEMA, PgConnection, PgData
 from camrelay.server.core.records import Records
 from camrelay.server.core.stamps import StampSource
 from tests.support.postgres import fresh_database
-from tests.support.relay_server import free_port
+from tests.support.relay_server import TEST_HASH, free_port
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ async def db() -> AsyncIterator[PgDatabase]:
 
 
 async def _account(db: PgDatabase) -> int:
-    return (await Accounts(db, ManualClock(), Passwords()).add("owner", "pw")).id  # type: ignore[arg-type]
+    return (await Accounts(db, ManualClock(), Passwords(cost=TEST_HASH)).add("owner", "pw")).id  # type: ignore[arg-type]
 
 
 async def test_a_fresh_database_has_the_newest_schema_and_sql_runs_unchanged(
