@@ -69,7 +69,9 @@ runtime than cv2.dnn (onnxruntime or OpenVINO, not installed) or full_every.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib.util
+import logging
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -78,6 +80,8 @@ import numpy as np
 from camrelay.workers.counter import ssdlite_graph
 from camrelay.workers.counter.config import DetectorSettings
 from camrelay.workers.counter.geometry import Box, Detection
+
+log = logging.getLogger(__name__)
 
 
 class Detector(Protocol):
@@ -102,6 +106,33 @@ class TiledDetector(Detector, Protocol):
 
 
 _MEAN = (127.5, 127.5, 127.5)
+
+
+def runtime(settings: DetectorSettings) -> str:
+    """The runtime SSDLite runs in: the one the settings name, but cv2.dnn when OpenVINO is
+    not installed (logged once a detector)."""
+    if settings.runtime == "openvino" and importlib.util.find_spec("openvino") is None:
+        log.warning("detector.runtime = openvino but openvino is not installed: cv2.dnn runs")
+        return "opencv"
+    return settings.runtime
+
+
+def _forward_pass(settings: DetectorSettings) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """blob -> the predictor outputs in ssdlite_graph.outputs order, in the chosen runtime;
+    OpenVINO gets as many threads as OpenCV (the bench and tests: one)."""
+    layers = settings.predictor_layers
+    if runtime(settings) == "openvino":
+        from camrelay.workers.counter.ssdlite_openvino import OpenVinoNet
+
+        return OpenVinoNet(layers=layers, threads=cv2.getNumThreads()).forward
+    net = ssdlite_graph.load_net(layers=layers)
+    names = list(ssdlite_graph.outputs(layers))
+
+    def forward(blob: np.ndarray) -> list[np.ndarray]:
+        net.setInput(blob)
+        return list(net.forward(names))
+
+    return forward
 
 
 def _bgr(frame: np.ndarray) -> np.ndarray:
@@ -132,8 +163,7 @@ class SsdLiteDetector:
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self._settings = settings or DetectorSettings()
-        self._outputs = list(ssdlite_graph.outputs(self._settings.predictor_layers))
-        self._net = ssdlite_graph.load_net(layers=self._settings.predictor_layers)
+        self._forward = _forward_pass(self._settings)
         self._priors: dict[tuple[int, int], np.ndarray] = {}
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
@@ -174,8 +204,7 @@ class SsdLiteDetector:
         self, blob: np.ndarray, regions: list[Box], size: tuple[int, int]
     ) -> list[Detection]:
         """One forward pass of a blob of width x height inputs, one per region of the frame."""
-        self._net.setInput(blob)
-        outputs = self._net.forward(self._outputs)
+        outputs = self._forward(blob)
         prior = self._priors.get(size)
         boxes: list[Box] = []
         scores: list[float] = []
