@@ -69,7 +69,6 @@ runtime than cv2.dnn (onnxruntime or OpenVINO, not installed) or full_every.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
@@ -111,9 +110,12 @@ _MEAN = (127.5, 127.5, 127.5)
 def runtime(settings: DetectorSettings) -> str:
     """The runtime SSDLite runs in: the one the settings name, but cv2.dnn when OpenVINO is
     not installed (logged once a detector)."""
-    if settings.runtime == "openvino" and importlib.util.find_spec("openvino") is None:
-        log.warning("detector.runtime = openvino but openvino is not installed: cv2.dnn runs")
-        return "opencv"
+    if settings.runtime == "openvino":
+        try:
+            import openvino  # noqa: F401
+        except ImportError:
+            log.warning("detector.runtime = openvino but openvino is not installed: cv2.dnn runs")
+            return "opencv"
     return settings.runtime
 
 
