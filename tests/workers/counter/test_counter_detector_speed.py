@@ -68,8 +68,10 @@ def same_people(found: list[Detection], expected: list[Detection]) -> None:
     assert len(found) == len(expected)
     for got, want in zip(found, expected, strict=True):
         assert got.score == pytest.approx(want.score, abs=1e-4)
-        corners = (got.box.x0, got.box.y0, got.box.x1, got.box.y1)
-        assert corners == pytest.approx((want.box.x0, want.box.y0, want.box.x1, want.box.y1), abs=1e-2)
+        expected_corners = (want.box.x0, want.box.y0, want.box.x1, want.box.y1)
+        assert (got.box.x0, got.box.y0, got.box.x1, got.box.y1) == pytest.approx(
+            expected_corners, abs=1e-2
+        )
 
 
 @REAL_CLIP
