@@ -1,4 +1,4 @@
-"""Runs the cut SSDLite graph in OpenVINO instead of cv2.dnn: the same outputs for ~35 % less CPU.
+"""Runs the cut SSDLite graph in OpenVINO instead of cv2.dnn: the same outputs for 25-35 % less CPU.
 
 OpenVINO's TensorFlow frontend reads the wheel's frozen graph itself (no TensorFlow): the graph
 is cut to the same nodes as for cv2.dnn (ssdlite_graph.py), from the feature extractor's input
