@@ -75,13 +75,14 @@ One thread (INFERENCE_NUM_THREADS = OpenCV's threads), AVX2 CPU, forward pass al
 runtimes timed in turn: whole frame 784x522 150-160 ms CPU vs 231 in cv2.dnn, 6 x 300x300
 tiles 176 vs ~290. The pipeline (bench/counter.py, 640x480, first layer, full_every = 1):
 
-    640x480, first layer, every frame    CPU ms  1 core  10/s 5/s 2.5/s  uneven right
-    3x2 tiles, cv2.dnn                      359    2.8/s   2/1 2/1 2/1        6/8
-    3x2 tiles, OpenVINO                     240    4.2/s   2/1 2/1 2/1        6/8
-    whole frame, cv2.dnn                    246    4.1/s   2/1 2/1 2/1        6/8
-    whole frame, OpenVINO                   188    5.3/s   2/1 2/1 2/1        6/8
+    640x480, first layer, every frame   CPU ms (2 runs)  1 core  10/s 5/s 2.5/s
+    3x2 tiles, cv2.dnn                     359, 346       2.9/s   2/1 2/1 2/1
+    3x2 tiles, OpenVINO                    240, 244       4.1/s   2/1 2/1 2/1
+    whole frame, cv2.dnn                   246, 250       4.0/s   2/1 2/1 2/1
+    whole frame, OpenVINO                  188, 179       5.5/s   2/1 2/1 2/1
 
-(one run, the machine at a load of 6-13 on 2 cores, which inflates CPU times too.) A third
+(uneven: 6/8 right in both runtimes; the machine at a load of 6-13 on 2 cores, which inflates
+CPU times too.) A third
 less CPU on tiles, a quarter on the whole frame, but still short of the 100 ms target. Also
 tried in OpenVINO: a bf16 or f16 precision hint does nothing on this CPU (AVX2 only: the
 plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning, denormals optimisation: the same CPU
