@@ -81,17 +81,17 @@ tiles 176 vs ~290. The pipeline (bench/counter.py, 640x480, first layer, full_ev
     whole frame, cv2.dnn                   246, 250       4.0/s   2/1 2/1 2/1
     whole frame, OpenVINO                  188, 179       5.5/s   2/1 2/1 2/1
 
-(uneven: 6/8 right in both runtimes; the machine at a load of 6-13 on 2 cores, which inflates
-CPU times too.) A third
-less CPU on tiles, a quarter on the whole frame, but still short of the 100 ms target. Also
-tried in OpenVINO: a bf16 or f16 precision hint does nothing on this CPU (AVX2 only: the
-plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning, denormals optimisation: the same CPU
-(+-10 %, noise). Int8 by hand (FakeQuantize before every convolution, per-channel weights,
-per-tensor activation ranges from 17 clip frames; 7-bit weights, as 8-bit ones saturate
-AVX2's int8 kernels without VNNI: logits off by up to 9) runs the forward pass in 75-85 ms,
-but scores drop by 0.05-0.2 and the clip counts (2, 1) at 10/s, (1, 0) at 5/s, (0, 0) at
-2.5/s, also with the first and the predictor convolutions left in f32. Calibrated int8
-(NNCF's quantizer with bias correction; NNCF is not installed) is the next lever to try.
+(uneven, 8 seeds: 6 right in every row; the machine at a load of 6-13 on 2 cores, which
+inflates CPU times too.) A third less CPU on tiles, a quarter on the whole frame, but still
+short of the 100 ms target. Also tried in OpenVINO: a bf16 or f16 precision hint does nothing
+on this CPU (AVX2 only: the plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning, denormals
+optimisation: the same CPU (+-10 %, noise). Int8 by hand (FakeQuantize before every
+convolution, per-channel weights, per-tensor activation ranges from 17 clip frames; 7-bit
+weights, as 8-bit ones saturate AVX2's int8 kernels without VNNI: logits off by up to 9) runs
+the forward pass in 75-85 ms, but scores drop by 0.05-0.2 and the clip counts (2, 1) at 10/s,
+(1, 0) at 5/s, (0, 0) at 2.5/s, also with the first and the predictor convolutions left in f32.
+Calibrated int8 (NNCF's quantizer with bias correction; NNCF is not installed) is the next
+lever to try.
 """
 
 from __future__ import annotations
