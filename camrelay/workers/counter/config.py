@@ -159,6 +159,10 @@ class DetectorSettings(_Frozen):
     # 640x480: 784x522 instead of 6 x 300x300, ~25 % less CPU a frame, the same counts at
     # 10, 5 and 2.5 analysed frames/s).
     whole_frame: bool = False
+    # What runs SSDLite's network: "openvino" (the openvino package, in the workers extra;
+    # cv2.dnn with a warning when it is missing) or "opencv" (cv2.dnn). The same boxes;
+    # OpenVINO takes 25-35 % less CPU a frame (bench/counter.py, detector.py).
+    runtime: Literal["openvino", "opencv"] = "openvino"
     # HOG's window is 64x128; frames are scaled to this width first.
     hog_width: int = Field(default=1280, ge=128)
 

