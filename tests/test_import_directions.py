@@ -72,3 +72,11 @@ def test_the_embedded_server_loads_no_cluster_dependency() -> None:
     code = "import camrelay.server.serving, camrelay.server.core.relay, camrelay.cli.identity_store"
     loaded = loaded_after(f"{code}\nfrom camrelay.cli.main import parser\nparser(['serve'])")
     assert {"nats", "psycopg"} & loaded == set()
+
+
+def test_a_restart_loads_no_cryptography() -> None:
+    """cryptography only makes the certificate a first start has not got yet."""
+    loaded = loaded_after(
+        "from camrelay.cli.main import parser\nparser(['serve'])\nimport camrelay.server.serving"
+    )
+    assert "cryptography" not in loaded
