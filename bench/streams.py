@@ -311,16 +311,16 @@ def row(label: str, outcome: Outcome, runs: list[Outcome] | None = None) -> None
     losses = outcome.losses
     lost = f"{sum(losses)}/{max(losses)}/{sum(1 for n in losses if n)}"
     print(
-        f"  {label:<22} {sum(outcome.sent):>6} {lost:>12} {outcome.latency_ms(0.5):>7.2f}"
+        f"  {label:<24} {sum(outcome.sent):>6} {lost:>12} {outcome.latency_ms(0.5):>7.2f}"
         f" {outcome.latency_ms(0.99):>7.2f} {outcome.latency_ms(1.0):>7.1f}"
         f" {100 * outcome.cpu.server_share:>6.0f} {100 * outcome.cpu.self_share:>6.0f}"
-        f" {100 * outcome.cpu.other_share:>6.0f}"
-        f" {outcome.peak_mib:>7.0f}{extra}",
+        f" {100 * outcome.viewer_share:>6.0f} {100 * outcome.rest_share:>6.0f}"
+        f" {outcome.server_us_per_frame:>7.0f} {outcome.peak_mib:>7.0f}{extra}",
         flush=True,
     )
     if outcome.unended or outcome.late:
         print(
-            f"  {'':<22} ({outcome.unended} viewers had not ended 15 s after the producer;"
+            f"  {'':<24} ({outcome.unended} viewers had not ended 15 s after the producer;"
             f" {outcome.late} frames sent over one interval late)"
         )
 
@@ -333,7 +333,8 @@ def latency_verdict(label: str, outcome: Outcome, p99_ms: float | None) -> None:
         return
     print(
         judged(
-            f"{label}: p99 {p99:.1f} ms, lost {lost}",
+            f"{label}: p99 {p99:.1f} ms, lost {lost}"
+            f" (server {outcome.server_us_per_frame:.0f} us CPU a frame delivered)",
             f"p99 < {p99_ms:.0f} ms, no loss",
             p99 < p99_ms and lost == 0,
         )
@@ -342,7 +343,7 @@ def latency_verdict(label: str, outcome: Outcome, p99_ms: float | None) -> None:
 
 def header() -> None:
     print(
-        f"  {'scenario':<22} {'sent':>6} {'lost t/w/n':>12} {'p50 ms':>7} {'p99 ms':>7}"
+        f"  {'scenario':<24} {'sent':>6} {'lost t/w/n':>12} {'p50 ms':>7} {'p99 ms':>7}"
         f" {'max ms':>7} {'srvCPU':>6} {'genCPU':>6} {'vwrCPU':>6} {'othCPU':>6} {'us/frm':>7}"
         f" {'peakRSS':>7}"
     )
