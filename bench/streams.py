@@ -37,6 +37,10 @@ MAX_VIEWER_CONNECTIONS = 10  # beyond this, viewers share connections round-robi
 # Fast viewers read in processes of their own (bench/viewer_processes.py), as real viewers do.
 VIEWER_PROCESSES = int(os.environ.get("BENCH_VIEWER_PROCESSES", "4"))
 P99_TARGET_MS = 10.0  # 10 and 100 viewers (issues 3 and 14)
+# Fast viewers read over h2c (prior knowledge, the relay's second port) unless "tls": on this
+# 2-core machine 100 TLS viewers decrypting 126 MB/s in Python took the cores from the server,
+# and the figure measured the viewers. Producers and stuck viewers stay on TLS.
+H2C_VIEWERS = os.environ.get("BENCH_STREAM_VIEWERS", "h2c") != "tls"
 USER, PASSWORD = "bench", "bench-pw"
 
 
@@ -53,6 +57,7 @@ class Plan:
     stuck: int = 0
     seconds: float = SECONDS
     flood: bool = False
+    h2c_viewers: bool = False  # fast viewers read over h2c (prior knowledge), not TLS
 
 
 @dataclass
@@ -70,6 +75,7 @@ class Outcome:
     unended: int = 0
     rss_trace: list[float] = field(default_factory=list)
     late: int = 0
+    viewer_share: float = 0.0  # CPU of the viewer processes, in cores (0: they run here)
 
     @property
     def losses(self) -> list[int]:
@@ -86,6 +92,23 @@ class Outcome:
     @property
     def relayed_fps(self) -> float:
         return sum(sink.frames for sink in self.sinks) / self.wall
+
+    @property
+    def server_us_per_frame(self) -> float:
+        """Server CPU per frame delivered to a viewer (steadier than latency on a busy box)."""
+        frames = sum(sink.frames for sink in self.sinks)
+        return self.cpu.server_share * self.wall / frames * 1e6 if frames else float("nan")
+
+    @property
+    def server_ms_per_mb(self) -> float:
+        """Server CPU per MB relayed to the viewers."""
+        mb = sum(sink.received for sink in self.sinks) / 1e6
+        return self.cpu.server_share * self.wall / mb * 1e3 if mb else float("nan")
+
+    @property
+    def rest_share(self) -> float:
+        """The rest of the machine besides the server, this process and the viewer processes."""
+        return max(0.0, self.cpu.other_share - self.viewer_share)
 
 
 @contextlib.contextmanager
@@ -127,16 +150,22 @@ async def run_plan(
     wanted = [
         (i // plan.viewers, cams[i // plan.viewers]) for i in range(plan.cameras * plan.viewers)
     ]
+    viewer_url = server.h2c_url if plan.h2c_viewers else url
     viewers: Viewers
     if plan.viewer_processes > 1:
         jobs = split(
-            url, shash["viewer"], wanted, plan.viewer_connections, plan.viewer_processes, warm
+            viewer_url,
+            shash["viewer"],
+            wanted,
+            plan.viewer_connections,
+            plan.viewer_processes,
+            warm,
         )
         viewers = ViewerProcesses(jobs)
         await viewers.ready()
     else:
         viewers = await LocalViewers.open(
-            url, shash["viewer"], wanted, plan.viewer_connections, warm
+            viewer_url, shash["viewer"], wanted, plan.viewer_connections, warm
         )
     stuck_peers = [await H2Peer.connect(url, reading=False) for _ in range(plan.stuck)]
     for peer in stuck_peers:
@@ -153,6 +182,7 @@ class LocalViewers:
 
     peers: list[H2Peer]
     opened: list[tuple[int, H2Peer, int, ViewerSink]]
+    cpu_seconds: float = 0.0  # counted in this process's own CPU
 
     @classmethod
     async def open(
@@ -220,6 +250,7 @@ async def _stream(
         unended=unended,
         rss_trace=trace,
         late=sum(u.late for u in uploads),
+        viewer_share=viewers.cpu_seconds / cpu.wall,
     )
 
 
@@ -252,14 +283,16 @@ def median_by_p99(outcomes: list[Outcome]) -> Outcome:
 
 
 def flood_runs(root: Path, jpeg: bytes) -> dict[str, list[Outcome]]:
-    """FLOOD_RUNS unthrottled runs over TLS, then over h2c, on one server."""
-    plan = Plan(seconds=FLOOD_SECONDS, flood=True)
+    """FLOOD_RUNS unthrottled runs over TLS and over h2c, in turn, on one server; the viewer
+    reads in a process of its own, so producer and viewer do not share one core."""
+    plan = Plan(seconds=FLOOD_SECONDS, flood=True, viewer_processes=2)
 
     async def runs(server: RelayServer) -> dict[str, list[Outcome]]:
-        return {
-            scheme: [await run_plan(server, plan, jpeg, url) for _ in range(FLOOD_RUNS)]
-            for scheme, url in (("TLS", server.url), ("h2c", server.h2c_url))
-        }
+        outcomes: dict[str, list[Outcome]] = {"TLS": [], "h2c": []}
+        for _ in range(FLOOD_RUNS):
+            for scheme, url in (("TLS", server.url), ("h2c", server.h2c_url)):
+                outcomes[scheme].append(await run_plan(server, plan, jpeg, url))
+        return outcomes
 
     # The flood measures the relay's throughput, not a camera: lift the per-upload frame cap
     # (streams.max_frames_per_s, 1000 by default) that would end it with code 14.
@@ -278,16 +311,16 @@ def row(label: str, outcome: Outcome, runs: list[Outcome] | None = None) -> None
     losses = outcome.losses
     lost = f"{sum(losses)}/{max(losses)}/{sum(1 for n in losses if n)}"
     print(
-        f"  {label:<22} {sum(outcome.sent):>6} {lost:>12} {outcome.latency_ms(0.5):>7.2f}"
+        f"  {label:<24} {sum(outcome.sent):>6} {lost:>12} {outcome.latency_ms(0.5):>7.2f}"
         f" {outcome.latency_ms(0.99):>7.2f} {outcome.latency_ms(1.0):>7.1f}"
         f" {100 * outcome.cpu.server_share:>6.0f} {100 * outcome.cpu.self_share:>6.0f}"
-        f" {100 * outcome.cpu.other_share:>6.0f}"
-        f" {outcome.peak_mib:>7.0f}{extra}",
+        f" {100 * outcome.viewer_share:>6.0f} {100 * outcome.rest_share:>6.0f}"
+        f" {outcome.server_us_per_frame:>7.0f} {outcome.peak_mib:>7.0f}{extra}",
         flush=True,
     )
     if outcome.unended or outcome.late:
         print(
-            f"  {'':<22} ({outcome.unended} viewers had not ended 15 s after the producer;"
+            f"  {'':<24} ({outcome.unended} viewers had not ended 15 s after the producer;"
             f" {outcome.late} frames sent over one interval late)"
         )
 
@@ -300,7 +333,8 @@ def latency_verdict(label: str, outcome: Outcome, p99_ms: float | None) -> None:
         return
     print(
         judged(
-            f"{label}: p99 {p99:.1f} ms, lost {lost}",
+            f"{label}: p99 {p99:.1f} ms, lost {lost}"
+            f" (server {outcome.server_us_per_frame:.0f} us CPU a frame delivered)",
             f"p99 < {p99_ms:.0f} ms, no loss",
             p99 < p99_ms and lost == 0,
         )
@@ -309,8 +343,9 @@ def latency_verdict(label: str, outcome: Outcome, p99_ms: float | None) -> None:
 
 def header() -> None:
     print(
-        f"  {'scenario':<22} {'sent':>6} {'lost t/w/n':>12} {'p50 ms':>7} {'p99 ms':>7}"
-        f" {'max ms':>7} {'srvCPU':>6} {'genCPU':>6} {'othCPU':>6} {'peakRSS':>7}"
+        f"  {'scenario':<24} {'sent':>6} {'lost t/w/n':>12} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'max ms':>7} {'srvCPU':>6} {'genCPU':>6} {'vwrCPU':>6} {'othCPU':>6} {'us/frm':>7}"
+        f" {'peakRSS':>7}"
     )
 
 
@@ -322,9 +357,10 @@ def report_flood(runs: dict[str, list[Outcome]]) -> None:
         print(
             f"  {scheme:<4} {best.relayed_mb_s:6.1f} MB/s  {best.relayed_fps:6.0f} frames/s"
             f"  (sent {best.sent[0] / best.wall:.0f} frames/s, lost {sum(best.losses)},"
-            f" server CPU {100 * best.cpu.server_share:.0f} %,"
-            f" generator CPU {100 * best.cpu.self_share:.0f} %,"
-            f" other {100 * best.cpu.other_share:.0f} %)   runs {rates} MB/s",
+            f" server CPU {100 * best.cpu.server_share:.0f} % = {best.server_ms_per_mb:.1f} ms"
+            f" a MB, producer CPU {100 * best.cpu.self_share:.0f} %,"
+            f" viewer {100 * best.viewer_share:.0f} %, other {100 * best.rest_share:.0f} %)"
+            f"   runs {rates} MB/s",
             flush=True,
         )
         if scheme == "TLS":
@@ -368,19 +404,21 @@ def report_stuck(outcome: Outcome) -> None:
 def main() -> None:
     jpeg, what = jpeg_payload()
     print(
-        f"\n== live streams (input.raw -> output.raw over TLS, {SECONDS:.0f} s per run;"
+        f"\n== live streams (input.raw over TLS -> output.raw, {SECONDS:.0f} s per run;"
         f" 10 and 100 viewers: median by p99 of {LATENCY_RUNS} runs)"
     )
     print(f"  payload: {what}; its first 16 bytes carry the send time and sequence number")
     print(
         "  viewers: one h2 connection each up to 10, then 10 connections shared round-robin,"
-        f" in {VIEWER_PROCESSES} processes of their own; each camera its own connection (in this"
-        " process); stuck viewers on their own connection"
+        f" in {VIEWER_PROCESSES} processes of their own,"
+        f" {'over h2c (prior knowledge)' if H2C_VIEWERS else 'over TLS'}; each camera its own"
+        " TLS connection (in this process); stuck viewers on their own TLS connection"
     )
     print(
         "  latency from the 2nd second on; lost t/w/n = total / worst viewer / viewers with"
         " loss; CPU in % of one core (srv = server, gen = this load generator: producers and"
-        " stuck viewers, oth = the rest of the machine, viewer processes included);"
+        " stuck viewers, vwr = the viewer processes, oth = the rest of the machine);"
+        " us/frm = server CPU per frame delivered to a viewer;"
         " peak RSS = the server's VmHWM, reset when the frames start"
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -389,23 +427,33 @@ def main() -> None:
         verdicts = []
         for viewers in (1, 10, 100):
             plan = Plan(
+                h2c_viewers=H2C_VIEWERS,
                 viewers=viewers,
                 viewer_connections=min(viewers, MAX_VIEWER_CONNECTIONS),
                 viewer_processes=VIEWER_PROCESSES,
             )
             runs = repeated(root, f"v{viewers}", plan, jpeg, LATENCY_RUNS if viewers > 1 else 1)
-            label = f"30 fps x {viewers} viewers"
+            label = f"30 fps x {viewers} viewers" + (" h2c" if H2C_VIEWERS else "")
             row(label, median_by_p99(runs), runs)
             if viewers > 1:
                 verdicts.append((label, median_by_p99(runs), P99_TARGET_MS))
         fifty = Plan(
-            cameras=50, fps=10, viewers=1, viewer_connections=50, viewer_processes=VIEWER_PROCESSES
+            h2c_viewers=H2C_VIEWERS,
+            cameras=50,
+            fps=10,
+            viewers=1,
+            viewer_connections=50,
+            viewer_processes=VIEWER_PROCESSES,
         )
         cams50 = scenario(root, "cams50", fifty, jpeg)
         row("50 cams x 10 fps", cams50)
         verdicts.append(("50 cams x 10 fps", cams50, None))
         stuck_plan = Plan(
-            viewers=10, viewer_connections=10, viewer_processes=VIEWER_PROCESSES, stuck=1
+            h2c_viewers=H2C_VIEWERS,
+            viewers=10,
+            viewer_connections=10,
+            viewer_processes=VIEWER_PROCESSES,
+            stuck=1,
         )
         slow = scenario(root, "slow", stuck_plan, jpeg)
         row("10 fast + 1 stuck", slow)
@@ -422,5 +470,5 @@ def main() -> None:
         )
         report_flood(flood_runs(root, jpeg))
         print(f"\n  stuck viewer beside a fast one on a 30 fps stream for {STUCK_SECONDS:.0f} s:")
-        long_plan = Plan(viewers=1, stuck=1, seconds=STUCK_SECONDS)
+        long_plan = Plan(h2c_viewers=H2C_VIEWERS, viewers=1, stuck=1, seconds=STUCK_SECONDS)
         report_stuck(scenario(root, "stuck", long_plan, jpeg, trace_rss=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -47,6 +48,11 @@ class ViewerFigures:
         return sink
 
 
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def _run(job: ViewerJob, pipe: Connection) -> None:
     asyncio.run(_view(job, pipe))
 
@@ -59,11 +65,12 @@ async def _view(job: ViewerJob, pipe: Connection) -> None:
         stream_id, sink = await open_viewer(peer, job.shash, device, job.warm)
         opened.append((camera, peer, stream_id, sink))
     pipe.send(READY)
+    start = _cpu()
     loop = asyncio.get_running_loop()
     timeout: float = await loop.run_in_executor(None, pipe.recv)  # the producers are done
     unended = await wait_ended([(peer, sid, sink) for _, peer, sid, sink in opened], timeout)
     figures = [ViewerFigures(c, s.frames, s.received, s.latencies_ns) for c, _, _, s in opened]
-    pipe.send((figures, unended))
+    pipe.send((figures, unended, _cpu() - start))
     for peer in peers:
         peer.close()
 
@@ -75,6 +82,7 @@ class ViewerProcesses:
         context = multiprocessing.get_context("spawn")
         self._pipes: list[Connection] = []
         self._processes = []
+        self.cpu_seconds = 0.0  # the viewer processes' CPU from ready() to the streams' end
         for job in jobs:
             mine, theirs = context.Pipe()
             process = context.Process(target=_run, args=(job, theirs), daemon=True)
@@ -98,9 +106,10 @@ class ViewerProcesses:
         figures: list[ViewerFigures] = []
         unended = 0
         for pipe in self._pipes:
-            mine, late = await self._receive(pipe)  # type: ignore[misc]
+            mine, late, cpu = await self._receive(pipe)  # type: ignore[misc]
             figures += mine
             unended += late
+            self.cpu_seconds += cpu
         for process in self._processes:
             process.join(timeout=10)
         return figures, unended

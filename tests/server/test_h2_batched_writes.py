@@ -36,8 +36,9 @@ class Wire:
         return self.client.receive_data(data)
 
 
-async def protocol_with_streams(wire: Wire) -> H2Protocol:
-    """A server protocol whose client opened STREAMS (each a GET), their send buffers empty."""
+async def protocol_with_streams(wire: Wire, answered: bool = True) -> H2Protocol:
+    """A server protocol whose client opened STREAMS (each a GET), their send buffers empty
+    (and their response headers sent, if `answered`)."""
     proto = H2Protocol(
         None,
         Config(),
@@ -58,7 +59,8 @@ async def protocol_with_streams(wire: Wire) -> H2Protocol:
         )
     proto.connection.receive_data(wire.client.data_to_send())
     for stream_id in STREAMS:
-        proto.connection.send_headers(stream_id, [(":status", "200")])
+        if answered:
+            proto.connection.send_headers(stream_id, [(":status", "200")])
         proto.stream_buffers[stream_id] = StreamBuffer(EventWrapper)
         proto.priority.insert_stream(stream_id)
         proto.priority.block(stream_id)

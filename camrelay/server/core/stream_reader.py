@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 MAX_BATCH_BYTES = 256 << 10
@@ -20,6 +20,7 @@ class Counters:
     frames_out: int = 0
     bytes_out: int = 0
     dropped: int = 0
+    direct: int = 0  # frames_out handed to the viewer's connection at once (no task woken)
 
 
 @dataclass(eq=False)
@@ -38,10 +39,20 @@ class Reader:
     dropped: int = 0
     ended: bool = False
     left: bool = False
+    # Hands a frame to the viewer's connection at once (h2_direct_body's PUSH_BODY), False when
+    # it must wait its turn; used only while nothing of this reader waits before the frame.
+    direct: Callable[[bytes], bool] | None = None
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    _sending: bool = False  # a batch taken from the queue is on its way out
 
     def offer(self, frame: bytes) -> None:
-        """Queue a frame, dropping the oldest ones beyond the capacity (never the new one)."""
+        """Hand a frame straight to the connection when it takes it and nothing waits before
+        it; else queue it, dropping the oldest ones beyond the capacity (never the new one)."""
+        if self.direct is not None and not self.queue and not self._sending and not self.ended:
+            if self.direct(frame):
+                self._count_out(1, len(frame))
+                self.totals.direct += 1
+                return
         self.queue.append(frame)
         self.queued_bytes += len(frame)
         while self.queued_bytes > self.capacity and len(self.queue) > 1:
@@ -64,7 +75,11 @@ class Reader:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            yield self._take()
+            self._sending = True
+            try:
+                yield self._take()
+            finally:
+                self._sending = False
 
     async def next_frame(self) -> bytes | None:
         """The next whole frame (counted out like a batch); None once the reader has ended."""
@@ -75,11 +90,14 @@ class Reader:
             await self._wakeup.wait()
         frame = self.queue.popleft()
         self.queued_bytes -= len(frame)
-        self.frames_out += 1
-        self.bytes_out += len(frame)
-        self.totals.frames_out += 1
-        self.totals.bytes_out += len(frame)
+        self._count_out(1, len(frame))
         return frame
+
+    def _count_out(self, frames: int, size: int) -> None:
+        self.frames_out += frames
+        self.bytes_out += size
+        self.totals.frames_out += frames
+        self.totals.bytes_out += size
 
     def _take(self) -> bytes:
         parts = [self.queue.popleft()]
@@ -88,8 +106,5 @@ class Reader:
             parts.append(self.queue.popleft())
             size += len(parts[-1])
         self.queued_bytes -= size
-        self.frames_out += len(parts)
-        self.bytes_out += size
-        self.totals.frames_out += len(parts)
-        self.totals.bytes_out += size
+        self._count_out(len(parts), size)
         return parts[0] if len(parts) == 1 else b"".join(parts)

@@ -196,6 +196,11 @@ class RelayCollector(Collector):
         yield _counter(
             "camrelay_frames_dropped", "Frames viewers lost to a full queue.", totals.dropped
         )
+        yield _counter(
+            "camrelay_frames_out_direct",
+            "Frames sent to HTTP/2 viewers straight from the upload (no task woken).",
+            totals.direct,
+        )
 
     def _streams(self) -> Iterator[Metric]:
         viewers = GaugeMetricFamily(

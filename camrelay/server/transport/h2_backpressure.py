@@ -39,12 +39,17 @@ def _init(self: Buffer, event_class: type) -> None:
     self._offset = 0  # type: ignore[attr-defined]  # bytes of the first chunk already popped
 
 
-async def _push(self: Buffer, data: bytes) -> None:
-    if self._complete:
-        raise hypercorn_h2.BufferCompleteError()
+def append(self: Buffer, data: bytes) -> None:
+    """Add a chunk (the caller checked the buffer is not complete and clears _is_empty)."""
     if data:
         self._chunks.append(bytes(data))  # type: ignore[attr-defined]  # bytes: no copy
         self._size += len(data)  # type: ignore[attr-defined]
+
+
+async def _push(self: Buffer, data: bytes) -> None:
+    if self._complete:
+        raise hypercorn_h2.BufferCompleteError()
+    append(self, data)
     await self._is_empty.clear()
     if self._size >= hypercorn_h2.BUFFER_HIGH_WATER:  # type: ignore[attr-defined]
         await self._paused.wait()

@@ -37,6 +37,7 @@ RELAY_METRICS = {
     "camrelay_frames_out_total",
     "camrelay_bytes_out_total",
     "camrelay_frames_dropped_total",
+    "camrelay_frames_out_direct_total",
     "camrelay_requests_total",
     "camrelay_stream_viewers",
     "camrelay_stream_frames_in_total",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 
 from quart import Response, request
 
@@ -22,6 +22,7 @@ from ...core.identity import Can
 from ...core.sessions import Session
 from ...core.stream_reader import Reader
 from ...core.streams import REPLACED, Producer
+from ...transport.h2_direct_body import PUSH_BODY
 from .answers import Reply, as_response, bad, ok, ok_first
 from .body import BodyDecoder
 from .params import Params, to_int
@@ -126,8 +127,10 @@ class StreamFace:
             reader = await self._attach(session, device)
         except RelayError as exc:
             return as_response(bad(exc.code))
+        # Filled with PUSH_BODY once the headers are out (an HTTP/2 stream's).
+        extensions = request.scope.get("extensions") or {}
         response = Response(
-            self._frames(session.account_id, device, reader, request.body),
+            self._frames(session.account_id, device, reader, request.body, extensions),
             content_type="application/octet-stream",
         )
         response.timeout = None
@@ -144,13 +147,21 @@ class StreamFace:
             raise
 
     async def _frames(
-        self, account_id: int, device: str, reader: Reader, body: AsyncIterable[bytes]
+        self,
+        account_id: int,
+        device: str,
+        reader: Reader,
+        body: AsyncIterable[bytes],
+        extensions: Mapping[str, object],
     ) -> AsyncIterator[bytes]:
         drain = asyncio.create_task(_discard(body, reader))
         try:
+            # The headers are out: frames may go straight to the connection from now on.
+            reader.direct = extensions.get(PUSH_BODY)  # type: ignore[assignment]
             async for batch in reader.batches():
                 yield batch
         finally:
+            reader.direct = None
             drain.cancel()
             self.hub.detach(account_id, device, reader)
 
