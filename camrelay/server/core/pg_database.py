@@ -224,7 +224,7 @@ class PgDatabase:
                     "UPDATE stamp_clock SET last=GREATEST(last, ?)", (parse_micros(row[0]),)
                 )
 
-        await self.write(reset)
+        await self.bulk_write(reset)  # part of the import: its deadline is the stream's
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[PgSnapshot]:
