@@ -126,7 +126,7 @@ class Messages:
                 *(account_id, device, account_id, device, device, *scope),
                 *(account_id, device, account_id, device, device, *scope),
             )
-        return await self._db.fetchall(
+        return await self._db.fetch_small(
             later + " ORDER BY stamp LIMIT ?", (*params, self._page_size)
         )
 
