@@ -51,8 +51,8 @@ class LoopReads:
             self.handed_off += 1
             return None
         finally:
-            # Resets a statement stopped half-way: it would keep its read transaction open
-            # (checkpoints could not pass it) and its cached statement busy.
+            # The statement is reset whatever happened: a read transaction left open by one
+            # stopped half-way would hold back every checkpoint.
             cursor.close()
         self.served += 1
         return rows
