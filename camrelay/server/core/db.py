@@ -4,7 +4,8 @@ Writes go through `write(job)`, one transaction at a time, so stamps handed out 
 transaction commit in stamp order. A write runs in a task of its own and always ends in COMMIT
 or ROLLBACK, even when the request that asked for it is cancelled (a client reset its stream):
 a statement abandoned half-way would leave the shared writer connection inside a transaction.
-Reads use their own connection and see only committed rows.
+Reads use their own connection and see only committed rows; small indexed ones (a device's
+messages) are served on the event loop's thread when they can be (loop_reads.py).
 WAL with synchronous=NORMAL keeps every committed transaction across a killed process.
 """
 
@@ -23,6 +24,7 @@ import aiosqlite
 from camrelay.protocol.errors import DatabaseFail
 
 from .blob_reads import BlobReads
+from .loop_reads import LoopReads
 from .private_files import private_file, private_folder
 from .store_snapshot import SqliteSnapshot, sqlite_snapshot
 
@@ -76,17 +78,22 @@ LATEST_SCHEMA = migration_scripts()[-1][0]  # the newest migration: the schema t
 
 
 class Database:
-    """The store's two connections; open with `Database.open(path)`."""
+    """The store's connections; open with `Database.open(path)`."""
 
     # Embedded: each process brings its own file up to date at start (a shared server never is).
     migrates_itself = True
 
     def __init__(
-        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path | None = None
+        self,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        path: Path | None = None,
+        loop_reads: LoopReads | None = None,
     ) -> None:
         self.path = path  # blob readers open connections of their own on it
         self._writer = writer
         self._reader = reader
+        self.loop_reads = loop_reads
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -104,7 +111,13 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        db = cls(writer, reader, path)
+        try:
+            loop_reads = LoopReads(path)
+        except BaseException:
+            await reader.close()
+            await writer.close()
+            raise
+        db = cls(writer, reader, path, loop_reads)
         if migrate:
             try:
                 await db.migrate()
@@ -114,7 +127,9 @@ class Database:
         return db
 
     async def close(self) -> None:
-        """Close both connections."""
+        """Close every connection."""
+        if self.loop_reads is not None:
+            self.loop_reads.close()
         await self._reader.close()
         await self._writer.close()
 
@@ -170,10 +185,22 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query on the reader connection."""
         try:
-            async with self._reader.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            # One hop to the connection's thread (execute, fetch and close would be three).
+            return list(await self._reader.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise DatabaseFail(str(exc)) from exc
+
+    async def fetch_small(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a small read-only query that an index serves (a device's page of messages):
+        on the event loop's thread when it can run there at once, else as `fetchall`."""
+        if self.loop_reads is not None:
+            try:
+                rows = self.loop_reads.rows(sql, params)
+            except sqlite3.Error as exc:
+                raise DatabaseFail(str(exc)) from exc
+            if rows is not None:
+                return rows
+        return await self.fetchall(sql, params)
 
     def snapshot(self) -> AbstractAsyncContextManager[SqliteSnapshot]:
         """One read transaction on the reader connection for the block: every read in it sees

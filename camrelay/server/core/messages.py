@@ -27,6 +27,7 @@ _SELECT = (
     "SELECT id, msg, sender, params, stamp, target<>'' AND given=0 FROM messages "
     "WHERE account_id=? AND sender<>? AND "
 )
+_POINT = "COALESCE((SELECT sync_stamp FROM devices WHERE account_id=? AND device=?), '')"
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,14 @@ class Messages:
         later = _SELECT + "stamp>? AND (target='' OR target=?)" + only
         params: tuple[Any, ...] = (account_id, device, after, device, *scope)
         if after is None:
-            point = await self._sync_point(account_id, device)
-            later += " UNION ALL " + _SELECT + "stamp<=? AND target=?" + only
+            # The sync point read inside the query: one round trip to the store, not two.
+            later = _SELECT + f"stamp>{_POINT} AND (target='' OR target=?)" + only
+            later += " UNION ALL " + _SELECT + f"stamp<={_POINT} AND target=?" + only
             params = (
-                *(account_id, device, point, device, *scope),
-                *(account_id, device, point, device, *scope),
+                *(account_id, device, account_id, device, device, *scope),
+                *(account_id, device, account_id, device, device, *scope),
             )
-        return await self._db.fetchall(
+        return await self._db.fetch_small(
             later + " ORDER BY stamp LIMIT ?", (*params, self._page_size)
         )
 
@@ -151,13 +153,6 @@ class Messages:
             return cursor.rowcount
 
         return await self._db.write(purge)
-
-    async def _sync_point(self, account_id: int, device: str) -> str:
-        row = await self._db.fetchone(
-            "SELECT sync_stamp FROM devices WHERE account_id=? AND device=?",
-            (account_id, device),
-        )
-        return row[0] if row else ""
 
 
 async def _given(conn: aiosqlite.Connection, account_id: int, device: str, stamp: str) -> None:

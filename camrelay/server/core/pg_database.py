@@ -347,6 +347,12 @@ class PgDatabase:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    loop_reads = None  # no reads on the loop's thread (db.py's LoopReads is SQLite's)
+
+    async def fetch_small(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """`fetchall`: PostgreSQL is a server, there is no read to run on the loop's thread."""
+        return await self.fetchall(sql, params)
+
     async def data_version(self) -> int:
         """A number that changes whenever sessions are deleted (by any node or command), so a
         node learns of it without reading the sessions (a trigger counts them)."""

@@ -72,6 +72,17 @@ class RelayCollector(Collector):
             "Record reads refused: too many at once.",
             slots.refused,
         )
+        on_loop = relay.db.loop_reads  # SQLite only: 0 on PostgreSQL
+        yield _counter(
+            "camrelay_store_reads_on_loop",
+            "Small store reads served on the event loop's thread.",
+            on_loop.served if on_loop else 0,
+        )
+        yield _counter(
+            "camrelay_store_reads_handed_off",
+            "Small store reads sent on to the reader thread: busy, or past their time budget.",
+            on_loop.handed_off if on_loop else 0,
+        )
         bus = relay.bus
         yield _counter(
             "camrelay_events_published", "Events the core published.", bus.published_total

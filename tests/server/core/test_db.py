@@ -1,10 +1,14 @@
-"""The store: migrations, and writes that survive their caller being cancelled."""
+"""The store: migrations, writes that survive their caller being cancelled, reads on the loop."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 
+import pytest
+
+from camrelay.server.core import loop_reads
 from camrelay.server.core.accounts import Account
 from camrelay.server.core.db import migration_scripts
 from camrelay.server.core.messages import NewMessage
@@ -37,3 +41,27 @@ async def test_a_cancelled_caller_leaves_its_write_whole_and_the_store_usable(
     await relay.messages.add(owner.id, "cam", [NewMessage("after")])
     got = [m.msg for m in await relay.messages.fetch(owner.id, "phone", None)]
     assert got == ["m1", "m2", "m3", "m4", "m5", "after"]
+
+
+async def test_a_small_read_on_the_loop_thread_answers_as_the_reader_thread_does(
+    relay: Relay, owner: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await relay.messages.add(owner.id, "cam", [NewMessage(f"m{i}") for i in range(3)])
+    reads = relay.db.loop_reads
+    assert reads is not None
+    many = "SELECT count(*) FROM messages a, messages b, messages c, messages d, messages e"
+    assert await relay.db.fetch_small(many) == await relay.db.fetchall(many) == [(243,)]
+    assert (reads.served, reads.handed_off) == (1, 0)
+    # Past its budget the read is interrupted and goes to the reader thread, same answer; the
+    # statement stopped half-way holds no read transaction a checkpoint would have to wait for.
+    monkeypatch.setattr(loop_reads, "BUDGET_S", -1.0)
+    assert await relay.db.fetch_small(many) == [(243,)]
+    assert (reads.served, reads.handed_off) == (1, 1)
+    await relay.messages.add(owner.id, "cam", [NewMessage("after")])
+    assert relay.db.path is not None
+    with contextlib.closing(sqlite3.connect(relay.db.path)) as other:
+        assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
+    monkeypatch.setattr(loop_reads, "BUDGET_S", 0.002)
+    got = [m.msg for m in await relay.messages.fetch(owner.id, "phone", None)]
+    assert got == ["m0", "m1", "m2", "after"]
+    assert reads.served == 2

@@ -18,6 +18,8 @@ RELAY_METRICS = {
     "camrelay_viewers",
     "camrelay_record_answers_streaming",
     "camrelay_record_answers_refused_total",
+    "camrelay_store_reads_on_loop_total",
+    "camrelay_store_reads_handed_off_total",
     "camrelay_events_published_total",
     "camrelay_events_dropped_total",
     "camrelay_state_sockets",
