@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 
 from tests.support.admin_socket import AdminSocket, log_in, open_socket
-from tests.support.api import Api
+from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.metrics import metric, stream_viewers
 from tests.support.node_pair import listed, open_viewer, pushing, sign_in, start_upload
@@ -69,14 +69,24 @@ async def test_a_camera_pushing_to_a_shows_on_admin_sockets_on_b(
     assert not any("device cam " in line["msg"] for line in stranger.named("log"))
 
 
+async def camera_on_a(
+    nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient, device: str
+) -> tuple[Device, Device]:
+    """A registered camera signed in on A and a phone of the account signed in on B."""
+    a, b = nodes
+    await a.add_camera(account[0], device)
+    return (
+        await sign_in(Api(http, a.url), account, device),
+        await sign_in(Api(http, b.url), account, "phone"),
+    )
+
+
 async def test_record_set_on_b_is_recorded_by_the_node_of_the_upload(
     nodes: list[RelayServer], account: tuple[str, str], http: httpx.AsyncClient
 ) -> None:
     a, b = nodes
     name, password = account
-    await a.add_camera(name, "reccam")
-    cam = await sign_in(Api(http, a.url), account, "reccam")
-    phone = await sign_in(Api(http, b.url), account, "phone")
+    cam, phone = await camera_on_a(nodes, account, http, "reccam")
     received = await metric(b.url, "camrelay_cluster_frames_received_total")
     async with pushing(a, cam):
         async with state_socket(b, device="reccam", account=name) as on_b:
@@ -143,9 +153,7 @@ async def test_snap_on_b_of_a_camera_uploading_to_a_stores_a_jpeg(
 ) -> None:
     a, b = nodes
     name, password = account
-    await a.add_camera(name, "snapcam")
-    cam = await sign_in(Api(http, a.url), account, "snapcam")
-    phone = await sign_in(Api(http, b.url), account, "phone")
+    cam, phone = await camera_on_a(nodes, account, http, "snapcam")
     ok, jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 200, np.uint8))
     assert ok
     async with pushing(a, cam, jpeg.tobytes()):
