@@ -16,7 +16,7 @@ from ..server.core.bus import LocalBus
 from ..server.core.clock import SystemClock
 from ..server.core.db import Database
 from ..server.core.device_keys import DeviceKeys
-from ..server.core.passwords import Passwords, hash_cost
+from ..server.core.passwords import Passwords
 from ..server.core.store_url import StoreError, configured_url, in_data_dir, open_for_serving
 from ..server.core.users import Users
 from .serve import settings_from
@@ -53,7 +53,7 @@ def run_on_store(args: argparse.Namespace, job: Callable[[IdentityStore], Awaita
 
     async def main() -> None:
         db = await open_for_serving(configured_url(settings), own_folder=in_data_dir(settings))
-        clock, passwords = SystemClock(), Passwords(cost=hash_cost(settings.passwords))
+        clock, passwords = SystemClock(), Passwords(cost=settings.passwords)
         try:
             await job(
                 IdentityStore(

@@ -20,9 +20,10 @@ from camrelay.server.core.cameras import Cameras
 from camrelay.server.core.clock import SystemClock
 from camrelay.server.core.db import Database
 from camrelay.server.core.device_keys import DeviceKeys
-from camrelay.server.core.passwords import HashCost, Passwords
+from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.store_url import DB_FILE, database_path, open_store
 from camrelay.server.core.users import Users
+from camrelay.settings import PasswordSettings
 
 
 def free_port() -> int:
@@ -37,11 +38,9 @@ START_S = float(os.environ.get("CAMRELAY_TEST_START_S", "30"))
 LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
 # argon2 at its default cost takes ~0.4 s of a core a hash: tests hash with the cheapest one
 # ([passwords] settings), every process of the run (conftest puts it in os.environ).
-TEST_HASH = HashCost(memory_kib=64, time_cost=1, parallelism=1)
+TEST_HASH = PasswordSettings(argon2_memory_kib=64, argon2_time_cost=1, argon2_parallelism=1)
 HASH_ENV = {
-    "CAMRELAY_PASSWORDS_ARGON2_MEMORY_KIB": str(TEST_HASH.memory_kib),
-    "CAMRELAY_PASSWORDS_ARGON2_TIME_COST": str(TEST_HASH.time_cost),
-    "CAMRELAY_PASSWORDS_ARGON2_PARALLELISM": str(TEST_HASH.parallelism),
+    f"CAMRELAY_PASSWORDS_{key.upper()}": str(value) for key, value in TEST_HASH.model_dump().items()
 }
 TEST_ENV = {
     **HASH_ENV,

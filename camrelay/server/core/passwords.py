@@ -8,45 +8,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from camrelay.protocol.errors import MalformedRequest
-
-if TYPE_CHECKING:
-    from camrelay.settings import PasswordSettings
+from camrelay.settings import PasswordSettings
 
 T = TypeVar("T")
 MAX_PASSWORD = 1024
-
-
-@dataclass(frozen=True)
-class HashCost:
-    """argon2id's cost of a new hash (settings [passwords]); defaults are pwdlib's recommended."""
-
-    memory_kib: int = 65536
-    time_cost: int = 3
-    parallelism: int = 4
-
-
-def hash_cost(section: PasswordSettings) -> HashCost:
-    """The cost the settings' [passwords] section asks for."""
-    return HashCost(section.argon2_memory_kib, section.argon2_time_cost, section.argon2_parallelism)
+RECOMMENDED = PasswordSettings()  # pwdlib's recommended cost: the settings' defaults
 
 
 class Passwords:
     """Hashes and verifies passwords in a few worker threads."""
 
-    def __init__(self, max_checks: int = 2, cost: HashCost = HashCost()) -> None:
+    def __init__(self, max_checks: int = 2, cost: PasswordSettings = RECOMMENDED) -> None:
+        """`cost`: argon2id's for new hashes (settings [passwords], pwdlib's recommended)."""
         self._hasher = PasswordHash(
             (
                 Argon2Hasher(
-                    time_cost=cost.time_cost,
-                    memory_cost=cost.memory_kib,
-                    parallelism=cost.parallelism,
+                    time_cost=cost.argon2_time_cost,
+                    memory_cost=cost.argon2_memory_kib,
+                    parallelism=cost.argon2_parallelism,
                 ),
             )
         )

@@ -17,7 +17,7 @@ from .device_keys import DeviceKeys
 from .housekeeping import Housekeeping
 from .login_throttle import LoginThrottle
 from .messages import Messages
-from .passwords import Passwords, hash_cost
+from .passwords import Passwords
 from .recording import Recorder
 from .records import Records
 from .sessions import SessionPolicy, Sessions
@@ -95,7 +95,7 @@ async def open_relay(settings: Settings, clock: Clock | None = None) -> Relay:
 
         nats = NatsBus(settings.bus.url)
     bus: Bus = nats if nats is not None else LocalBus()
-    passwords = Passwords(sess.max_concurrent_password_checks, hash_cost(settings.passwords))
+    passwords = Passwords(sess.max_concurrent_password_checks, settings.passwords)
     accounts = Accounts(db, clock, passwords)
     config = AccountConfig(db, bus)
     streams = StreamHub(bus, settings.streams.viewer_queue_bytes, settings.streams.max_frames_per_s)

@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from camrelay.server.core.passwords import HashCost, Passwords
+from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.relay import open_relay
 from camrelay.server.core.store_url import database_path
-from camrelay.settings import SettingsError, load_settings
+from camrelay.settings import PasswordSettings, SettingsError, load_settings
 from tests.support.cli import camrelay
+
+
+def cost(memory_kib: int, passes: int, lanes: int) -> PasswordSettings:
+    return PasswordSettings(
+        argon2_memory_kib=memory_kib, argon2_time_cost=passes, argon2_parallelism=lanes
+    )
+
 
 PARAMS = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
 
@@ -31,8 +38,8 @@ async def test_the_default_cost_is_pwdlibs_recommended() -> None:
 
 
 async def test_a_hash_of_any_cost_verifies_whatever_the_cost_now() -> None:
-    old = await Passwords(cost=HashCost(256, 2, 2)).hash("old pw")
-    now = Passwords(cost=HashCost(64, 1, 1))
+    old = await Passwords(cost=cost(256, 2, 2)).hash("old pw")
+    now = Passwords(cost=cost(64, 1, 1))
     new = await now.hash("new pw")
     assert cost_of(old) == (256, 2, 2) and cost_of(new) == (64, 1, 1)
     assert await now.verify("old pw", old) and await now.verify("new pw", new)
@@ -40,7 +47,7 @@ async def test_a_hash_of_any_cost_verifies_whatever_the_cost_now() -> None:
 
 
 async def test_an_unknown_name_still_costs_a_check_and_fails() -> None:
-    passwords = Passwords(cost=HashCost(64, 1, 1))
+    passwords = Passwords(cost=cost(64, 1, 1))
     assert not await passwords.verify("anything", None)
     assert not await passwords.verify("anything", None)
     assert passwords.checks == 2
