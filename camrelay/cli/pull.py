@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 from pathlib import Path
 
 from ..clients.progress import ProgressLine, Throughput
@@ -48,8 +47,7 @@ async def pull(args: argparse.Namespace) -> None:
             await watch(client, args.device, sink, stats, args.frames)
         finally:
             reporter.cancel()
-            progress.show()
-            print(file=sys.stderr)
+            progress.finish()
             await client.close()
 
 

@@ -56,13 +56,15 @@ async def push(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, pusher.stop)
-    reporter = asyncio.create_task(ProgressLine(pusher.stats).run())
+    progress = ProgressLine(pusher.stats)
+    reporter = asyncio.create_task(progress.run())
     try:
         await pusher.run()
     finally:
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
+        progress.finish()
         await client.close()
 
 

@@ -56,6 +56,13 @@ class ProgressLine:
         self.out.write(("\r" if tty else "") + self.text() + ("" if tty else "\n"))
         self.out.flush()
 
+    def finish(self) -> None:
+        """The line once more at the end of a run (so a run shorter than `every` has one too),
+        then a new line."""
+        self.show()
+        self.out.write("\n")
+        self.out.flush()
+
     async def run(self) -> None:
         """Show the line every `every` seconds until cancelled."""
         self.start()
