@@ -39,6 +39,11 @@ class NodeClients:
         for proc in self._procs:
             assert await self._line(proc) == "ready"
 
+    @property
+    def pids(self) -> list[int]:
+        """The node processes' ids (their CPU is the clients' share of a figure)."""
+        return [proc.pid for proc in self._procs]
+
     async def lines(self, wanted: str) -> None:
         """Wait until every process has printed `wanted` as its next line."""
         for proc in self._procs:

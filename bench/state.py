@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,7 +24,7 @@ import websockets
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
 from bench.node_clients import NodeClients
-from bench.server_probe import memory_mib
+from bench.server_probe import CpuSplit, memory_mib
 from bench.verdict import judged
 from tests.support.relay_server import RelayServer
 
@@ -51,12 +52,24 @@ async def logged_in(url: str, token: str) -> websockets.ClientConnection:
     return ws
 
 
-async def broadcast_latency(url: str, token: str, sockets: int) -> list[float]:
-    """Latencies in ms of WRITES writes, each to every one of `sockets` readers."""
+@dataclass(frozen=True)
+class Broadcasts:
+    """WRITES broadcasts: each reader's latencies (ms), and the CPU of one (ms) in the server
+    and in the reading processes (they share the machine's two cores)."""
+
+    latencies: list[float]
+    server_ms: float
+    readers_ms: float
+
+
+async def broadcast_latency(url: str, token: str, sockets: int, server_pid: int) -> Broadcasts:
+    """WRITES writes, each to every one of `sockets` readers."""
     readers = NodeClients("state_receivers.mjs", url, token, sockets, RECEIVER_PROCS)
     await readers.start()
     sent: dict[int, int] = {}
     writer = await logged_in(url, token)
+    cpu = CpuSplit(server_pid, readers.pids)
+    cpu.start()
     for i in range(WRITES):
         value = i % 101  # every write differs from the one before
         sent[value] = time.monotonic_ns()
@@ -64,12 +77,13 @@ async def broadcast_latency(url: str, token: str, sockets: int) -> list[float]:
         await writer.recv()  # the confirmation: the broadcast is on its way
         # A pause, so each write meets idle readers rather than the last write's queue.
         await asyncio.sleep(0.02 + sockets * 0.0004)
+    cpu.stop()
     await writer.close()
     latencies: list[float] = []
     for arrivals in await readers.stop():
         for seen in arrivals:
             latencies.extend((int(ns) - sent[value]) / 1e6 for value, ns in seen if value in sent)
-    return latencies
+    return Broadcasts(latencies, 1000 * cpu.server_s / WRITES, 1000 * cpu.clients_s / WRITES)
 
 
 async def writes_per_s(url: str, token: str) -> float:
@@ -117,12 +131,14 @@ async def prepare(server: RelayServer) -> tuple[str, str]:
 async def measure(server: RelayServer) -> None:
     url, token = await prepare(server)
     growth = await rss_growth(server, url, token, 500)
+    assert server.process is not None
     for sockets in SOCKET_COUNTS:
-        latencies = await broadcast_latency(url, token, sockets)
-        expected = WRITES * sockets
+        found = await broadcast_latency(url, token, sockets, server.process.pid)
+        latencies, expected = found.latencies, WRITES * sockets
         p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
         line = f"{sockets:4d} sockets  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
-        line += f"  ({len(latencies)}/{expected} received)"
+        line += f"  ({len(latencies)}/{expected} received; CPU a write: server"
+        line += f" {found.server_ms:.2f} ms, readers {found.readers_ms:.2f} ms)"
         target = TARGET_P99_MS.get(sockets)
         if target is None:
             print(f"  {line}")
