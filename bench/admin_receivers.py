@@ -1,5 +1,6 @@
 """Admin sockets for the admin bench: the official socket.io-client in node processes
-(bench/js/admin_receivers.mjs via bench/node_clients.py), as real admin pages are. Each process
+(bench/js/admin_receivers.mjs) as real admin pages are, or the lean ones (bench/lean_receivers.py),
+via bench/client_processes.py. Each process
 connects its share of the sockets, says when all of them have each event, and gives back the
 arrival times (CLOCK_MONOTONIC, the same clock in every process) at the end.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.node_clients import NodeClients
+from bench.client_processes import ClientProcesses, lean, node
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,14 @@ class Arrivals:
 class AdminReceivers:
     """`count` sockets spread over `processes` processes."""
 
-    def __init__(self, url: str, token: str, count: int, processes: int) -> None:
-        self._clients = NodeClients("admin_receivers.mjs", url, token, count, processes)
+    def __init__(self, url: str, token: str, count: int, processes: int, client: str) -> None:
+        command = lean("admin") if client == "lean" else node("admin_receivers.mjs")
+        self._clients = ClientProcesses(command, url, token, count, processes)
+
+    @property
+    def pids(self) -> list[int]:
+        """The receiving processes' ids."""
+        return self._clients.pids
 
     async def ready(self) -> None:
         """Every socket of every process is connected."""

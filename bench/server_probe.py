@@ -18,6 +18,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def on_cpu_seconds(pids: list[int]) -> float:
+    """Time the processes' threads spent on a CPU, to the nanosecond (schedstat), in seconds:
+    fine enough for the few milliseconds of one broadcast, where utime + stime count ticks."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (FileNotFoundError, ProcessLookupError):
+                pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
+@dataclass
+class CpuSplit:
+    """CPU the server and the bench's client processes spent between start() and stop(),
+    to tell the relay's share of a latency from its clients' on a machine they share."""
+
+    server_pid: int
+    client_pids: list[int]
+    server_s: float = 0.0
+    clients_s: float = 0.0
+
+    def start(self) -> None:
+        self.server_s = on_cpu_seconds([self.server_pid])
+        self.clients_s = on_cpu_seconds(self.client_pids)
+
+    def stop(self) -> None:
+        self.server_s = on_cpu_seconds([self.server_pid]) - self.server_s
+        self.clients_s = on_cpu_seconds(self.client_pids) - self.clients_s
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds every core of the machine spent busy since boot (from /proc/stat)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

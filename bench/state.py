@@ -2,11 +2,16 @@
 10, 100 and 500 sockets on one camera (p50/p99), the writes one socket sustains, and the
 server's RSS growth with 500 sockets open.
 
-The reading sockets are node's `ws` (the client of the document's own examples) on the h2c port
-(ws), logged in with one token, in RECEIVER_PROCS node processes (bench/js/state_receivers.mjs),
-so the clients' own parsing does not sit in the measured time more than it must; the writer is
-a Python `websockets` client. Each broadcast is timed from just before its write is sent to
-its arrival at each socket, on the system-wide monotonic clock."""
+The reading sockets are on the h2c port (ws), logged in with one token, in RECEIVER_PROCS node
+processes, so the clients' own parsing does not sit in the measured time more than it must; the
+writer is a Python `websockets` client. Each broadcast is timed from just before its write is
+sent to its arrival at each socket, on the system-wide monotonic clock. Each row runs twice
+(BENCH_STATE_CLIENTS): with the lean client (bench/lean_receivers.py: plain sockets on one
+epoll loop, stamped where the bytes are read), which the target is judged on, and with node's `ws`
+(the client of the document's own examples, bench/js/state_receivers.mjs). The readers share
+the machine's two cores with the relay, where real clients bring their own machines: the CPU
+each spends on a write is printed beside its row (with `ws`, 100 readers take more than the
+relay itself)."""
 
 from __future__ import annotations
 
@@ -15,22 +20,27 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import websockets
 
+from bench.client_processes import ClientProcesses, lean, node
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
-from bench.node_clients import NodeClients
-from bench.server_probe import memory_mib
+from bench.server_probe import CpuSplit, memory_mib
 from bench.verdict import judged
 from tests.support.relay_server import RelayServer
 
 USER, PASSWORD, CAMERA = "bench", "bench-pw", "cam"
 WRITES = int(os.environ.get("BENCH_STATE_WRITES", "50"))  # timed broadcasts per socket count
+WARM_UP = 5  # untimed writes opening each row
 THROUGHPUT_WRITES = int(os.environ.get("BENCH_STATE_THROUGHPUT_WRITES", "2000"))
 RECEIVER_PROCS = int(os.environ.get("BENCH_STATE_PROCS", "2"))
+READERS = {"lean": lean("state"), "ws": node("state_receivers.mjs")}
+CLIENTS = os.environ.get("BENCH_STATE_CLIENTS", "lean,ws").split(",")
+JUDGED = "lean"  # the client whose rows carry the targets
 SOCKET_COUNTS = (10, 100, 500)
 TARGET_P99_MS = {100: 10.0, 500: 100.0}
 TARGET_RSS_MIB = 100.0
@@ -51,25 +61,42 @@ async def logged_in(url: str, token: str) -> websockets.ClientConnection:
     return ws
 
 
-async def broadcast_latency(url: str, token: str, sockets: int) -> list[float]:
-    """Latencies in ms of WRITES writes, each to every one of `sockets` readers."""
-    readers = NodeClients("state_receivers.mjs", url, token, sockets, RECEIVER_PROCS)
+@dataclass(frozen=True)
+class Broadcasts:
+    """WRITES broadcasts: each reader's latencies (ms), and the CPU of one (ms) in the server
+    and in the reading processes (they share the machine's two cores)."""
+
+    latencies: list[float]
+    server_ms: float
+    readers_ms: float
+
+
+async def broadcast_latency(
+    url: str, token: str, sockets: int, server_pid: int, client: str
+) -> Broadcasts:
+    """WRITES writes, each to every one of `sockets` readers of the `client` kind."""
+    readers = ClientProcesses(READERS[client], url, token, sockets, RECEIVER_PROCS)
     await readers.start()
     sent: dict[int, int] = {}
     writer = await logged_in(url, token)
-    for i in range(WRITES):
+    cpu = CpuSplit(server_pid, readers.pids)
+    for i in range(WARM_UP + WRITES):
         value = i % 101  # every write differs from the one before
-        sent[value] = time.monotonic_ns()
+        if i == WARM_UP:
+            cpu.start()
+        if i >= WARM_UP:  # the first few, after the last row's sockets went, are not timed
+            sent[value] = time.monotonic_ns()
         await writer.send(json.dumps({"brightness": value}))
         await writer.recv()  # the confirmation: the broadcast is on its way
         # A pause, so each write meets idle readers rather than the last write's queue.
         await asyncio.sleep(0.02 + sockets * 0.0004)
+    cpu.stop()
     await writer.close()
     latencies: list[float] = []
     for arrivals in await readers.stop():
         for seen in arrivals:
             latencies.extend((int(ns) - sent[value]) / 1e6 for value, ns in seen if value in sent)
-    return latencies
+    return Broadcasts(latencies, 1000 * cpu.server_s / WRITES, 1000 * cpu.clients_s / WRITES)
 
 
 async def writes_per_s(url: str, token: str) -> float:
@@ -117,14 +144,16 @@ async def prepare(server: RelayServer) -> tuple[str, str]:
 async def measure(server: RelayServer) -> None:
     url, token = await prepare(server)
     growth = await rss_growth(server, url, token, 500)
-    for sockets in SOCKET_COUNTS:
-        latencies = await broadcast_latency(url, token, sockets)
-        expected = WRITES * sockets
+    assert server.process is not None
+    for sockets, client in ((s, c) for s in SOCKET_COUNTS for c in CLIENTS):
+        found = await broadcast_latency(url, token, sockets, server.process.pid, client)
+        latencies, expected = found.latencies, WRITES * sockets
         p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
-        line = f"{sockets:4d} sockets  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
-        line += f"  ({len(latencies)}/{expected} received)"
+        line = f"{sockets:4d} sockets {client:>4}  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
+        line += f"  ({len(latencies)}/{expected} received; CPU a write: server"
+        line += f" {found.server_ms:.2f} ms, readers {found.readers_ms:.2f} ms)"
         target = TARGET_P99_MS.get(sockets)
-        if target is None:
+        if target is None or client != JUDGED:
             print(f"  {line}")
         else:
             met = p99 < target and len(latencies) == expected

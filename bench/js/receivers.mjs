@@ -1,5 +1,5 @@
 // What the benches' node receivers share: the packages of tests/js, opening the sockets in
-// batches, and the ready / stop exchange with bench/node_clients.py over stdin and stdout.
+// batches, and the ready / stop exchange with bench/client_processes.py over stdin and stdout.
 import { createRequire } from "node:module";
 import readline from "node:readline";
 
