@@ -292,11 +292,12 @@ class Sessions:
         await self._db.write(delete)
 
     async def known_device(self, account_id: int, device: str) -> bool:
-        """Whether a device of that name ever authorized in the account."""
-        row = await self._db.fetchone(
+        """Whether a device of that name ever authorized in the account (asked by every viewer
+        of a camera that is not streaming: a key lookup, read on the loop where it can be)."""
+        rows = await self._db.fetch_small(
             "SELECT 1 FROM devices WHERE account_id=? AND device=?", (account_id, device)
         )
-        return row is not None
+        return bool(rows)
 
     async def online(self, account_id: int) -> list[Session]:
         """The newest live session of each device of the account, oldest device first."""
