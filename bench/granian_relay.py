@@ -14,6 +14,7 @@ Hypercorn fixes, the accept-time connection cap nor the PROXY header reader appl
 from __future__ import annotations
 
 import asyncio
+import logging
 import runpy
 import socket
 import sys
@@ -22,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from granian.constants import HTTPModes, Interfaces, SSLProtocols
-from granian.log import LogLevels
 from granian.http import HTTP2Settings
+from granian.log import LogLevels
 from granian.server.embed import Server
 from hypercorn.config import Config, Sockets
 
@@ -31,6 +32,12 @@ from camrelay.server import serving
 
 # How long Granian may take to accept on its ports before the start counts as failed.
 READY_S = 20.0
+# Granian's graceful stop waits for every kept-alive connection to be closed by its client
+# (granian issues #568, #611); camrelay serve's Hypercorn closes idle ones at once.
+STOP_S = 2.0
+# camrelay serve's access log line, without the query string (it may carry a shash or a
+# password); Granian has no size atom.
+ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).0fms'
 
 
 def _address(bind: str) -> tuple[str, int]:
@@ -83,6 +90,8 @@ def _granian(app: Any, config: Config, bind: str, tls: bool) -> tuple[Server, st
             max_concurrent_streams=max(config.h2_max_concurrent_streams, 10)
         ),
         log_level=LogLevels.warning,
+        log_access=config.accesslog is not None,
+        log_access_format=ACCESS_FORMAT,
         ssl_cert=Path(config.certfile) if tls else None,
         ssl_key=Path(config.keyfile) if tls else None,
         # camrelay serve accepts TLS 1.2 (Python's default), Granian only 1.3 unless told.
@@ -121,6 +130,10 @@ async def serve_on_granian(
     served = headers_at_once(app)
     servers = [_granian(served, config, bind, tls=True) for bind in config.bind]
     servers += [_granian(served, config, bind, tls=False) for bind in config.insecure_bind]
+    if config.accesslog is not None:  # where serving.serve sends it: a file, or the terminal
+        granian_access = logging.getLogger("granian.access")
+        granian_access.handlers = list(config.accesslog.handlers)
+        granian_access.propagate = config.accesslog.propagate
     await app.startup()
     running = [asyncio.create_task(server.serve()) for server, _ in servers]
     try:
@@ -132,6 +145,9 @@ async def serve_on_granian(
     finally:
         for server, _ in servers:
             server.stop()
+        _, held = await asyncio.wait(running, timeout=STOP_S)
+        for task in held:  # kept-alive connections: stop waiting for their clients
+            task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
         await app.shutdown()
 
