@@ -29,6 +29,7 @@ from granian.server.embed import Server
 from hypercorn.config import Config, Sockets
 
 from camrelay.server import serving
+from camrelay.server.transport.h2_windows import CONNECTION_WINDOW, MAX_FRAME, STREAM_WINDOW
 
 # How long Granian may take to accept on its ports before the start counts as failed.
 READY_S = 20.0
@@ -86,8 +87,12 @@ def _granian(app: Any, config: Config, bind: str, tls: bool) -> tuple[Server, st
         http=HTTPModes.auto,
         websockets=True,
         backlog=max(config.backlog, 128),
+        # The windows and frame size camrelay serve's Hypercorn announces (h2_windows.py).
         http2_settings=HTTP2Settings(
-            max_concurrent_streams=max(config.h2_max_concurrent_streams, 10)
+            initial_connection_window_size=CONNECTION_WINDOW,
+            initial_stream_window_size=STREAM_WINDOW,
+            max_concurrent_streams=max(config.h2_max_concurrent_streams, 10),
+            max_frame_size=MAX_FRAME,
         ),
         log_level=LogLevels.warning,
         log_access=config.accesslog is not None,
