@@ -36,6 +36,9 @@ def free_port() -> int:
 # How long a server may take to start: longer on a loaded machine (CAMRELAY_TEST_START_S).
 START_S = float(os.environ.get("CAMRELAY_TEST_START_S", "30"))
 LISTEN_RE = re.compile(r"camrelay: listening on (\S+)")
+# CAMRELAY_TEST_SERVER=granian runs every server of the suite on Granian instead of Hypercorn
+# (bench/granian_relay.py: a measurement for bench/README.md, not a supported server).
+ON_GRANIAN = os.environ.get("CAMRELAY_TEST_SERVER", "hypercorn") == "granian"
 # argon2 at its default cost takes ~0.4 s of a core a hash: tests hash with the cheapest one
 # ([passwords] settings), every process of the run (conftest puts it in os.environ).
 TEST_HASH = PasswordSettings(argon2_memory_kib=64, argon2_time_cost=1, argon2_parallelism=1)
@@ -79,6 +82,7 @@ class RelayServer:
         command = [
             sys.executable,
             "-m",
+            *(["bench.granian_relay"] if ON_GRANIAN else []),
             self.module,
             "serve",
             "--data",
