@@ -98,7 +98,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -106,6 +106,10 @@ import numpy as np
 from camrelay.workers.counter import ssdlite_graph
 from camrelay.workers.counter.config import DetectorSettings
 from camrelay.workers.counter.geometry import Box, Detection
+from camrelay.workers.counter.tile_plan import tiles
+
+if TYPE_CHECKING:
+    import openvino as ov
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +135,6 @@ class TiledDetector(Detector, Protocol):
         ...
 
 
-_MEAN = (127.5, 127.5, 127.5)
-
-
 def runtime(settings: DetectorSettings) -> str:
     """The runtime SSDLite runs in: the one the settings name, but cv2.dnn when OpenVINO is
     not installed (logged once a detector)."""
@@ -146,14 +147,31 @@ def runtime(settings: DetectorSettings) -> str:
     return settings.runtime
 
 
+def _openvino_model(settings: DetectorSettings) -> ov.Model:
+    """The cut network OpenVINO runs: the shipped int8 model (detector.precision), or the
+    wheel's graph in float32 when precision is f32 or the int8 file is missing (logged)."""
+    from camrelay.workers.counter import ssdlite_openvino
+
+    layers = settings.predictor_layers
+    if settings.precision == "int8":
+        if ssdlite_openvino.INT8_MODEL.is_file():
+            return ssdlite_openvino.int8_model(layers)
+        log.warning(
+            "detector.precision = int8 but %s is missing: float32 runs",
+            ssdlite_openvino.INT8_MODEL,
+        )
+    return ssdlite_openvino.cut_model(ssdlite_graph.model_path(), layers)
+
+
 def _forward_pass(settings: DetectorSettings) -> Callable[[np.ndarray], list[np.ndarray]]:
     """blob -> the predictor outputs in ssdlite_graph.outputs order, in the chosen runtime;
-    OpenVINO gets as many threads as OpenCV (the bench and tests: one)."""
+    OpenVINO gets as many threads as OpenCV (the bench and tests: one). cv2.dnn runs the
+    float32 graph whatever detector.precision says (the int8 model is OpenVINO's)."""
     layers = settings.predictor_layers
     if runtime(settings) == "openvino":
         from camrelay.workers.counter.ssdlite_openvino import OpenVinoNet
 
-        return OpenVinoNet(layers=layers, threads=cv2.getNumThreads()).forward
+        return OpenVinoNet(_openvino_model(settings), threads=cv2.getNumThreads()).forward
     net = ssdlite_graph.load_net(layers=layers)
     names = list(ssdlite_graph.outputs(layers))
 
@@ -176,15 +194,6 @@ def _nms(boxes: list[Box], scores: list[float], min_score: float, iou: float) ->
     keep = np.array(cv2.dnn.NMSBoxes(rects, scores, min_score, iou)).reshape(-1)
     found = [Detection(boxes[i], float(scores[i])) for i in keep]
     return sorted(found, key=lambda d: -d.score)
-
-
-def tiles(width: int, height: int, columns: int, rows: int, overlap: float) -> list[Box]:
-    """A columns x rows grid of boxes covering the frame, neighbours overlapping."""
-    tw = min(width, round(width / columns * (1 + overlap)))
-    th = min(height, round(height / rows * (1 + overlap)))
-    xs = [round(c * (width - tw) / max(1, columns - 1)) for c in range(columns)]
-    ys = [round(r * (height - th) / max(1, rows - 1)) for r in range(rows)]
-    return [Box(x, y, x + tw, y + th) for y in ys for x in xs]
 
 
 class SsdLiteDetector:
@@ -217,17 +226,14 @@ class SsdLiteDetector:
             return []
         crops = [image[int(t.y0) : int(t.y1), int(t.x0) : int(t.x1)] for t in grid]
         size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
-        blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, size, _MEAN, swapRB=True)
-        return self._search(blob, grid, size)
+        return self._search(ssdlite_graph.blob(crops, size), grid, size)
 
     def _run_whole(self, image: np.ndarray, tile: Box) -> list[Detection]:
         """The whole frame as one input, stretched as each tile is to 300x300 (people keep
         the size the network was trained for): no overlap searched twice, no tile edges."""
         height, width = image.shape[:2]
-        side = ssdlite_graph.INPUT_SIZE
-        size = (round(width * side / tile.width), round(height * side / tile.height))
-        blob = cv2.dnn.blobFromImage(image, 1 / 127.5, size, _MEAN, swapRB=True)
-        return self._search(blob, [Box(0, 0, width, height)], size)
+        size = ssdlite_graph.whole_frame_size(width, height, tile.width, tile.height)
+        return self._search(ssdlite_graph.blob([image], size), [Box(0, 0, width, height)], size)
 
     def _search(
         self, blob: np.ndarray, regions: list[Box], size: tuple[int, int]

@@ -89,7 +89,8 @@ def test_openvino_finds_the_boxes_cv2_dnn_finds(
     frames: list[np.ndarray], levers: dict[str, object]
 ) -> None:
     opencv = SsdLiteDetector(DetectorSettings.model_validate({**levers, "runtime": "opencv"}))
-    openvino = SsdLiteDetector(DetectorSettings.model_validate({**levers, "runtime": "openvino"}))
+    f32 = {**levers, "runtime": "openvino", "precision": "f32"}
+    openvino = SsdLiteDetector(DetectorSettings.model_validate(f32))
     assert detector.runtime(DetectorSettings(runtime="openvino")) == "openvino"
     for frame in frames:
         expected = opencv.detect(frame)
@@ -110,3 +111,73 @@ def test_without_openvino_cv2_dnn_runs_and_says_so(
         assert detector.runtime(DetectorSettings(runtime="openvino")) == "opencv"
     assert "detector.runtime = openvino but openvino is not installed: cv2.dnn runs" in caplog.text
     assert found.detect(np.zeros((480, 640, 3), np.uint8)) == []
+
+
+NEEDS_OPENVINO = pytest.mark.skipif(
+    importlib.util.find_spec("openvino") is None, reason="pip install openvino"
+)
+# Issue 14's every-tile option, whose counts the int8 model was checked to keep (bench).
+EVERY_TILE = {"predictor_layers": 1, "whole_frame": True, "full_every": 1}
+
+
+def box_iou(a: Detection, b: Detection) -> float:
+    """Intersection over union of two detections' boxes."""
+    width = min(a.box.x1, b.box.x1) - max(a.box.x0, b.box.x0)
+    height = min(a.box.y1, b.box.y1) - max(a.box.y0, b.box.y0)
+    inter = max(0.0, width) * max(0.0, height)
+    union = a.box.width * a.box.height + b.box.width * b.box.height - inter
+    return inter / union
+
+
+def pairs(found: list[Detection], expected: list[Detection]) -> list[tuple[Detection, Detection]]:
+    """Each expected detection with the unused found one that overlaps it most (IoU >= 0.5)."""
+    unused = list(found)
+    matched = []
+    for want in expected:
+        best = max(unused, key=lambda got: box_iou(got, want), default=None)
+        if best is not None and box_iou(best, want) >= 0.5:
+            unused.remove(best)
+            matched.append((best, want))
+    return matched
+
+
+@REAL_CLIP
+@NEEDS_MODEL
+@NEEDS_OPENVINO
+def test_int8_model_finds_the_people_float32_finds(frames: list[np.ndarray]) -> None:
+    from camrelay.workers.counter import ssdlite_openvino
+
+    assert ssdlite_openvino.INT8_MODEL.is_file()  # shipped in the package
+    f32 = SsdLiteDetector(DetectorSettings.model_validate({**EVERY_TILE, "precision": "f32"}))
+    int8 = SsdLiteDetector(DetectorSettings.model_validate({**EVERY_TILE, "precision": "int8"}))
+    for frame in frames:
+        expected, found = f32.detect(frame), int8.detect(frame)
+        matched = pairs(found, expected)
+        # INT8_TOLERANCE
+        assert len(matched) >= 0.9 * len(expected)
+        assert len(found) <= 1.1 * len(expected)
+        assert min(box_iou(got, want) for got, want in matched) >= 0.75
+        assert max(abs(got.score - want.score) for got, want in matched) <= 0.25
+    # the int8 model cut to one layer at load time gives what the whole int8 model gives there
+    whole = SsdLiteDetector(DetectorSettings(whole_frame=True, full_every=1, precision="int8"))
+    assert whole.detect(frames[0]) == int8.detect(frames[0])
+
+
+@REAL_CLIP
+@NEEDS_MODEL
+@NEEDS_OPENVINO
+def test_without_the_int8_file_float32_runs_and_says_so(
+    frames: list[np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    from camrelay.workers.counter import ssdlite_openvino
+
+    missing = tmp_path / "ssdlite_person_int8.xml"
+    monkeypatch.setattr(ssdlite_openvino, "INT8_MODEL", missing)
+    with caplog.at_level(logging.WARNING):
+        fallback = make_detector(DetectorSettings.model_validate(EVERY_TILE))
+    assert f"detector.precision = int8 but {missing} is missing: float32 runs" in caplog.text
+    f32 = SsdLiteDetector(DetectorSettings.model_validate({**EVERY_TILE, "precision": "f32"}))
+    assert fallback.detect(frames[0]) == f32.detect(frames[0])
