@@ -12,9 +12,9 @@ The model is the graph OpenVINO runs in float32 (ssdlite_openvino.cut_model, all
 layers, batch norms folded into the convolutions) with NNCF's post-training quantization:
 calibration on the sample clip's frames at 640x480, fed exactly as the detector feeds them with
 detector.whole_frame (784x522, ssdlite_graph.blob); preset PERFORMANCE (symmetric); the full
-bias correction (fast_bias_correction=False: half the boxes lost against the fast one, see
+bias correction (fast_bias_correction=False: half as many boxes lost as with the fast one, see
 detector.py); the overflow fix (7-bit weights: AVX2 CPUs without VNNI saturate on 8-bit ones).
-Five minutes of one core.
+About ten minutes of one core; the same clip gives the same files.
 """
 
 from __future__ import annotations

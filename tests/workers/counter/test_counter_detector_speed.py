@@ -1,7 +1,8 @@
 """The detector's speed levers: the network cut after its first predictor layer finds the same
 people on the sample clip as the whole network; a whole-frame input keeps the anchors' size in
 its pixels; OpenVINO (detector.runtime) finds the same boxes as cv2.dnn, and cv2.dnn runs when
-OpenVINO is not installed."""
+OpenVINO is not installed; the shipped int8 model (detector.precision) finds the people the
+float32 one finds, and float32 runs when its file is missing."""
 
 from __future__ import annotations
 
@@ -153,14 +154,19 @@ def test_int8_model_finds_the_people_float32_finds(frames: list[np.ndarray]) -> 
     for frame in frames:
         expected, found = f32.detect(frame), int8.detect(frame)
         matched = pairs(found, expected)
-        # INT8_TOLERANCE
+        # Measured on frames 30 and 200: 17 of 17 and 18 of 19 boxes (the one lost scored
+        # 0.36, at the threshold), 20 and 19 found, IoU >= 0.95, scores within 0.10.
         assert len(matched) >= 0.9 * len(expected)
-        assert len(found) <= 1.1 * len(expected)
-        assert min(box_iou(got, want) for got, want in matched) >= 0.75
-        assert max(abs(got.score - want.score) for got, want in matched) <= 0.25
-    # the int8 model cut to one layer at load time gives what the whole int8 model gives there
-    whole = SsdLiteDetector(DetectorSettings(whole_frame=True, full_every=1, precision="int8"))
-    assert whole.detect(frames[0]) == int8.detect(frames[0])
+        confident = [want for want in expected if want.score >= 0.5]
+        assert all(any(want is w for _, w in matched) for want in confident)
+        assert len(found) <= 1.25 * len(expected)
+        assert min(box_iou(got, want) for got, want in matched) >= 0.9
+        assert max(abs(got.score - want.score) for got, want in matched) <= 0.15
+    # cut to its first layer at load time, it finds on 3x2 tiles what it finds whole (as f32)
+    whole = SsdLiteDetector(DetectorSettings(precision="int8"))
+    first = SsdLiteDetector(DetectorSettings(predictor_layers=1, precision="int8"))
+    for frame in frames:
+        assert first.detect(frame) == whole.detect(frame)
 
 
 @REAL_CLIP
