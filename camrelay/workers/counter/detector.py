@@ -93,7 +93,7 @@ the forward pass in 75-85 ms, but scores drop by 0.05-0.2 and the clip counts (2
 Calibrated int8 (NNCF's quantizer with bias correction; NNCF is not installed) is the next
 lever to try.
 
-Issue 14, fourth round: detector.precision = "int8" (the default). NNCF 2.18's post-training
+Issue 14, fourth round: detector.precision = "int8" (default "f32"). NNCF 2.18's post-training
 quantization (bench/quantize_counter.py, run offline in a tools venv; the product loads the IR
 with openvino alone, models/ssdlite_person_int8.xml): the f32 graph with its batch norms folded
 into the convolutions first (OpenVINO's MOC transformations; without it NNCF finds no biases to
@@ -118,6 +118,11 @@ against f32's 140 in the same run, the counts (2, 1) at 10, 5 and 2.5/s and 6 of
 right, as f32. 3x2 tiles in int8: 108 ms (f32 172). The int8 scores are not systematically
 lower (mean -0.009), so min_score stays. Not for the whole frame: all six layers there give
 200 px boxes scored 0.9 on the clip, in f32 as in int8 (whole_frame wants predictor_layers 1).
+Why f32 stays the default: with the default tiling (3x2 tiles, all six layers, full_every 16)
+int8 counted (2, 2) on the clip (tests/workers/counter/test_counter_real_video_rates.py, fast
+tiling at 10 and 5/s), and the end-to-end clip gave 4 faces instead of 2. Calibrating on tiles
+too may fix that; not tried. Issue 14's every-frame target is met with full_every = 1,
+whole_frame = true, predictor_layers = 1, precision = "int8".
 """
 
 from __future__ import annotations

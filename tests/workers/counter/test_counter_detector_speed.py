@@ -183,7 +183,9 @@ def test_without_the_int8_file_float32_runs_and_says_so(
     missing = tmp_path / "ssdlite_person_int8.xml"
     monkeypatch.setattr(ssdlite_openvino, "INT8_MODEL", missing)
     with caplog.at_level(logging.WARNING):
-        fallback = make_detector(DetectorSettings.model_validate(EVERY_TILE))
+        fallback = make_detector(
+            DetectorSettings.model_validate({**EVERY_TILE, "precision": "int8"})
+        )
     assert f"detector.precision = int8 but {missing} is missing: float32 runs" in caplog.text
     f32 = SsdLiteDetector(DetectorSettings.model_validate({**EVERY_TILE, "precision": "f32"}))
     assert fallback.detect(frames[0]) == f32.detect(frames[0])
