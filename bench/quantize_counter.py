@@ -14,7 +14,8 @@ calibration on the sample clip's frames at 640x480, fed exactly as the detector 
 detector.whole_frame (784x522, ssdlite_graph.blob); preset PERFORMANCE (symmetric); the full
 bias correction (fast_bias_correction=False: half as many boxes lost as with the fast one, see
 detector.py); the overflow fix (7-bit weights: AVX2 CPUs without VNNI saturate on 8-bit ones).
-About ten minutes of one core; the same clip gives the same files.
+About ten minutes of one core; run again on the same clip it wrote the same files byte for byte.
+(nncf 3.x needs a newer openvino than 2025.3: hence 2.18.)
 """
 
 from __future__ import annotations

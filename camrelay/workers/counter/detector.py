@@ -106,18 +106,19 @@ every 10th frame, 614 f32 boxes at 640x480, whole frame, first layer:
     variant (all: PERFORMANCE, subset 300)        boxes lost  extra  IoU mean  score diff mean
     as converted, fast bias correction                 37       10     0.954        -0.030
       same, full bias correction                       37       10     0.954        -0.030
-      same, first and predictor convs in f32           43       10     0.954        -0.031
+      same, first convolution in f32                   43       10     0.954        -0.031
       same, preset MIXED                               39       12     0.955        -0.030
       same, no overflow fix (8-bit weights)           287       24     0.870        -0.059
     batch norms folded, fast bias correction           53       17     0.943        -0.040
     batch norms folded, full bias correction (kept)    25       15     0.969        -0.009
 
 The kept one: forward pass 54 ms CPU instead of 100-116 (quiet machine); the pipeline
-(bench/counter.py, BENCH_COUNTER_QUICK, load 5-8) 72 ms CPU a frame (13.9 frames/s on one core)
-against f32's 140 in the same run, the counts (2, 1) at 10, 5 and 2.5/s and 6 of 8 uneven runs
-right, as f32. 3x2 tiles in int8: 108 ms (f32 172). The int8 scores are not systematically
-lower (mean -0.009), so min_score stays. Not for the whole frame: all six layers there give
-200 px boxes scored 0.9 on the clip, in f32 as in int8 (whole_frame wants predictor_layers 1).
+(bench/counter.py, BENCH_COUNTER_QUICK, two runs, load 1-8) 72 and 77 ms CPU a frame (13-14
+frames/s on one core) against f32's 140 and 114 in the same runs, the counts (2, 1) at 10, 5
+and 2.5/s and 6 of 8 uneven runs right, as f32. 3x2 tiles in int8: 108, 111 ms (f32 172,
+152). The int8 scores are not systematically lower (mean -0.009), so min_score stays. The
+whole frame with all six layers gives 200 px boxes scored 0.9 on the clip, in f32 as in int8:
+whole_frame wants predictor_layers 1.
 Why f32 stays the default: with the default tiling (3x2 tiles, all six layers, full_every 16)
 int8 counted (2, 2) on the clip (tests/workers/counter/test_counter_real_video_rates.py, fast
 tiling at 10 and 5/s), and the end-to-end clip gave 4 faces instead of 2. Calibrating on tiles
