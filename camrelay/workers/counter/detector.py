@@ -120,10 +120,11 @@ and 2.5/s and 6 of 8 uneven runs right, as f32. 3x2 tiles in int8: 108, 111 ms (
 whole frame with all six layers gives 200 px boxes scored 0.9 on the clip, in f32 as in int8:
 whole_frame wants predictor_layers 1.
 Why f32 stays the default: with the default tiling (3x2 tiles, all six layers, full_every 16)
-int8 counted (2, 2) on the clip (tests/workers/counter/test_counter_real_video_rates.py, fast
-tiling at 10 and 5/s), and the end-to-end clip gave 4 faces instead of 2. Calibrating on tiles
-too may fix that; not tried. Issue 14's every-frame target is met with full_every = 1,
-whole_frame = true, predictor_layers = 1, precision = "int8".
+int8 counted (2, 1) at 10 and 2.5/s but (2, 2) at 5/s on the clip at 640x480 (bench/counter.py
+option "3x2, every 16, int8"; tests/workers/counter/test_counter_real_video_rates.py fails),
+and the end-to-end clip gave 4 faces instead of 2. Calibrating on tiles too may fix that; not
+tried. Issue 14's every-frame target is met with full_every = 1, whole_frame = true,
+predictor_layers = 1, precision = "int8".
 """
 
 from __future__ import annotations
