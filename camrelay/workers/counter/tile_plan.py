@@ -19,6 +19,15 @@ from collections.abc import Sequence
 from camrelay.workers.counter.geometry import Box
 
 
+def tiles(width: int, height: int, columns: int, rows: int, overlap: float) -> list[Box]:
+    """A columns x rows grid of boxes covering the frame, neighbours overlapping."""
+    tw = min(width, round(width / columns * (1 + overlap)))
+    th = min(height, round(height / rows * (1 + overlap)))
+    xs = [round(c * (width - tw) / max(1, columns - 1)) for c in range(columns)]
+    ys = [round(r * (height - th) / max(1, rows - 1)) for r in range(rows)]
+    return [Box(x, y, x + tw, y + th) for y in ys for x in xs]
+
+
 def overlaps(a: Box, b: Box) -> bool:
     """Whether two boxes share some area."""
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
