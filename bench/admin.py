@@ -31,7 +31,7 @@ import socketio
 from bench.admin_receivers import AdminReceivers
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
-from bench.server_probe import CpuSplit
+from bench.server_probe import CpuSplit, settled
 from bench.verdict import judged
 from tests.support.relay_server import RelayServer
 
@@ -92,6 +92,7 @@ async def event_latencies(
             await receivers.received(index)
     cpu.stop()
     arrivals = await receivers.arrivals()
+    await settled()
     latencies = [(times[i] - sent[i]) * 1000 for times in arrivals.times for i in range(EVENTS)]
     per_event = 1000 / EVENTS
     return Events(latencies, arrivals.since_at, cpu.server_s * per_event, cpu.clients_s * per_event)

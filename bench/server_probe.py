@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# After many sockets close, the server collects and gives their memory back within its
+# memory_trim interval (2 s): a full collection and malloc_trim, tens of ms of its loop. A
+# bench waits this long before its next timed row, so that row does not carry the last one's.
+SETTLE_S = 3.0
+
+
+async def settled() -> None:
+    """Wait until the server has trimmed after the last row's sockets closed."""
+    await asyncio.sleep(SETTLE_S)
 
 
 def cpu_seconds(pid: int) -> float:

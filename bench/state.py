@@ -29,14 +29,13 @@ import websockets
 from bench.client_processes import ClientProcesses, lean, node
 from bench.core_api import BENCH_ENV
 from bench.h2load import percentile
-from bench.server_probe import CpuSplit, memory_mib
+from bench.server_probe import CpuSplit, memory_mib, settled
 from bench.verdict import judged
 from tests.support.relay_server import RelayServer
 
 USER, PASSWORD, CAMERA = "bench", "bench-pw", "cam"
 WRITES = int(os.environ.get("BENCH_STATE_WRITES", "50"))  # timed broadcasts per socket count
 WARM_UP = 5  # untimed writes opening each row
-TRIM_WAIT_S = 3.0
 THROUGHPUT_WRITES = int(os.environ.get("BENCH_STATE_THROUGHPUT_WRITES", "2000"))
 RECEIVER_PROCS = int(os.environ.get("BENCH_STATE_PROCS", "2"))
 READERS = {"lean": lean("state"), "ws": node("state_receivers.mjs")}
@@ -94,7 +93,9 @@ async def broadcast_latency(
     cpu.stop()
     await writer.close()
     latencies: list[float] = []
-    for arrivals in await readers.stop():
+    stopped = await readers.stop()
+    await settled()
+    for arrivals in stopped:
         for seen in arrivals:
             latencies.extend((int(ns) - sent[value]) / 1e6 for value, ns in seen if value in sent)
     return Broadcasts(latencies, 1000 * cpu.server_s / WRITES, 1000 * cpu.clients_s / WRITES)
@@ -126,9 +127,7 @@ async def rss_growth(server: RelayServer, url: str, token: str, sockets: int) ->
     after, _ = memory_mib(server.process.pid)
     for ws in held:
         await ws.close()
-    # The server gives the closed sockets' memory back within memory_trim's 2 s interval (a
-    # full collection and malloc_trim, tens of ms): not inside the first timed row.
-    await asyncio.sleep(TRIM_WAIT_S)
+    await settled()
     return after - before
 
 
