@@ -1,8 +1,8 @@
-"""Admin sockets for the admin bench: the official socket.io-client in node processes
-(bench/js/admin_receivers.mjs) as real admin pages are, or the lean ones (bench/lean_receivers.py),
-via bench/client_processes.py. Each process
-connects its share of the sockets, says when all of them have each event, and gives back the
-arrival times (CLOCK_MONOTONIC, the same clock in every process) at the end.
+"""Admin sockets for the admin bench: the lean ones (bench/lean_receivers.py) or the official
+socket.io-client in node processes (bench/js/admin_receivers.mjs), as admin pages run it, both
+through bench/client_processes.py. Each process connects its share of the sockets, says when
+all of them have each event, and gives back the arrival times (CLOCK_MONOTONIC, the same clock
+in every process) at the end.
 """
 
 from __future__ import annotations
