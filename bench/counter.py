@@ -40,6 +40,7 @@ import numpy as np
 from bench.verdict import judged
 from camrelay.workers.counter.config import CounterSettings
 from camrelay.workers.counter.pipeline import CountingPipeline
+from tests.support.clip import clip_frames
 from tests.support.footage import footage_path
 
 VIDEO = footage_path()  # CAMRELAY_TEST_FOOTAGE, or ../shared/data beside the repository
@@ -116,15 +117,7 @@ EVERY_TILE_F32 = OPTIONS[5]
 
 def load_frames() -> list[np.ndarray]:
     """Every frame of the clip, BGR at 1280x720."""
-    capture = cv2.VideoCapture(str(VIDEO))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return frames
+    return clip_frames(VIDEO)
 
 
 def resized(frames: Iterable[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:

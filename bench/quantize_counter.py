@@ -34,6 +34,7 @@ from openvino._offline_transformations import apply_moc_transformations
 from camrelay.workers.counter import ssdlite_graph
 from camrelay.workers.counter.ssdlite_openvino import INT8_MODEL, cut_model
 from camrelay.workers.counter.tile_plan import tiles
+from tests.support.clip import clip_frames
 
 REPO = Path(__file__).resolve().parents[1]
 # tests/support/footage.py's lookup (not imported: it needs pytest, which this venv lacks).
@@ -51,14 +52,7 @@ def calibration_blobs(clip: Path) -> list[np.ndarray]:
     """Every frame of the clip at 640x480 as the whole-frame detector's input."""
     tile = tiles(*FRAME, *GRID)[0]
     size = ssdlite_graph.whole_frame_size(*FRAME, tile.width, tile.height)
-    capture = cv2.VideoCapture(str(clip))
-    blobs = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        blobs.append(ssdlite_graph.blob([cv2.resize(frame, FRAME)], size))
-    capture.release()
+    blobs = [ssdlite_graph.blob([frame], size) for frame in clip_frames(clip, FRAME)]
     if not blobs:
         raise SystemExit(f"no frames in {clip}: --clip PATH or CAMRELAY_TEST_FOOTAGE")
     return blobs

@@ -24,6 +24,7 @@ import pytest
 
 from camrelay.workers.counter.config import CounterSettings
 from camrelay.workers.counter.pipeline import CountingPipeline
+from tests.support.clip import clip_frames
 from tests.support.footage import REAL_CLIP
 
 CLIP_FPS = 50
@@ -40,15 +41,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def frames(footage_file: Path) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(footage_file))
-    found = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        found.append(cv2.resize(frame, (640, 480)))
-    capture.release()
-    return found
+    return clip_frames(footage_file, (640, 480))
 
 
 FAST_TILING = {"full_every": 16}
