@@ -56,7 +56,7 @@ def test_the_grid_shows_the_camera_live(scene: Scene, browser: Browser) -> None:
         tile = page.locator(f"li.tile[data-camera={CAMERA}]")
         wait_frames(page, 1, f"li[data-camera={CAMERA}] canvas")
         page.wait_for_function(
-            "(sel) => document.querySelector(sel).innerText.includes('viewers')",
+            "(sel) => document.querySelector(sel)?.innerText.includes('viewers')",
             arg=f"li[data-camera={CAMERA}] .facts",
         )
         assert tile.locator(".facts").inner_text().startswith("online\nstreaming\n")
@@ -81,11 +81,11 @@ def test_the_brightness_slider_moves_for_everyone_and_brightens(
             wait_frames(page, 0)
         normal = live_mean(mover)
         mover.locator("#state-brightness").fill("10")
-        watcher.wait_for_function("document.querySelector('#state-brightness').value === '10'")
+        watcher.wait_for_function("document.querySelector('#state-brightness')?.value === '10'")
         wait_for(lambda: live_mean(mover) < normal - 10, "the frames get darker")
         dark = live_mean(mover)
         mover.locator("#state-brightness").fill("90")
-        watcher.wait_for_function("document.querySelector('#state-brightness').value === '90'")
+        watcher.wait_for_function("document.querySelector('#state-brightness')?.value === '90'")
         wait_for(lambda: live_mean(mover) > dark + 30, "the frames get brighter")
         assert watcher.text_content("#state-message") == ""
 

@@ -144,12 +144,13 @@ def test_records_preview_and_an_mjpeg_clip_plays(pages: Any, scene: Scene) -> No
     canvas = page.locator(f"li[data-rid='{clip}'] canvas.clip")
     page.locator(f"li[data-rid='{clip}'] button.play").click()
     page.wait_for_function(
-        "(rid) => document.querySelector(`li[data-rid='${rid}'] canvas`).dataset.frames === '2'",
+        "(rid) => document.querySelector(`li[data-rid='${rid}'] canvas`)?.dataset.frames === '2'",
         arg=clip,
     )
     first = canvas.screenshot()
     page.wait_for_function(
-        "([rid, n]) => document.querySelector(`li[data-rid='${rid}'] canvas`).dataset.frames === n",
+        "([rid, n]) =>"
+        " document.querySelector(`li[data-rid='${rid}'] canvas`)?.dataset.frames === n",
         arg=[clip, str(CLIP_FRAMES)],
     )
     assert canvas.get_attribute("data-total") == str(CLIP_FRAMES)
@@ -158,7 +159,7 @@ def test_records_preview_and_an_mjpeg_clip_plays(pages: Any, scene: Scene) -> No
 
 def test_messages_go_to_a_device_and_come_back(pages: Any, scene: Scene) -> None:
     page = pages("messages", OPERATOR)
-    page.wait_for_function("document.querySelector('#msg-me').textContent.includes('web-')")
+    page.wait_for_function("document.querySelector('#msg-me')?.textContent.includes('web-')")
     tab_device = (page.text_content("#msg-me") or "").split("“")[1].split("”")[0]
     page.fill("#msg-target", CAMERA)
     page.fill("#msg-name", "turn")
@@ -184,7 +185,7 @@ def test_admin_keeps_the_last_admin_registers_a_camera_and_logs_filter_by_level(
     admin = pages("admin", (ACCOUNT, PASSWORD))
     role = admin.locator(f"tr[data-user={ACCOUNT}] select")
     role.select_option("viewer")
-    admin.wait_for_function("document.querySelector('#users-message').textContent !== ''")
+    admin.wait_for_function("(document.querySelector('#users-message')?.textContent ?? '') !== ''")
     assert admin.text_content("#users-message") == "Forbidden: an account keeps at least one admin"
     assert role.input_value() == "admin"
     admin.fill("#camera-name", "shed")
@@ -212,7 +213,7 @@ def test_a_key_made_in_admin_brings_its_camera_to_events_and_revoking_ends_it(
     assert key_id.startswith("key_") and len(secret) >= 40
     admin.locator(f"tr[data-key={key_id}]").wait_for()
     events = pages("events", (ACCOUNT, PASSWORD))
-    events.wait_for_function("document.querySelector('#events-state').textContent === 'Live.'")
+    events.wait_for_function("document.querySelector('#events-state')?.textContent === 'Live.'")
     pusher = start_pusher(scene.server, ACCOUNT, "", KEYED, "160x120", 5, key=(key_id, secret))
     try:
         events.locator(f"#events li[data-event='camera:ready'][data-entity={KEYED}]").wait_for()
