@@ -24,6 +24,9 @@ from tests.support.haproxy import haproxy_or_skip
 from tests.support.relay_server import free_port
 
 ROOT = Path(__file__).parents[2]
+START_TRIES = 3
+# What an engine logs when its port was taken: PostgreSQL, NATS, Hypercorn; HAProxy.
+PORT_TAKEN = re.compile(r"address already in use|cannot bind socket", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -77,14 +80,8 @@ async def test_make_cluster_serves_through_haproxy_until_ctrl_c(folder: Path) ->
     from new connections; Ctrl-C stops everything with exit code 0, every process the script
     started (PostgreSQL's own too) gone."""
     haproxy_or_skip()
-    tls, h2c = free_port(), free_port()
-    command = [sys.executable, "scripts/cluster.py", "--data", str(folder / "data")]
-    command += ["--listen", str(tls), "--h2c-listen", str(h2c)]
-    command += ["--pg-port", str(free_port()), "--nats-port", str(free_port())]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    script = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    script, guide, tls, h2c = start_cluster(folder)
     try:
-        guide = read_guide(script)
         password = re.search(r"account: admin   password: (\S+)", guide)
         assert password, guide
         assert f"is up at https://127.0.0.1:{tls}" in guide
@@ -140,6 +137,28 @@ def descendants(root: int) -> dict[int, str | None]:
     for pid in found:
         found += [child for child, parent in parents.items() if parent == pid]
     return {pid: _started_at(pid) for pid in found[1:]}
+
+
+def start_cluster(folder: Path) -> tuple[subprocess.Popen[str], str, int, int]:
+    """The script started on free ports: it, its guide, its TLS and h2c ports. The ports are
+    picked before the script's engines bind them, so another test of the run may take one
+    meanwhile; then that engine cannot listen, the script ends, and the start is tried again
+    on other ports (any other failure fails the test, with the engines' logs)."""
+    for attempt in range(START_TRIES):
+        tls, h2c, data = free_port(), free_port(), folder / f"data{attempt}"
+        command = [sys.executable, "scripts/cluster.py", "--data", str(data)]
+        command += ["--listen", str(tls), "--h2c-listen", str(h2c)]
+        command += ["--pg-port", str(free_port()), "--nats-port", str(free_port())]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        script = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        try:
+            return script, read_guide(script), tls, h2c
+        except AssertionError as failed:
+            script.wait(timeout=60)
+            logs = "".join(log.read_text(errors="replace") for log in data.rglob("*.log"))
+            if not PORT_TAKEN.search(logs) or attempt == START_TRIES - 1:
+                raise AssertionError(f"{failed}\n--- the engines' logs:\n{logs[-4000:]}") from None
+    raise AssertionError("no start tried")
 
 
 def read_guide(script: subprocess.Popen[str]) -> str:
