@@ -162,9 +162,11 @@ class H2Client:
         await asyncio.wait_for(response.ended.wait(), timeout)
         return response
 
-    async def get(self, path: str, body: bytes = b"", method: str = "POST") -> H2Response:
-        """One complete request and its response."""
-        return await self.response(await self.request(method, path, body))
+    async def get(
+        self, path: str, body: bytes = b"", method: str = "POST", timeout: float = 10
+    ) -> H2Response:
+        """One complete request and its response (within `timeout` seconds)."""
+        return await self.response(await self.request(method, path, body), timeout)
 
     async def close(self) -> None:
         if self._task:
