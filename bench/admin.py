@@ -2,7 +2,7 @@
 sockets (latency from the request that publishes the event to its receipt on each socket), and
 request round trips per second on one socket.
 
-The server is a `camrelay serve` subprocess; the sockets are node clients over WebSocket on the
+The server is a `camrelay serve` subprocess; the sockets are clients over WebSocket on the
 h2c port, spread over BENCH_ADMIN_PROCESSES (4) processes of their own (bench/admin_receivers.py),
 so the figure is the relay's, not one client process's queue. Each row runs twice
 (BENCH_ADMIN_CLIENTS): with a lean client speaking Engine.IO/Socket.IO on a plain WebSocket

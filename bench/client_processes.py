@@ -55,7 +55,7 @@ class ClientProcesses:
 
     @property
     def pids(self) -> list[int]:
-        """The node processes' ids (their CPU is the clients' share of a figure)."""
+        """The client processes' ids (their CPU is the clients' share of a figure)."""
         return [proc.pid for proc in self._procs]
 
     async def lines(self, wanted: str) -> None:

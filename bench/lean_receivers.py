@@ -85,10 +85,10 @@ class Lean:
 
     def next_text(self) -> bytes:
         """The next text message, blocking (for the handshake and the login)."""
-        self.waiting += [payload for opcode, payload in self._frames() if opcode == TEXT]
+        self.waiting += self._texts()
         while not self.waiting:  # the frames already read (with the upgrade's answer) first
             self._read()
-            self.waiting += [payload for opcode, payload in self._frames() if opcode == TEXT]
+            self.waiting += self._texts()
         return self.waiting.pop(0)
 
     def texts(self) -> list[bytes]:
@@ -97,7 +97,7 @@ class Lean:
             self._read()
         except BlockingIOError:
             pass
-        found = self.waiting + [payload for opcode, payload in self._frames() if opcode == TEXT]
+        found = self.waiting + self._texts()
         self.waiting = []
         return found
 
@@ -106,6 +106,10 @@ class Lean:
         if not data:
             raise ConnectionError("the relay closed a bench socket")
         self.buffer += data
+
+    def _texts(self) -> list[bytes]:
+        """The text messages of the complete frames in the buffer."""
+        return [payload for opcode, payload in self._frames() if opcode == TEXT]
 
     def _frames(self) -> list[tuple[int, bytes]]:
         found = messages(self.buffer)
