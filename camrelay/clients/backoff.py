@@ -3,7 +3,8 @@ workers' stream source, the alarm's alerters.
 
 Delays grow by `factor` from `first_s` up to `max_s`; each is drawn at random from its top
 `jitter` fraction, so clients that lost the same server do not all come back at once; a
-success starts the sequence over.
+success starts the sequence over. wake() cuts a wait short when something else learned that
+the other side is back (the camera's message poll answered again).
 
     retry = Retry(Backoff(first_s=1.0, max_s=30.0))
     while True:
@@ -63,6 +64,7 @@ class Retry:
         self.failures = 0
         self.sleep = sleep  # the wait itself (tests pass a fake)
         self._rng = rng
+        self._woken = asyncio.Event()
 
     def next_delay(self) -> float:
         """Count one more failure and return how long to wait before the next attempt."""
@@ -70,11 +72,23 @@ class Retry:
         return self.backoff.delay(self.failures, self._rng)
 
     async def wait(self) -> float:
-        """Count a failure, sleep its delay and return it."""
+        """Count a failure, sleep its delay (or until wake()) and return the delay."""
         delay = self.next_delay()
-        await self.sleep(delay)
+        self._woken.clear()
+        slept = asyncio.ensure_future(self.sleep(delay))
+        woken = asyncio.ensure_future(self._woken.wait())
+        try:
+            await asyncio.wait((slept, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            slept.cancel()
+            woken.cancel()
         return delay
 
     def succeeded(self) -> None:
         """An attempt worked: the next failure waits the shortest delay again."""
         self.failures = 0
+
+    def wake(self) -> None:
+        """The other side answered elsewhere: end the current wait now and start over."""
+        self.failures = 0
+        self._woken.set()

@@ -25,7 +25,8 @@ from .sources import FrameSource, SyntheticSource, encode_jpeg
 
 log = logging.getLogger("camrelay.camera")
 QUEUE_FRAMES = 4
-# After an upload ends: 1 s, 2 s, 4 s, … up to 30 s; an upload that ran STEADY_S resets it.
+# After an upload ends: 1 s, 2 s, 4 s, … up to 30 s; an upload that ran STEADY_S resets it, and
+# the message poll answering again after failures (the server is back) ends the wait.
 RECONNECT = Backoff(first_s=1.0, factor=2.0, max_s=30.0)
 STEADY_S = 10.0
 POLL_S = 2.0
@@ -41,6 +42,7 @@ class CameraPusher:
         fps: float,
         quality: int = 80,
         subproto: str = "RAW_JPEG",
+        reconnect: Backoff = RECONNECT,
     ) -> None:
         self.client = client
         self.source = source
@@ -53,7 +55,8 @@ class CameraPusher:
         self._queue: deque[bytes] = deque()
         self._fresh = asyncio.Event()
         self._stop = asyncio.Event()
-        self._retry = Retry(RECONNECT)
+        self._retry = Retry(reconnect)
+        self.server_lost = False  # the message poll's last try failed
 
     def stop(self) -> None:
         """End every loop."""
@@ -135,10 +138,15 @@ class CameraPusher:
     async def _poll(self) -> None:
         while not self._stop.is_set():
             try:
-                for message in await self.client.messages_and_sync():
+                messages = await self.client.messages_and_sync()
+                if self.server_lost:  # it is back: the upload need not sit out its backoff
+                    self._retry.wake()
+                    self.server_lost = False
+                for message in messages:
                     await self.answer(message)
             except Exception as exc:  # noqa: BLE001 - keep polling whatever happened
                 log.debug("message poll failed: %s", exc)
+                self.server_lost = True
             await asyncio.sleep(POLL_S)
 
     async def answer(self, message: Message) -> None:

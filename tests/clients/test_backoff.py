@@ -3,6 +3,7 @@ success starts over; seeded randomness and a fake sleep make every figure exact.
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -50,6 +51,23 @@ async def test_retry_sleeps_growing_delays_and_starts_over_after_a_success() -> 
     assert all(0.75 * top <= got <= top for got, top in zip(sleeps.delays, ceilings, strict=True))
     again = Retry(Backoff(first_s=1.0, max_s=4.0, jitter=0.25), Sleeps(), random.Random(1))
     assert [again.next_delay() for _ in range(4)] == sleeps.delays[:4]  # seeded: repeatable
+
+
+async def test_wake_ends_a_wait_at_once_and_starts_the_sequence_over() -> None:
+    retry = Retry(Backoff(first_s=3600.0, max_s=3600.0, jitter=0))
+    for _ in range(3):
+        retry.next_delay()
+    waiting = asyncio.create_task(retry.wait())
+    await asyncio.sleep(0)  # it is asleep on its hour
+    assert not waiting.done() and retry.failures == 4
+    retry.wake()
+    assert await asyncio.wait_for(waiting, timeout=10) == 3600.0
+    assert retry.failures == 0
+    retry.wake()  # a wake with nobody waiting is not kept for the next wait
+    sleeps = Sleeps()
+    retry.sleep = sleeps
+    await retry.wait()
+    assert sleeps.delays == [3600.0]
 
 
 @pytest.mark.parametrize(

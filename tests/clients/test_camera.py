@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from camrelay.clients.camera import CameraPusher
+from camrelay.clients.backoff import Backoff
+from camrelay.clients.camera import RECONNECT, CameraPusher
 from camrelay.clients.progress import Throughput
 from camrelay.clients.relay import RelayClient
 from camrelay.clients.sources import CaptureSource, SyntheticSource, open_source
@@ -99,20 +100,33 @@ async def test_device_messages_are_answered(
         assert decode(snapshot).shape == (240, 320, 3)
 
 
-async def test_pusher_reconnects_after_the_server_comes_back(data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    "reconnect",
+    [RECONNECT, Backoff(first_s=600.0, max_s=600.0)],
+    ids=["its-backoff", "woken-by-the-poll"],
+)
+async def test_pusher_reconnects_after_the_server_comes_back(
+    data_dir: Path, reconnect: Backoff
+) -> None:
+    """Back within the first backoff steps; and with a 10-minute backoff too, since the message
+    poll answering again ends the upload's wait."""
     server = RelayServer(data_dir, port=free_port()).start()
     await server.add_account("owner", "pw")
     client = RelayClient(server.url, "owner", "pw", "cam", verify=False)
-    pusher = CameraPusher(client, SyntheticSource(160, 120), fps=20)
+    pusher = CameraPusher(client, SyntheticSource(160, 120), fps=20, reconnect=reconnect)
     task = asyncio.create_task(pusher.run())
     try:
         async with RelayClient(server.url, "owner", "pw", "watcher", verify=False) as watcher:
             await wait_streaming(watcher)
         server.kill()
-        await until(lambda: pusher.stats.reconnects >= 1, what="the pusher saw the server go")
+        await until(
+            lambda: pusher.stats.reconnects >= 1 and pusher.server_lost,
+            what="the pusher saw the server go",
+        )
         server.start()
         async with RelayClient(server.url, "owner", "pw", "watcher", verify=False) as watcher:
-            await wait_streaming(watcher)  # within the first backoff steps
+            await wait_streaming(watcher)
+        await until(lambda: not pusher.server_lost, what="the message poll answers again")
     finally:
         pusher.stop()
         await task

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, Page
 
+from camrelay.clients.camera import RECONNECT
 from tests.support.browser import log_in, shot_mean, tab, wait_for, wait_frames
 from tests.support.pushing import roomy_caps, start_pusher, wait_streaming
 from tests.support.relay_server import RelayServer, free_port
@@ -114,5 +115,8 @@ def test_the_page_survives_the_server_going_away(scene: Scene, browser: Browser)
         assert page.text_content("#banner") == "The server is unreachable. Retrying…"
         scene.server.start()
         page.locator("#banner").wait_for(state="hidden", timeout=60_000)
+        # The camera first (its message poll answering again ends its backoff; at worst it
+        # tries after RECONNECT.max_s), so a failure says which of the two did not come back.
+        wait_streaming(scene.server, ACCOUNT, PASSWORD, CAMERA, timeout=RECONNECT.max_s + 30)
         wait_frames(page, wait_frames(page, 0) + 3)  # the stream is back, the same page
         assert page.locator("#login-user").count() == 0
