@@ -8,6 +8,7 @@ import asyncio
 import os
 import statistics
 import time
+from itertools import islice
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from camrelay.workers.alarm.changed_pixels import MotionDetector, decode_jpeg
 from camrelay.workers.alarm.config import AlarmConfig, ProcessingSettings, apply_update
 from camrelay.workers.alarm.vision import MotionVision
+from tests.support.clip import clip_iter
 from tests.support.footage import footage_path
 
 FOOTAGE = footage_path()  # CAMRELAY_TEST_FOOTAGE, or ../shared/data beside the repository
@@ -25,13 +27,10 @@ TARGET_FPS = 30
 
 def jpegs_640x480() -> list[bytes]:
     """The footage's frames (or moving noise) at 640x480 as JPEG, quality 80."""
-    frames: list[bytes] = []
-    capture = cv2.VideoCapture(str(FOOTAGE))
-    while len(frames) < 300:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(_encode(cv2.resize(frame, SIZE, interpolation=cv2.INTER_AREA)))
+    frames = [
+        _encode(cv2.resize(frame, SIZE, interpolation=cv2.INTER_AREA))
+        for frame in islice(clip_iter(FOOTAGE), 300)
+    ]
     if not frames:
         rng = np.random.default_rng(4)
         frames = [_encode(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), np.uint8)) for _ in range(60)]

@@ -26,6 +26,7 @@ from camrelay.workers.common.stream_source import Backoff, StreamSource
 from camrelay.workers.counter.app import CounterApp
 from camrelay.workers.counter.config import CounterSettings
 from camrelay.workers.counter.worker import CounterWorker
+from tests.support.clip import clip_iter
 from tests.support.metrics import stream_viewers
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
@@ -43,17 +44,7 @@ class Clip:
 
 def load_clip(video: Path) -> Clip:
     """Every STEP-th frame of the real footage, JPEG-encoded as a camera would send it."""
-    capture = cv2.VideoCapture(str(video))
-    jpegs, index = [], 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index % STEP == 0:
-            jpegs.append(encode(frame))
-        index += 1
-    capture.release()
-    return Clip(jpegs)
+    return Clip([encode(frame) for frame in clip_iter(video, step=STEP)])
 
 
 def encode(image: np.ndarray) -> bytes:

@@ -190,16 +190,16 @@ async def test_counts_feed_faces_and_restart_end_to_end(
             reader = asyncio.create_task(feed.read())
             try:
                 await push_clip(worker, clip, server, account)
-                await until(lambda: len(feed.of_type("event")) >= 2, timeout=10)
+                await until(lambda: len(feed.of_type("event")) >= 2, timeout=30)
                 seen = len(feed.of_type("stats"))
                 # One more stats message after the last change: it shows the final counts.
-                await until(lambda: len(feed.of_type("stats")) > seen, timeout=5)
+                await until(lambda: len(feed.of_type("stats")) > seen, timeout=15)
                 check_broadcasts(feed)
                 face_ids = await check_faces(feed, worker)
                 await check_bad_requests(feed)
             finally:
                 reader.cancel()
-        await until(lambda: worker.records_stored == len(face_ids), timeout=10)
+        await until(lambda: worker.records_stored == len(face_ids), timeout=30)
     assert crossings(config.database) == CROSSINGS
     async with relay_client(server, account, "phone") as phone:
         records = [r async for r in phone.all_records()]

@@ -22,6 +22,7 @@ from camrelay.workers.alarm.changed_pixels import MotionDetector, MotionResult
 from camrelay.workers.alarm.config import AlarmConfig, apply_update
 from camrelay.workers.alarm.state import AlarmStateMachine
 from camrelay.workers.alarm.status import AlarmState
+from tests.support.clip import clip_iter
 
 T0 = 1_700_000_000.0
 CROWD = {"pixel_threshold_hi": 150_000}  # about two thirds of a 640x360 frame
@@ -41,6 +42,7 @@ class Runs:
 def runs(footage_file: Path) -> Runs:
     capture = cv2.VideoCapture(str(footage_file))
     fps = capture.get(cv2.CAP_PROP_FPS)
+    capture.release()
     step = round(fps / AlarmConfig().processing.fps)
     crowd = apply_update(AlarmConfig(), {"processing": CROWD}).processing
     every, live, live_crowd = (
@@ -49,17 +51,11 @@ def runs(footage_file: Path) -> Runs:
         MotionDetector(crowd),
     )
     results: tuple[list[MotionResult], list[MotionResult], list[MotionResult]] = ([], [], [])
-    index = 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
+    for index, frame in enumerate(clip_iter(footage_file)):
         results[0].append(every.update(frame))
         if index % step == 0:
             results[1].append(live.update(frame))
             results[2].append(live_crowd.update(frame))
-        index += 1
-    capture.release()
     return Runs(fps, *results)
 
 

@@ -25,6 +25,7 @@ from camrelay.workers.alarm.config import AlarmConfig, config_document, validate
 from camrelay.workers.alarm.worker import AlarmWorker
 from camrelay.workers.common.mjpeg import BOUNDARY
 from camrelay.workers.common.stream_source import Backoff, StreamSource
+from tests.support.clip import clip_iter
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 from tests.workers.alarm.test_alarm_siren import COMMAND, FakeSirenHost
@@ -48,16 +49,10 @@ FAST_RETRY = RetryPolicy(attempts=2, first_delay_s=0.1, attempt_timeout_s=10)
 @pytest.fixture(scope="module")
 def footage(footage_file: Path) -> list[bytes]:
     """Every second frame of the 50 fps file as JPEG: its own pace when pushed at 25 fps."""
-    capture = cv2.VideoCapture(str(footage_file))
-    jpegs, index = [], 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index % 2 == 0:
-            jpegs.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes())
-        index += 1
-    return jpegs
+    return [
+        cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
+        for frame in clip_iter(footage_file, step=2)
+    ]
 
 
 def worker_config(tmp_path: Path, **sections: dict[str, Any]) -> AlarmConfig:

@@ -19,6 +19,7 @@ from camrelay.workers.counter.config import DetectorSettings, LineSettings
 from camrelay.workers.counter.detector import make_detector
 from camrelay.workers.counter.line import CountingLine, Direction, LineCounter
 from camrelay.workers.counter.tracker import Tracker
+from tests.support.clip import clip_iter
 from tests.support.footage import REAL_CLIP
 
 STEP = 8
@@ -34,20 +35,13 @@ pytestmark = [
 
 def count(video: Path, detector: object) -> list[tuple[int, str]]:
     """(frame, direction) of every crossing in the clip."""
-    capture = cv2.VideoCapture(str(video))
-    tracker, counter, found, index = Tracker(), None, [], 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index % STEP == 0:
-            if counter is None:
-                line = CountingLine.for_frame(LineSettings(), frame.shape[1], frame.shape[0])
-                counter = LineCounter(line)
-            tracks = tracker.update(detector.detect(frame))  # type: ignore[attr-defined]
-            found += [(index, c.direction.value) for c in counter.update(tracks)]
-        index += 1
-    capture.release()
+    tracker, counter, found = Tracker(), None, []
+    for n, frame in enumerate(clip_iter(video, step=STEP)):
+        if counter is None:
+            line = CountingLine.for_frame(LineSettings(), frame.shape[1], frame.shape[0])
+            counter = LineCounter(line)
+        tracks = tracker.update(detector.detect(frame))  # type: ignore[attr-defined]
+        found += [(n * STEP, c.direction.value) for c in counter.update(tracks)]
     return found
 
 
