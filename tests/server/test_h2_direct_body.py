@@ -4,6 +4,8 @@ not open or DIRECT_MAX bytes already wait (the caller then takes the ASGI send).
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 
 import pytest
@@ -39,6 +41,7 @@ async def answered(proto: H2Protocol, stream_id: int, method: str = "GET") -> HT
         stream_id,
     )
     stream.scope = {"method": method, "extensions": {}}  # type: ignore[typeddict-item]
+    proto.streams[stream_id] = stream  # as Hypercorn holds a stream it serves
     await stream.app_send(START)  # type: ignore[arg-type]
     return stream
 
@@ -80,3 +83,18 @@ async def test_no_push_body_for_a_head_answer() -> None:
     proto = await protocol_with_streams(Wire(), answered=False)
     stream = await answered(proto, STREAMS[0], method="HEAD")
     assert PUSH_BODY not in stream.scope["extensions"]
+
+
+async def test_the_pusher_does_not_keep_its_stream_alive() -> None:
+    """The stream holds the scope that holds the pusher: a strong reference back would be a
+    cycle, leaving every answered stream to the garbage collector."""
+    proto = await protocol_with_streams(Wire(), answered=False)
+    stream = await answered(proto, STREAMS[0])
+    push, gone = push_of(stream), weakref.ref(stream)
+    gc.disable()
+    try:
+        del stream, proto.streams[STREAMS[0]]
+        assert gone() is None  # freed by its reference count, no collection
+    finally:
+        gc.enable()
+    assert not push(b"late")

@@ -8,10 +8,13 @@ SEND_TEXT, a plain function that frames one text message and queues it on the co
 batched write (tcp_write_batch), in order with everything Hypercorn writes, when the socket is
 open and its connection not backed up; it answers False otherwise and the caller takes the
 ordinary path (which waits for the connection to drain). Over HTTP/2 (RFC 8441) there is none.
+The function holds its stream and server weakly, so the scope that holds it makes no reference
+cycle: a closed socket's objects are freed at once, not by the garbage collector.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,10 +48,16 @@ def frame(payload: bytes) -> bytes:
 
 
 def _sender(stream: WSStream, server: TCPServer) -> Callable[[str], bool]:
+    stream_ref, server_ref = weakref.ref(stream), weakref.ref(server)
+    del stream, server
+
     def send_text(*texts: str) -> bool:
         """Write `texts` as one write of one frame each, all or none."""
+        stream, server = stream_ref(), server_ref()
         if (
-            stream.closed
+            stream is None
+            or server is None
+            or stream.closed
             or stream.state != ASGIWebsocketState.CONNECTED
             or stream.connection.state != ConnectionState.OPEN
         ):
