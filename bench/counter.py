@@ -108,6 +108,7 @@ OPTIONS = [
     Option("640x480,  3x2, full every 8", (640, 480), 3, 2, full_every=8),
     Option("640x480,  3x2, every 16 (dflt)", (640, 480), 3, 2, full_every=16),
     Option("640x480,  3x2, every 16, int8", (640, 480), 3, 2, full_every=16, precision="int8"),
+    Option("1280x720, 3x2, every 16, int8", (1280, 720), 3, 2, full_every=16, precision="int8"),
     Option("1280x720, 3x2, every 16 (dflt)", (1280, 720), 3, 2, full_every=16),
 ]
 DEFAULT_720 = OPTIONS[-1]
