@@ -18,7 +18,8 @@ is dynamic, so NNCF runs each at its own size; whole-frame-only calibration coun
 OUT with the default tiling, full_every 16, at 5/s); preset PERFORMANCE (symmetric); the full
 bias correction (fast_bias_correction=False: half as many boxes lost as with the fast one, see
 detector.py); the overflow fix (7-bit weights: AVX2 CPUs without VNNI saturate on 8-bit ones).
-About eleven minutes of one core (18 wall at nice 19 on the shared 2-core machine).
+About eleven minutes of one core (11-18 wall at nice 19 on the shared 2-core machine); run
+again on the same clip it wrote the same files byte for byte.
 (nncf 3.x needs a newer openvino than 2025.3: hence 2.18.)
 """
 
