@@ -11,7 +11,9 @@ must agree and match the hand count of 2 IN, 1 OUT. Frames carry the clip's own 
 BENCH_COUNTER_STEP (default 4) chooses which frames are timed; BENCH_COUNTER_QUICK=1 runs
 only the every-tile options the target is about, 3x2 tiles and the whole frame, first layer,
 in OpenVINO in float32 and in int8 (detector.precision; for repeated runs; medians in the
-README).
+README). BENCH_COUNTER_OPTIONS="a|b" runs only the options whose names contain one of the
+|-separated parts (spaces squeezed), e.g. "every 16" for the default tiling in float32
+and int8.
 
 One core: OpenCV runs single-threaded (cv2.setNumThreads(1)) in this one process, and so
 does OpenVINO (the detector gives it OpenCV's thread count); each
@@ -57,6 +59,7 @@ UNEVEN_SEEDS = int(os.environ.get("BENCH_COUNTER_SEEDS", "8"))
 # Float32's uneven runs counted right in 6 of 8 seeds: the target asks no fewer.
 UNEVEN_NEEDED = math.ceil(0.75 * UNEVEN_SEEDS)
 QUICK = os.environ.get("BENCH_COUNTER_QUICK") == "1"
+ONLY = [p.strip() for p in os.environ.get("BENCH_COUNTER_OPTIONS", "").split("|") if p.strip()]
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ OPTIONS = [
     Option("640x480,  3x2, full every 8", (640, 480), 3, 2, full_every=8),
     Option("640x480,  3x2, every 16 (dflt)", (640, 480), 3, 2, full_every=16),
     Option("640x480,  3x2, every 16, int8", (640, 480), 3, 2, full_every=16, precision="int8"),
+    Option("1280x720, 3x2, every 16, int8", (1280, 720), 3, 2, full_every=16, precision="int8"),
     Option("1280x720, 3x2, every 16 (dflt)", (1280, 720), 3, 2, full_every=16),
 ]
 DEFAULT_720 = OPTIONS[-1]
@@ -113,6 +117,19 @@ DEFAULT_720 = OPTIONS[-1]
 # precision int8), and the same in float32.
 EVERY_TILE = OPTIONS[7]
 EVERY_TILE_F32 = OPTIONS[5]
+
+
+def named(option: Option) -> str:
+    """The option's name with its alignment spaces squeezed."""
+    return " ".join(option.name.split())
+
+
+def selected() -> list[Option]:
+    """The options this run measures: BENCH_COUNTER_OPTIONS, QUICK's four, or all."""
+    if ONLY:
+        return [o for o in OPTIONS if any(part in named(o) for part in ONLY)]
+    # Tiles and the whole frame (first layer) in OpenVINO, float32 then int8 (issue 14).
+    return [OPTIONS[4], EVERY_TILE_F32, OPTIONS[6], EVERY_TILE] if QUICK else OPTIONS
 
 
 def load_frames() -> list[np.ndarray]:
@@ -235,10 +252,8 @@ def main() -> None:
     print("  runtime: OpenVINO (detector.runtime's default) unless the option names cv2.dnn")
     print("  network: float32 (detector.precision's default) unless the option names int8")
     print(f"  {'option':31} {'p50':>5} / {'p99':>5} ms frames/s   CPU  1 core  IN/OUT counted at")
-    # Tiles and the whole frame (first layer) in OpenVINO, float32 then int8 (issue 14).
-    chosen = [OPTIONS[4], EVERY_TILE_F32, OPTIONS[6], EVERY_TILE]
-    results = {option.name: report(option, frames) for option in (chosen if QUICK else OPTIONS)}
-    if not QUICK:
+    results = {option.name: report(option, frames) for option in selected()}
+    if not (QUICK or ONLY):
         default = DEFAULT_720
         first, second = (counts(default, frames, every(LIVE_STEP, frames)) for _ in range(2))
         agree = "agree" if first == second else "DIFFER"
@@ -256,13 +271,14 @@ def main() -> None:
         + (", ".join(" ".join(n.split()) for n in good) or "none")
     )
     for option in (EVERY_TILE_F32, EVERY_TILE):
-        print(verdict(option, results[option.name]))
+        if option.name in results:
+            print(verdict(option, results[option.name]))
 
 
 def verdict(option: Option, result: Result) -> str:
     """Issue 14's target line for one every-tile option, PASS or FAIL."""
     return judged(
-        f"640x480, every tile every frame ({' '.join(option.name.split())}): "
+        f"640x480, every tile every frame ({named(option)}): "
         f"{result.cpu_ms:.0f} ms CPU a frame = {result.cpu_fps:.1f} frames/s on "
         f"one core ({result.fps:.1f}/s wall on this machine now), "
         f"IN/OUT {result.found[TARGET_FPS]} at 10/s, {result.found[5.0]} at 5/s, "

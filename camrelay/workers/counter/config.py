@@ -167,8 +167,9 @@ class DetectorSettings(_Frozen):
     # the package, quantized by NNCF on the sample clip (bench/quantize_counter.py; float32
     # with a warning when its file is missing): with every frame searched whole (full_every 1,
     # whole_frame, predictor_layers 1) ~60 % of the CPU a frame for the same counts (bench/
-    # counter.py: 72-77 vs 114-140 ms at 640x480); with the default tiling (full_every 16)
-    # it counted an extra OUT on the clip, so f32 stays the default. cv2.dnn always runs f32.
+    # counter.py: 72-78 vs 114-140 ms at 640x480); with the default tiling (full_every 16)
+    # the same counts as f32 in 45-50 vs 71-86 ms since it was calibrated on tiles too; f32
+    # stays the default until more footage than the one clip agrees. cv2.dnn always runs f32.
     precision: Literal["f32", "int8"] = "f32"
     # HOG's window is 64x128; frames are scaled to this width first.
     hog_width: int = Field(default=1280, ge=128)

@@ -10,7 +10,8 @@ with a dynamic batch and input size serves the tiles (n x 300x300) and the whole
 
 detector.precision = "int8" loads models/ssdlite_person_int8.xml instead: the same cut graph
 (all six layers, batch norms folded into the convolutions) quantized to int8 by NNCF,
-calibrated on the sample clip (bench/quantize_counter.py, which regenerates it). It takes and
+calibrated on the sample clip's whole frames and tiles (bench/quantize_counter.py, which
+regenerates it). It takes and
 gives the same blobs and outputs; its first `layers` predictors are kept at load time.
 """
 
