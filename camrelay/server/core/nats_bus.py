@@ -197,6 +197,11 @@ class NatsBus:
         await client.subscribe(EVENTS_SUBJECT, cb=self._on_event)
         for subject, handler in self._raw.items():
             await client.subscribe(subject, cb=handler)
+        # Joined only once NATS has the subscriptions (a round trip): from then on the other
+        # nodes' events reach this one, which is what camrelay_bus_connected promises.
+        await client.flush()
+        self._connected, self._warned = True, False
+        log.info("bus: joined %s as node %s", self.shown, self.node)
         self.client = client
         try:
             await self._send_forever(client)
@@ -232,8 +237,6 @@ class NatsBus:
                 await self._on_error(exc)
                 await asyncio.sleep(RETRY_S)
                 continue
-            self._connected, self._warned = True, False
-            log.info("bus: joined %s as node %s", self.shown, self.node)
             return client
 
     async def _send_forever(self, client: Client) -> None:
