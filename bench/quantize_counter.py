@@ -62,8 +62,7 @@ def calibration_blobs(clip: Path) -> list[np.ndarray]:
     tile_size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
     blobs = []
     for i, frame in enumerate(clip_frames(clip, FRAME)):
-        t = grid[i % len(grid)]
-        crop = frame[int(t.y0) : int(t.y1), int(t.x0) : int(t.x1)]
+        crop = ssdlite_graph.crop(frame, grid[i % len(grid)])
         blobs += [ssdlite_graph.blob([frame], size), ssdlite_graph.blob([crop], tile_size)]
     if not blobs:
         raise SystemExit(f"no frames in {clip}: --clip PATH or CAMRELAY_TEST_FOOTAGE")

@@ -267,7 +267,7 @@ class SsdLiteDetector:
         """The tiles of grid batched through the network in one forward pass."""
         if not grid:
             return []
-        crops = [image[int(t.y0) : int(t.y1), int(t.x0) : int(t.x1)] for t in grid]
+        crops = [ssdlite_graph.crop(image, t) for t in grid]
         size = (ssdlite_graph.INPUT_SIZE, ssdlite_graph.INPUT_SIZE)
         return self._search(ssdlite_graph.blob(crops, size), grid, size)
 

