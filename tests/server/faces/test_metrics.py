@@ -8,9 +8,11 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.metrics import metric_values
 from tests.support.relay_server import RelayServer
 
 REQUESTS = 2000  # enough to fill the collector's first generation (700) many times over
+GC_COLLECTED = "python_gc_objects_collected_total"
 
 RELAY_METRICS = {
     "camrelay_sessions",
@@ -76,19 +78,18 @@ async def test_every_family_has_help_and_type_and_the_process_is_measured(
     assert {"python_gc_objects_collected_total", "python_gc_collections_total"} <= exposed
 
 
-def gc_collected(text: str) -> float:
+async def gc_collected(server: RelayServer, http: httpx.AsyncClient) -> float:
     """Objects the server's garbage collections freed so far, all generations."""
-    family = next(
-        f for f in text_string_to_metric_families(text) if f.name == "python_gc_objects_collected"
-    )
-    return sum(sample.value for sample in family.samples)
+    per_generation = await metric_values(server.url, GC_COLLECTED, http)
+    assert len(per_generation) == 3, per_generation  # generations 0, 1 and 2
+    return sum(per_generation.values())
 
 
 async def test_json_answers_leave_no_garbage_for_the_collector(data_dir: Path) -> None:
     """Each answer's stream, app queue and task are freed as the answer ends: a reference cycle
-        (the PUSH_BODY extension once made one) left ~20 objects a request to the collector, whose
-        full collections then stalled every request in flight. A server of its own: the shared
-        one's memory trim collects what earlier tests' closed connections left; the original's cap
+    (the PUSH_BODY extension once made one) left ~20 objects a request to the collector, whose
+    full collections then stalled every request in flight. A server of its own: the shared
+    one's memory trim collects what earlier tests' closed connections left; the original's cap
     of requests a session may make is off for the 2,000."""
     server = RelayServer(data_dir, env={"CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false"})
     server.start()
@@ -103,9 +104,9 @@ async def answers_collected(server: RelayServer) -> None:
     async with httpx.AsyncClient(verify=False, http2=True) as http:
         login = {"name": "gc", "pass": "gc-pw", "device": "beat"}
         session = (await http.post(f"{server.url}/authorize.json", json=login)).json()["shash"]
-        before = gc_collected((await http.get(f"{server.url}/metrics")).text)
+        before = await gc_collected(server, http)
         for _ in range(REQUESTS):
             answer = await http.post(f"{server.url}/heartBit.json", json={"shash": session})
             assert answer.json() == {"result": "OK"}
-        after = gc_collected((await http.get(f"{server.url}/metrics")).text)
+        after = await gc_collected(server, http)
     assert after - before < REQUESTS, f"{after - before:.0f} objects for {REQUESTS} answers"
