@@ -18,10 +18,12 @@ from tests.support.relay_server import START_S, free_port
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 
 # retries + redispatch: a connection refused by a node that just died is retried on another
-# node at once, before the health checks have marked it down.
+# node at once, before the health checks have marked it down. noreuseport: a port already
+# bound (by another test's HAProxy, say) fails the start instead of sharing its connections.
 CONFIG = """\
 global
     maxconn 2000
+    noreuseport
 defaults
     mode tcp
     timeout connect 5s
@@ -38,6 +40,13 @@ frontend {name}
 backend {name}_nodes
     balance {balance}
 {servers}"""
+
+
+BIND_TRIES = 3
+
+
+class PortTaken(RuntimeError):
+    """HAProxy could not bind a frontend's port: something else took it first."""
 
 
 def haproxy_or_skip() -> str:
@@ -112,10 +121,24 @@ class HAProxy:
         return path
 
     def start(self) -> HAProxy:
-        """Write the configuration, start `haproxy -db`, wait until both frontends listen."""
+        """Write the configuration, start `haproxy -db`, wait until every frontend listens;
+        on ports it chose itself, again on others when one was taken meanwhile (free ports are
+        picked before HAProxy binds them, and other tests pick at the same time)."""
+        chosen = not self.ports
+        for attempt in range(1, BIND_TRIES + 1):
+            try:
+                return self._start_once()
+            except PortTaken:
+                if not chosen or attempt == BIND_TRIES:
+                    raise
+                self.ports = []
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> HAProxy:
         binary = haproxy_or_skip()
         path = self.write_config()
         log = (self.folder / "haproxy.log").open("ab")
+        this_start = log.tell()
         self.process = subprocess.Popen(
             [binary, "-f", str(path), "-db"], stdout=log, stderr=subprocess.STDOUT
         )
@@ -129,7 +152,10 @@ class HAProxy:
         deadline = time.monotonic() + START_S
         while not all(_listening(port) for port in self.ports):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"haproxy did not start:\n{self.log()}")
+                self.stop()
+                taken = "cannot bind socket" in self.log()[this_start:]
+                kind = PortTaken if taken else RuntimeError
+                raise kind(f"haproxy did not start:\n{self.log()}")
             time.sleep(0.05)
         return self
 

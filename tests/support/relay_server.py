@@ -25,12 +25,20 @@ from camrelay.server.core.store_url import DB_FILE, database_path, open_store
 from camrelay.server.core.users import Users
 from camrelay.settings import PasswordSettings
 
+_GIVEN: set[int] = set()  # ports free_port() handed out in this process
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, never one handed out before
+    in this process: once closed, the kernel may pick the same port again at once, and a
+    HAProxy given one port for two frontends (a TLS and an h2c one) served both on it."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 # How long a server may take to start: longer on a loaded machine (CAMRELAY_TEST_START_S).
