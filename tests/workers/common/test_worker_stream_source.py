@@ -5,7 +5,6 @@ frame for a slow consumer."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from camrelay.clients.relay import RelayClient
 from camrelay.protocol.errors import NoSuchUser
 from camrelay.workers.common.drop_oldest import DropOldestQueue
 from camrelay.workers.common.stream_source import Backoff, StreamSource
-from tests.support.relay_server import RelayServer
+from tests.support.relay_server import RelayServer, free_port
 from tests.support.until import until
 
 FAST = Backoff(first_s=0.05, factor=2.0, max_s=0.2)
@@ -86,12 +85,6 @@ def done() -> asyncio.Event:
     event = asyncio.Event()
     event.set()
     return event
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_reattaches_after_the_server_restarts(tmp_path: Path) -> None:
