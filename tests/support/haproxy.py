@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -150,7 +149,9 @@ class HAProxy:
         self.url, self.h2c_url = urls[0], urls[1]
         self.node_urls, self.node_h2c_urls = urls[2::2], urls[3::2]
         deadline = time.monotonic() + START_S
-        while not all(_listening(port) for port in self.ports):
+        # Its own listeners, not merely something on the ports: when a port was taken, its
+        # taker accepts there while HAProxy, having bound the others, is about to exit.
+        while not set(self.ports) <= _listening_ports(self.process.pid):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 taken = "cannot bind socket" in self.log()[this_start:]
@@ -180,7 +181,17 @@ def _server_name(frontend: str, index: int) -> str:
     return frontend.split("_")[0] if frontend.startswith("node") else f"node{index}"
 
 
-def _listening(port: int) -> bool:
-    """Whether something accepts on 127.0.0.1:port (a bare connect, closed at once)."""
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+def _listening_ports(pid: int) -> set[int]:
+    """The TCP ports the process `pid` listens on (Linux: its socket inodes in /proc/net/tcp);
+    none once it has exited."""
+    try:
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return set()
+    inodes = {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
