@@ -70,8 +70,9 @@ class Cluster:
     proxy: HAProxy | None = None
 
     def start(self) -> Cluster:
-        """The nodes at once (each start is seconds of Python starting), except that on a
-        shared SQLite file the first makes the certificate and the schema alone; then HAProxy."""
+        """The nodes at once (each start is seconds of Python starting, and ends once the node
+        is on the bus), except that on a shared SQLite file the first makes the certificate and
+        the schema alone; then HAProxy."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.nodes = [
             node_server(self.folder, index, self.store_url, self.bus_url, self.env)

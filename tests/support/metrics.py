@@ -3,10 +3,17 @@ parsed by prometheus_client's own parser; the bench reads them the same way."""
 
 from __future__ import annotations
 
+import socket
+from urllib.parse import urlsplit
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 Labels = tuple[tuple[str, str], ...]  # a sample's labels, sorted; () for an unlabelled metric
+# The PROXY protocol v2 header of a connection of the proxy's own (LOCAL, as a health check): a
+# node with server.proxy_protocol reads one first and takes its peer, 127.0.0.1, for the client.
+PROXY_LOCAL = b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00"
+METRICS_REQUEST = b"GET /metrics HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n"
 
 
 def samples(text: str) -> dict[str, dict[Labels, float]]:
@@ -33,12 +40,31 @@ async def metric_values(
     return samples(await scrape(url, http)).get(name, {})
 
 
-async def metric(url: str, name: str, http: httpx.AsyncClient | None = None) -> float:
-    """The value of the unlabelled metric `name`."""
-    text = await scrape(url, http)
+def scrape_now(h2c_url: str, proxied: bool = False) -> str:
+    """The text of GET /metrics over HTTP/1.1 on a node's h2c port, blocking (for a caller that
+    may or may not run in an event loop: RelayServer.start); `proxied`: the node reads a PROXY
+    header first (server.proxy_protocol), so PROXY_LOCAL goes before the request."""
+    address = urlsplit(h2c_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall((PROXY_LOCAL if proxied else b"") + METRICS_REQUEST)
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0]
+    if not status.startswith(b"HTTP/1.1 200 ") or b"chunked" in head.lower():
+        raise RuntimeError(f"GET {h2c_url}/metrics answered:\n{answer[:500]!r}")
+    return body.decode()
+
+
+def value_in(text: str, name: str) -> float:
+    """The value of the unlabelled metric `name` in Prometheus text."""
     value = samples(text).get(name, {}).get(())
     assert value is not None, f"{name} not in /metrics:\n{text}"
     return value
+
+
+async def metric(url: str, name: str, http: httpx.AsyncClient | None = None) -> float:
+    """The value of the unlabelled metric `name`."""
+    return value_in(await scrape(url, http), name)
 
 
 def device_sum(values: dict[Labels, float], device: str) -> float:

@@ -9,10 +9,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from camrelay.server.core.accounts import Accounts
 from camrelay.server.core.bus import LocalBus
@@ -24,7 +25,9 @@ from camrelay.server.core.passwords import Passwords
 from camrelay.server.core.store_url import DB_FILE, database_path, open_store
 from camrelay.server.core.users import Users
 from camrelay.settings import PasswordSettings
+from tests.support.metrics import scrape_now, value_in
 
+T = TypeVar("T")
 _GIVEN: set[int] = set()  # ports free_port() handed out in this process
 
 
@@ -76,16 +79,26 @@ class RelayServer:
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     h2c_url: str = ""
+    log_offset: int = 0  # where the log of its latest start begins
 
     @property
     def log_path(self) -> Path:
         return self.data_dir / f"{self.name}.log"
 
     def start(self, timeout: float = START_S) -> RelayServer:
-        """Start the process and wait until it prints both URLs."""
+        """Start the process and wait until it prints both URLs and, a node of a bus, until it
+        has joined: it serves before that, but would miss what the other nodes announce."""
+        self.launch(timeout)
+        if self.on_bus:
+            self.wait_joined(timeout)
+        return self
+
+    def launch(self, timeout: float = START_S) -> RelayServer:
+        """Start the process and wait until it prints both URLs, not until it joins its bus
+        (start() waits for that: launch() is for a node whose NATS is down on purpose)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        start_offset = log.tell()
+        self.log_offset = log.tell()
         env = {**os.environ, **TEST_ENV, **self.env}
         command = [
             sys.executable,
@@ -105,21 +118,56 @@ class RelayServer:
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
-        urls = self._wait_for_urls(start_offset, timeout)
+        urls = self._wait(self._urls, timeout, "print its URLs")
         self.url, self.h2c_url = urls[0], urls[1]
         return self
 
-    def _wait_for_urls(self, offset: int, timeout: float) -> list[str]:
+    @property
+    def on_bus(self) -> bool:
+        """Whether the node joins a bus (`--bus`, or [bus] url from its environment)."""
+        return bool(self.bus_url or self.env.get("CAMRELAY_BUS_URL"))
+
+    @property
+    def proxied(self) -> bool:
+        """Whether the node reads a PROXY header first (--proxy-protocol, or from its
+        environment): a client of its own must send one too."""
+        flag = self.env.get("CAMRELAY_SERVER_PROXY_PROTOCOL", "").lower()
+        return "--proxy-protocol" in self.args or flag in ("1", "true", "yes", "on")
+
+    def joined(self) -> bool:
+        """Whether the node says it is on the bus (camrelay_bus_connected in its /metrics)."""
+        text = scrape_now(self.h2c_url, proxied=self.proxied)
+        return value_in(text, "camrelay_bus_connected") == 1
+
+    def wait_joined(self, timeout: float = START_S) -> None:
+        """Wait until the node has joined its bus (it says so once NATS has its subscriptions)."""
+        self._wait(self.joined, timeout, f"join the bus {self.bus_url or '(from its env)'}")
+
+    def _urls(self) -> list[str]:
+        """Both URLs once the process printed them since it started (else none)."""
+        urls = LISTEN_RE.findall(self.printed())
+        return urls if len(urls) >= 2 else []
+
+    def _wait(self, ready: Callable[[], T], timeout: float, what: str) -> T:
+        """Poll `ready` until it is truthy and return that; raise naming the node, with the
+        end of its log, when the process exits or `timeout` seconds pass first."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log_path.read_bytes()[offset:].decode(errors="replace")
-            urls = LISTEN_RE.findall(text)
-            if len(urls) >= 2:
-                return urls
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{text}")
+        while not (found := ready()):
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited before it would {what}:\n{self.tail()}")
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"{self.name} did not {what} within {timeout} s:\n{self.tail()}")
             time.sleep(0.05)
-        raise RuntimeError(f"server did not start:\n{self.log()}")
+        return found
+
+    def tail(self, lines: int = 40) -> str:
+        """The last `lines` lines the server printed since it last started."""
+        return "\n".join(self.printed().splitlines()[-lines:])
+
+    def printed(self) -> str:
+        """What the server printed since it last started (log() has every start's)."""
+        return self.log_path.read_bytes()[self.log_offset :].decode(errors="replace")
 
     def rss_kib(self) -> int:
         """The server process's resident memory now, in KiB (VmRSS)."""

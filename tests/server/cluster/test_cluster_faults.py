@@ -69,7 +69,7 @@ async def test_nats_restarted_the_nodes_reconnect_and_the_stream_resumes_on_b(
         assert await per_minute(viewer) == 200
         assert (await cam.call("setConfig", config=[{"kind": 4, "fv": 150}]))["result"] == "OK"
         # A node started meanwhile serves at once and joins when NATS comes.
-        late = RelayServer(b.data_dir, bus_url=nats.url, name="late").start()
+        late = RelayServer(b.data_dir, bus_url=nats.url, name="late").launch()
         nats.start()
         for node in [*nodes, late]:
             await until(lambda n=node: bus_connected(n, 1), what=f"{node.name} is back")  # type: ignore[misc]
