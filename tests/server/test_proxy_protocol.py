@@ -19,18 +19,16 @@ import pytest
 from camrelay.server.transport.proxy_header import ProxiedPeer, parse
 from tests.support.api import Api
 from tests.support.haproxy import HAProxy, haproxy_or_skip
-from tests.support.metrics import metric
+from tests.support.metrics import METRICS_REQUEST, PROXY_LOCAL, SIGNATURE, metric
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
-SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 DELAY_S = 30.0  # a failed login's slow-down on this node: long enough to tell apart
 PER_ADDRESS = 8
 HEADER_TIMEOUT_S = 1.0
 REFUSED = "camrelay_proxy_headers_refused_total"
 FORBIDDEN = b"HTTP/1.1 403"
 KEPT_REQUEST = b"GET /metrics HTTP/1.1\r\nHost: node\r\n\r\n"
-METRICS_REQUEST = b"GET /metrics HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n"
 
 
 def v2_header(source: str, command: int = 0x21, source_port: int = 40000) -> bytes:
@@ -42,9 +40,6 @@ def v2_header(source: str, command: int = 0x21, source_port: int = 40000) -> byt
         family, server = 0x21, ipaddress.IPv6Address("::1")
     body = client.packed + server.packed + struct.pack("!HH", source_port, 443)
     return SIGNATURE + bytes([command, family]) + struct.pack("!H", len(body)) + body
-
-
-LOCAL_HEADER = SIGNATURE + b"\x20\x00\x00\x00"  # LOCAL: a health check, no address
 
 
 @pytest.mark.parametrize(
@@ -173,7 +168,7 @@ async def test_a_forwarded_remote_client_is_not_local(node: RelayServer, proxy: 
     remote1 = await exchange(
         h2c, b"PROXY TCP4 198.51.100.7 127.0.0.1 40001 443\r\n" + METRICS_REQUEST
     )
-    local = await exchange(h2c, LOCAL_HEADER + METRICS_REQUEST)
+    local = await exchange(h2c, PROXY_LOCAL + METRICS_REQUEST)
     unknown = await exchange(h2c, b"PROXY UNKNOWN\r\n" + METRICS_REQUEST)
     loopback = await exchange(h2c, v2_header("127.0.0.9") + METRICS_REQUEST)
     assert all(a.startswith(FORBIDDEN) for a in (remote4, remote6, remote1))

@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 Labels = tuple[tuple[str, str], ...]  # a sample's labels, sorted; () for an unlabelled metric
 # The PROXY protocol v2 header of a connection of the proxy's own (LOCAL, as a health check): a
 # node with server.proxy_protocol reads one first and takes its peer, 127.0.0.1, for the client.
-PROXY_LOCAL = b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00"
+SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"  # PROXY v2
+PROXY_LOCAL = SIGNATURE + b"\x20\x00\x00\x00"  # LOCAL: a health check, no address
 METRICS_REQUEST = b"GET /metrics HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n"
 
 
