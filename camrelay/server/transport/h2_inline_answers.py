@@ -38,7 +38,9 @@ from hypercorn.utils import filter_pseudo_headers
 REPLACES = ((H2Protocol, "_create_stream"), (H2Protocol, "_priority_updated"))
 _RESPONDER = "_camrelay_inline_responder"
 _PENDING = "_camrelay_inline"  # per connection: the ids of the streams answered here, unfinished
+_PRIORITY = "_camrelay_inline_priority"  # per connection: ids whose PriorityUpdated is to come
 log = logging.getLogger("camrelay.h2")
+_answered = [0]  # since start, for /metrics
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -70,11 +72,20 @@ def set_responder(config: Config, responder: Responder) -> None:
     setattr(config, _RESPONDER, responder)
 
 
+def answered_inline() -> int:
+    """Requests answered here since start, without a Hypercorn stream (metrics)."""
+    return _answered[0]
+
+
+def _ids(protocol: H2Protocol, name: str) -> set[int]:
+    ids: set[int] | None = protocol.__dict__.get(name)
+    if ids is None:
+        ids = protocol.__dict__[name] = set()
+    return ids
+
+
 def _pending(protocol: H2Protocol) -> set[int]:
-    pending: set[int] | None = protocol.__dict__.get(_PENDING)
-    if pending is None:
-        pending = protocol.__dict__[_PENDING] = set()
-    return pending
+    return _ids(protocol, _PENDING)
 
 
 def _taken(
@@ -151,6 +162,7 @@ async def _answer(
         answered = await reply
         if not protocol.closed:
             await _write(protocol, stream_id, answered)
+            _answered[0] += 1
     except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
         pass  # reset by the client, or the connection is closing: nothing more to say on it
     except Exception:
@@ -208,6 +220,8 @@ def _patch_create_stream(original: Callable[[Any, Any], Awaitable[None]]) -> Any
             await original(self, request)
             return
         _pending(self).add(request.stream_id)
+        if request.priority_updated is not None:
+            _ids(self, _PRIORITY).add(request.stream_id)
         self.task_group.spawn(_answer, self, request, reply)
         self.keep_alive_requests += 1
         await self.context.mark_request()
@@ -217,9 +231,12 @@ def _patch_create_stream(original: Callable[[Any, Any], Awaitable[None]]) -> Any
 
 def _patch_priority_updated(original: Callable[[Any, Any], Awaitable[None]]) -> Any:
     async def priority_updated(self: H2Protocol, event: h2.events.PriorityUpdated) -> None:
-        # A stream answered here is not in the priority tree (one whose answer needs the send
-        # task is put there when it does): Hypercorn would add it, blocked, for good.
-        if event.stream_id in _pending(self) and event.stream_id not in self.stream_buffers:
+        # The priority of a request answered here (its event follows the request's, and the
+        # answer may be out by then): Hypercorn would add its stream to the tree, blocked, for
+        # good. A stream whose answer needs the send task is put there when it does.
+        expected = _ids(self, _PRIORITY)
+        if event.stream_id in expected:
+            expected.discard(event.stream_id)
             return
         await original(self, event)
 
