@@ -1,7 +1,8 @@
-"""h2_inline_answers: a .json request whose HEADERS end the stream is answered by the HTTP/2
-transport itself, with everything the ordinary path gave it: the same answer, flow control for
-an answer larger than the client's window, the access log, the keep-alive timeout, and no node
-left in the priority tree."""
+"""h2_inline_answers: a .json request over HTTP/2 is answered by the transport itself, with
+everything the ordinary path gave it: the same answer, the body pulled as it comes (an early
+answer resets the stream, a client gone ends the handler), flow control for an answer larger
+than the client's window, the access log, the keep-alive timeout, and no node left in the
+priority tree."""
 
 from __future__ import annotations
 
@@ -47,16 +48,25 @@ async def test_bodiless_requests_are_answered_inline_with_the_documented_answer(
     assert await metric(server.url, INLINE) == before + 2
 
 
-async def test_a_request_with_a_body_takes_the_ordinary_path(
-    server: RelayServer, http: httpx.AsyncClient, device: Device
+async def test_a_body_is_read_as_it_comes_and_an_early_answer_spares_the_connection(
+    server: RelayServer, device: Device
 ) -> None:
     before = await metric(server.url, INLINE)
-    assert await device.call("heartBit") == {"result": "OK"}
+    assert await device.call("heartBit") == {"result": "OK"}  # POST with a JSON body
     assert await Device(device.api, "no such", "?").call("heartBit") == {"result": "BAD", "code": 6}
-    assert await metric(server.url, INLINE) == before
-    unknown = await http.get(f"{server.url}/heartBit.json", params={"shash": "no such"})
-    assert unknown.json() == {"result": "BAD", "code": 6}  # the same documented error inline
-    assert await metric(server.url, INLINE) == before + 1
+    assert await metric(server.url, INLINE) == before + 2
+    client = await H2Client.connect(server.url)
+    try:
+        # Sent a frame at a time as the window allows: 3 MiB against max_json_bytes (1 MiB).
+        big = await client.request("POST", "/heartBit.json", end=False)
+        await client.send_until_answered(big, b" " * (3 << 20))
+        answer = await client.response(big)
+        assert (answer.status, json.loads(answer.body)) == (200, {"result": "BAD", "code": 12})
+        after = await client.get("/heartBit.json", f'{{"shash":"{device.shash}"}}'.encode())
+        assert (after.status, bytes(after.body)) == (200, OK)  # the same connection goes on
+        assert client.terminated is None
+    finally:
+        await client.close()
 
 
 async def test_an_answer_larger_than_the_clients_window_arrives_whole(
@@ -118,6 +128,19 @@ def quick_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServ
 async def login(server: RelayServer) -> Device:
     async with httpx.AsyncClient(http2=True, verify=False) as http:
         return await Api(http, server.url).login("owner", "owner-pw", "phone")
+
+
+async def test_a_client_gone_mid_body_ends_its_handler(quick_server: RelayServer) -> None:
+    client = await H2Client.connect(quick_server.url)
+    try:
+        stream_id = await client.request("POST", "/addMsgs.json", b'{"msg":', end=False)
+        await client.reset(stream_id)
+    finally:
+        await client.close()
+    # Logged when the handler ends, long before the body's 60 s timeout would end it.
+    log = quick_server.data_dir / "access.log"
+    line = re.compile(r'"POST /addMsgs\.json 2" - - \d+us')
+    assert await until(lambda: line.search(log.read_text()), timeout=10)
 
 
 async def test_inline_answers_are_logged_and_the_connection_still_times_out_idle(

@@ -1,19 +1,22 @@
-"""A bodiless HTTP/2 request the app answers in one piece, served without Hypercorn's stream.
+"""An HTTP/2 request to a .json route, served without Hypercorn's stream machinery.
 
 py-spy on heartBit.json at 100 in flight (the .json requests already skip Quart): Hypercorn's
 per-request machinery was 40 % of the server's samples before the app was even reached, and
 more after it: an HTTPStream with its ASGI scope, an app queue and task, the middleware chain
 (Socket.IO, WebSocket, Quart, the fast path), the ASGI messages, a send buffer and a node in
-the priority tree drained by the connection's send task. A GET (or an empty POST) whose HEADERS
-end the stream has no body to pull: here the app's responder (set on Hypercorn's config, see
-`set_responder`) is asked first and, when it takes the request, a task of the connection's
-group awaits its reply and writes HEADERS and DATA straight through h2. What the ordinary path
+the priority tree drained by the connection's send task. Here the app's responder (set on
+Hypercorn's config, see `set_responder`) is asked first and, when it takes the request, a task
+of the connection's group awaits its reply and writes HEADERS and DATA straight through h2; the
+request's DATA goes to an InlineBody the handler pulls (inline_body.py: a bounded queue, the
+flow-control credit given as a chunk is queued, as Hypercorn does). What the ordinary path
 does for a stream is kept: the request counts toward keep_alive_max_requests and the worker's
 max_requests, the access log line is written, a server name check applies (the ordinary path is
 taken when server_names is set), the connection is idle again once its last answer is out, a
-reset stream or a closed connection is not written to, and an answer larger than the stream's
-send window, or one in pieces (record data), goes through the stream's send buffer and the send
-task, with flow control and back-pressure as before.
+reset stream or a closed connection is not written to (and its handler, reading the body, ends
+as on the ASGI path), a reset counts against the connection's budget (h2_stream_reset), an answer
+given before the body ended resets the stream as h2_late_data does, and an answer larger than
+the stream's send window, or one in pieces (record data), goes through the stream's send buffer
+and the send task, with flow control and back-pressure as before.
 """
 
 from __future__ import annotations
@@ -30,15 +33,24 @@ import h2.events
 import h2.exceptions
 import priority
 from hypercorn.config import Config
-from hypercorn.events import Updated
+from hypercorn.events import Closed, Event, Updated
 from hypercorn.protocol.events import Body, EndBody
 from hypercorn.protocol.h2 import H2Protocol, StreamBuffer
 from hypercorn.utils import filter_pseudo_headers
 
-REPLACES = ((H2Protocol, "_create_stream"), (H2Protocol, "_priority_updated"))
+from .h2_late_data import end_early_answer
+from .inline_body import ENDED, GONE, InlineBody
+
+REPLACES = (
+    (H2Protocol, "_create_stream"),
+    (H2Protocol, "_priority_updated"),
+    (H2Protocol, "_handle_events"),
+    (H2Protocol, "handle"),
+)
 _RESPONDER = "_camrelay_inline_responder"
 _PENDING = "_camrelay_inline"  # per connection: the ids of the streams answered here, unfinished
 _PRIORITY = "_camrelay_inline_priority"  # per connection: ids whose PriorityUpdated is to come
+_BODIES = "_camrelay_inline_bodies"  # per connection: the bodies still arriving, by stream id
 log = logging.getLogger("camrelay.h2")
 _answered = [0]  # since start, for /metrics
 
@@ -55,7 +67,7 @@ class InlineReply:
 
 
 class Responder(Protocol):
-    """The app's side: the reply to a bodiless request, or None to let the app serve it."""
+    """The app's side: the coming reply to a request, or None to let the app serve it."""
 
     def take(
         self,
@@ -64,11 +76,12 @@ class Responder(Protocol):
         query_string: bytes,
         headers: Headers,
         client: tuple[str, int] | None,
+        body: InlineBody,
     ) -> Awaitable[InlineReply] | None: ...
 
 
 def set_responder(config: Config, responder: Responder) -> None:
-    """Serve the bodiless requests `responder` takes on the connections of `config`."""
+    """Serve the requests `responder` takes on the HTTP/2 connections of `config`."""
     setattr(config, _RESPONDER, responder)
 
 
@@ -88,13 +101,20 @@ def _pending(protocol: H2Protocol) -> set[int]:
     return _ids(protocol, _PENDING)
 
 
+def _bodies(protocol: H2Protocol) -> dict[int, InlineBody]:
+    bodies: dict[int, InlineBody] | None = protocol.__dict__.get(_BODIES)
+    if bodies is None:
+        bodies = protocol.__dict__[_BODIES] = {}
+    return bodies
+
+
 def _taken(
     protocol: H2Protocol, request: h2.events.RequestReceived
 ) -> Awaitable[InlineReply] | None:
     """The responder's reply to a request it takes (None: the ordinary path serves it)."""
     config = protocol.config
     responder: Responder | None = getattr(config, _RESPONDER, None)
-    if responder is None or request.stream_ended is None or config.server_names:
+    if responder is None or config.server_names:
         return None
     method = raw_path = b""
     for name, value in request.headers:
@@ -108,9 +128,14 @@ def _taken(
     except UnicodeDecodeError:
         return None  # the ordinary path answers it as it always did
     headers = filter_pseudo_headers(request.headers)
-    return responder.take(
-        method.decode("ascii").upper(), text, query_string, headers, protocol.client
+    ended = request.stream_ended is not None
+    body = InlineBody(config.max_app_queue_size, ENDED if ended else None)
+    reply = responder.take(
+        method.decode("ascii").upper(), text, query_string, headers, protocol.client, body
     )
+    if reply is not None and not ended:
+        _bodies(protocol)[request.stream_id] = body
+    return reply
 
 
 async def _write(protocol: H2Protocol, stream_id: int, reply: InlineReply) -> None:
@@ -171,6 +196,11 @@ async def _answer(
         _reset(protocol, stream_id)
     finally:
         _pending(protocol).discard(stream_id)
+        body = _bodies(protocol).pop(stream_id, None)
+        if body is not None:  # answered before the body ended: the rest is not wanted
+            body.finish(GONE)
+            if not protocol.closed:
+                end_early_answer(protocol, stream_id)
         if protocol.config.log.access_logger is not None:
             await _log(protocol, request, answered, time.time() - started)
         if not protocol.closed:
@@ -243,7 +273,56 @@ def _patch_priority_updated(original: Callable[[Any, Any], Awaitable[None]]) -> 
     return priority_updated
 
 
+def _patch_handle_events(original: Callable[[Any, list[Any]], Awaitable[None]]) -> Any:
+    async def handle_events(self: H2Protocol, events: list[h2.events.Event]) -> None:
+        # One event at a time: a request taken here is followed by its DATA in the same list.
+        for event in events:
+            if getattr(self, "_camrelay_flooded", False):
+                return  # after h2_stream_reset's GOAWAY: the rest is ignored
+            bodies: dict[int, InlineBody] | None = self.__dict__.get(_BODIES)
+            body = bodies.get(getattr(event, "stream_id", 0) or 0) if bodies else None
+            if bodies is None or body is None:
+                await original(self, [event])
+            elif isinstance(event, h2.events.DataReceived):
+                await _received(self, body, event)
+            elif isinstance(event, h2.events.StreamEnded):
+                del bodies[event.stream_id]
+                body.finish(ENDED)
+            elif isinstance(event, h2.events.StreamReset):
+                del bodies[event.stream_id]
+                body.finish(GONE)
+                await original(self, [event])  # counted against the connection's resets
+            else:
+                await original(self, [event])
+
+    return handle_events
+
+
+async def _received(protocol: H2Protocol, body: InlineBody, event: h2.events.DataReceived) -> None:
+    """Queue a DATA frame's bytes for the handler, then give its flow-control credit back."""
+    if event.data:
+        await body.put(event.data)
+    try:
+        protocol.connection.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+    except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+        return  # reset or closed meanwhile
+    await protocol._flush()
+
+
+def _patch_handle(original: Callable[[Any, Event], Awaitable[None]]) -> Any:
+    async def handle(self: H2Protocol, event: Event) -> None:
+        if isinstance(event, Closed):  # every handler still reading a body ends
+            for body in self.__dict__.pop(_BODIES, {}).values():
+                body.finish(GONE)
+        await original(self, event)
+
+    return handle
+
+
 def install() -> None:
-    """Patch H2Protocol (after h2_stream_reset, whose stream creation it goes before)."""
+    """Patch H2Protocol (after h2_stream_reset, whose stream creation it goes before and whose
+    per-event loop it wraps)."""
     H2Protocol._create_stream = _patch_create_stream(H2Protocol._create_stream)  # type: ignore[method-assign]
     H2Protocol._priority_updated = _patch_priority_updated(H2Protocol._priority_updated)  # type: ignore[method-assign]
+    H2Protocol._handle_events = _patch_handle_events(H2Protocol._handle_events)  # type: ignore[method-assign]
+    H2Protocol.handle = _patch_handle(H2Protocol.handle)  # type: ignore[method-assign]

@@ -6,15 +6,14 @@ requests themselves need none of it: a path looked up in a dict, the query, two 
 body and one answer. Everything else (the raw streams, /metrics, HEAD, unknown paths) goes on to
 Quart. Hypercorn still writes the access log; the request counter for /metrics is kept here.
 
-A request whose HEADERS end the stream (a GET, an empty POST) does not even reach the ASGI
-app on HTTP/2: the transport asks `take` first and writes the reply itself
-(transport/h2_inline_answers.py).
+On HTTP/2 a request does not even reach the ASGI app: the transport asks `take` first and
+writes the reply itself (transport/h2_inline_answers.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable
 from typing import Any
 
 from quart import Response
@@ -63,14 +62,15 @@ class JsonFastPath:
         query_string: bytes,
         headers: Headers,
         client: tuple[str, int] | None,
+        body: AsyncIterable[bytes],
     ) -> Awaitable[InlineReply] | None:
-        """The coming InlineReply to a bodiless GET or POST on a .json route (None for others),
-        for the HTTP/2 transport to write itself."""
+        """The coming InlineReply to a GET or POST on a .json route (None for others), for the
+        HTTP/2 transport to write itself."""
         route = self.api.routes.get(path)
         if route is None or method not in METHODS:
             return None
         self.requests.total += 1
-        return self._inline(route, _incoming(path, query_string, headers, client, _NoBody()))
+        return self._inline(route, _incoming(path, query_string, headers, client, body))
 
     async def _inline(self, route: Route, incoming: Incoming) -> InlineReply:
         reply = await self.api.serve(route, incoming)
@@ -84,22 +84,12 @@ class JsonFastPath:
             drain.add_done_callback(self._drains.discard)
 
 
-class _NoBody:
-    """The body of a request whose HEADERS ended it."""
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self
-
-    async def __anext__(self) -> bytes:
-        raise StopAsyncIteration
-
-
 def _incoming(
     path: str,
     query_string: bytes,
     headers: Headers,
     client: tuple[str, int] | None,
-    body: PulledBody | _NoBody,
+    body: AsyncIterable[bytes],
 ) -> Incoming:
     encoding = length = b""
     for name, value in headers:
