@@ -162,9 +162,9 @@ async def _write(protocol: H2Protocol, stream_id: int, reply: InlineReply) -> No
     except priority.DuplicateStreamError:
         pass
     protocol.priority.block(stream_id)
-    for piece in [body] if isinstance(body, bytes) else []:
-        await protocol.stream_send(Body(stream_id=stream_id, data=piece))
-    if not isinstance(body, bytes):
+    if isinstance(body, bytes):
+        await protocol.stream_send(Body(stream_id=stream_id, data=body))
+    else:
         try:
             async for piece in body:
                 if protocol.closed or stream_id not in protocol.stream_buffers:
