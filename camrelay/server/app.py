@@ -19,6 +19,8 @@ from .faces.web.session_api import session_api
 from .faces.web.storage_api import storage_api
 from .request_count import RequestCount
 
+FAST_PATH = "camrelay.json_fast_path"  # app.extensions: the JsonFastPath, for the transport
+
 
 def create_app(
     relay: Relay,
@@ -46,7 +48,9 @@ def create_app(
     # An upload's body is pulled as the relay takes it, not buffered by Quart without bound.
     pulled = PulledBodies(app.asgi_app, UPLOAD_PATHS)
     # The .json requests skip Quart (its per-request machinery was most of their cost).
-    app.asgi_app = JsonFastPath(pulled, api, requests)  # type: ignore[method-assign,assignment]
+    fast = JsonFastPath(pulled, api, requests)
+    app.extensions[FAST_PATH] = fast
+    app.asgi_app = fast  # type: ignore[method-assign,assignment]
     # /socket.io/ goes to the admin API; everything else, lifespan included, to Quart.
     admin = admin or AdminSio(relay, settings.admin_sio)
     app.before_serving(admin.start)

@@ -16,13 +16,14 @@ from hypercorn.utils import wrap_app
 
 from ..settings import Settings
 from .access_log import access_logger
-from .app import create_app
+from .app import FAST_PATH, create_app
 from .core.relay import Relay, open_relay
 from .faces.admin_sio import AdminSio
 from .memory_trim import trim_after_closes
 from .request_count import RequestCount
 from .tls import ensure_self_signed
 from .transport import install_all
+from .transport.h2_inline_answers import set_responder
 from .transport.listener import gated
 from .transport.proxy_listener import proxied
 
@@ -119,11 +120,9 @@ async def serve(
     try:
         if on_ready:
             on_ready(relay, describe(sockets))
-        app = wrap_app(
-            create_app(relay, settings, requests or RequestCount(), admin),
-            config.wsgi_max_body_size,
-            None,
-        )
+        quart_app = create_app(relay, settings, requests or RequestCount(), admin)
+        set_responder(config, quart_app.extensions[FAST_PATH])
+        app = wrap_app(quart_app, config.wsgi_max_body_size, None)
         try:
             await worker_serve(app, config, sockets=sockets, shutdown_trigger=shutdown)
         except (OSError, ExceptionGroup) as exc:

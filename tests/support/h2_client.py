@@ -82,8 +82,10 @@ class H2Client:
         body: bytes = b"",
         end: bool = True,
         headers: list[tuple[str, str]] | None = None,
+        weight: int | None = None,
     ) -> int:
-        """Start a request; with end=False the body stays open for send()."""
+        """Start a request; with end=False the body stays open for send(); `weight` sends
+        priority information in its HEADERS frame."""
         stream_id = self.conn.get_next_available_stream_id()
         self.responses[stream_id] = H2Response()
         head = [
@@ -93,7 +95,7 @@ class H2Client:
             (":authority", self.authority),
             *(headers or []),
         ]
-        self.conn.send_headers(stream_id, head, end_stream=end and not body)
+        self.conn.send_headers(stream_id, head, end_stream=end and not body, priority_weight=weight)
         await self._flush()
         if body:
             await self.send(stream_id, body, end=end)

@@ -20,6 +20,7 @@ from camrelay.protocol.errors import RelayError
 
 from ..core.relay import Relay
 from ..request_count import RequestCount
+from ..transport.h2_inline_answers import answered_inline
 from ..transport.tcp_peer_close import live_connections
 from ..transport.ws_direct_send import sent_direct
 
@@ -107,6 +108,11 @@ class RelayCollector(Collector):
             "camrelay_websocket_sent_direct",
             "WebSocket messages (state sync, Socket.IO) written straight to their connection.",
             sent_direct(),
+        )
+        yield _counter(
+            "camrelay_h2_answered_inline",
+            "Bodiless .json requests answered by the HTTP/2 transport without a Hypercorn stream.",
+            answered_inline(),
         )
         yield from self._connections()
         yield from self._logins()

@@ -26,7 +26,7 @@ _LateEvent = h2.events.DataReceived | h2.events.StreamEnded
 REPLACES = ((H2Protocol, "_handle_events"), (H2Protocol, "stream_send"))
 
 
-def _end_early_answer(protocol: H2Protocol, stream_id: int) -> None:
+def end_early_answer(protocol: H2Protocol, stream_id: int) -> None:
     """If the client may still send on a stream whose response is complete: END_STREAM
     (unless sent already), then RST_STREAM(NO_ERROR). Streams the client ended are left alone."""
     stream = protocol.connection.streams.get(stream_id)
@@ -52,7 +52,7 @@ def _patch_handle_events(original: Callable[[Any, list[Any]], Awaitable[None]]) 
                     self.connection.acknowledge_received_data(
                         event.flow_controlled_length, event.stream_id
                     )
-                _end_early_answer(self, event.stream_id)
+                end_early_answer(self, event.stream_id)
                 await self._flush()
             else:
                 await original(self, [event])
@@ -64,7 +64,7 @@ def _patch_stream_send(original: Callable[[Any, Any], Awaitable[None]]) -> Any:
     async def stream_send(self: H2Protocol, event: Any) -> None:
         await original(self, event)
         if isinstance(event, StreamClosed) and not self.closed:
-            _end_early_answer(self, event.stream_id)
+            end_early_answer(self, event.stream_id)
             await self._flush()
 
     return stream_send

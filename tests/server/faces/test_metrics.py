@@ -32,6 +32,7 @@ RELAY_METRICS = {
     "camrelay_state_merged_total",
     "camrelay_state_sent_direct_total",
     "camrelay_websocket_sent_direct_total",
+    "camrelay_h2_answered_inline_total",
     "camrelay_connections_open",
     "camrelay_connection_tasks",
     "camrelay_connections_refused_total",
