@@ -123,12 +123,8 @@ def _checked(
             if name.find(b":", 1) != -1:
                 raise ProtocolError(f"Illegal character ':' in header name: {name!r}")
             if value:
-                if (
-                    value.__class__ is not bytes
-                    or b"\0" in value
-                    or b"\n" in value
-                    or b"\r" in value
-                ):
+                # (ints: `bytes in bytes` first tries the needle as an int, at an exception's cost)
+                if value.__class__ is not bytes or 0 in value or 0x0A in value or 0x0D in value:
                     _check_value_characters(value)
                 if value[0] in _WHITESPACE or value[-1] in _WHITESPACE:
                     raise ProtocolError(f"Received header value surrounded by whitespace {value!r}")
