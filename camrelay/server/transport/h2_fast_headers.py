@@ -29,6 +29,7 @@ from h2.utilities import (
     HeaderValidationFlags,
 )
 from hpack.struct import Header, HeaderTuple, HeaderWeaklyTyped, NeverIndexedHeaderTuple
+from hpack.table import HeaderTable
 from hyperframe.frame import Frame
 
 REPLACES = (
@@ -45,15 +46,20 @@ REPLACES = (
 # The bytes RFC 9113 8.2.1 allows in a field name: 0x21-0x7e but the uppercase letters.
 _NAME_BYTES = bytes(c for c in range(0x21, 0x7F) if not 0x41 <= c <= 0x5A)
 _WHITESPACE = (0x20, 0x09)
+# Names that pass those rules: HPACK's static table, which holds nearly every name a request has.
+_CLEAN_NAMES = frozenset(name for name, _ in HeaderTable.STATIC_TABLE)
 
 
-def _check_name_characters(name: Any) -> None:
-    """h2's byte-by-byte check of a name: the exact error for the first byte it refuses."""
-    for c in name:
-        if 0x41 <= c <= 0x5A:
-            raise ProtocolError(f"Received uppercase header name {name!r}.")
-        if c <= 0x20 or c >= 0x7F:
-            raise ProtocolError(f"Illegal character '{chr(c)}' in header name: {name!r}")
+def _check_name(name: Any) -> None:
+    """h2's rules for the bytes of a name: the exact error for the first one it breaks."""
+    if name.__class__ is not bytes or name.translate(None, _NAME_BYTES):
+        for c in name:  # h2's own loop, for its message (and its TypeError on a str)
+            if 0x41 <= c <= 0x5A:
+                raise ProtocolError(f"Received uppercase header name {name!r}.")
+            if c <= 0x20 or c >= 0x7F:
+                raise ProtocolError(f"Illegal character '{chr(c)}' in header name: {name!r}")
+    if name.find(b":", 1) != -1:
+        raise ProtocolError(f"Illegal character ':' in header name: {name!r}")
 
 
 def _check_value_characters(value: Any) -> None:
@@ -118,10 +124,8 @@ def _checked(
         name = header[0]
         value = header[1]
         if received:
-            if name.__class__ is not bytes or name.translate(None, _NAME_BYTES):
-                _check_name_characters(name)
-            if name.find(b":", 1) != -1:
-                raise ProtocolError(f"Illegal character ':' in header name: {name!r}")
+            if name.__class__ is not bytes or name not in _CLEAN_NAMES:
+                _check_name(name)
             if value:
                 # (ints: `bytes in bytes` first tries the needle as an int, at an exception's cost)
                 if value.__class__ is not bytes or 0 in value or 0x0A in value or 0x0D in value:
