@@ -1,6 +1,7 @@
 """The one-pass header functions (h2_fast_headers) answer exactly as h2's own: the same headers
 of the same tuple types, yielded up to the same point, and the same exception class and text,
-for thousands of random and hostile header blocks under every combination of h2's flags."""
+for some 1,240 random and hostile header blocks under each of the 16 combinations of h2's
+validation flags, and through H2Stream under every configuration."""
 
 from __future__ import annotations
 

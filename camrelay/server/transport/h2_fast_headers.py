@@ -1,13 +1,14 @@
 """h2's header checks in one pass per header instead of a chain of generators.
 
 h2 validates and normalises every header block it receives or sends by passing each header
-through a chain of seven to ten generators, one per rule: 13.7 % of the server's self-time
-under h2load on heartBit.json (py-spy, 10 connections x 10 streams over TLS). The functions here
-apply the same rules in the same order in one loop per header and give exactly h2's answers: the
-same headers with the same tuple types (HeaderTuple, NeverIndexedHeaderTuple), the same
-exception and text for the first rule a block breaks, raised at the same point of the iteration
-(they stay lazy where h2's are, so the HPACK encoder has seen the same headers when one raises).
-tests/server/test_h2_fast_headers.py holds them to h2's own functions on thousands of blocks.
+through a chain of five to ten generators, one per rule: 8-14 % of the server's samples in two
+py-spy profiles of h2load on heartBit.json (10 connections x 10 streams over TLS). The functions
+here apply the same rules in the same order in one loop per header and give exactly h2's
+answers: the same headers with the same tuple types (HeaderTuple, NeverIndexedHeaderTuple), the
+same exception and text for the first rule a block breaks, raised at the same point of the
+iteration (they stay lazy where h2's are, so the HPACK encoder has seen the same headers when
+one raises). tests/server/test_h2_fast_headers.py holds them to h2's own functions on some
+20,000 block and flag pairs. h2's server side of a request costs 11 % less (bench/README.md).
 """
 
 from __future__ import annotations
