@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -158,3 +160,33 @@ async def test_inline_answers_are_logged_and_the_connection_still_times_out_idle
     log = quick_server.data_dir / "access.log"
     line = re.compile(rf'127\.0\.0\.1:\d+ "GET /heartBit\.json 2" 200 {len(OK)} \d+us')
     assert await until(lambda: line.search(log.read_text()))
+
+
+async def test_an_answer_in_flight_at_shutdown_is_given_then_goaway(tmp_path: Path) -> None:
+    server = RelayServer(tmp_path / "relay").start()
+    try:
+        await server.add_account("owner", "owner-pw")
+        device = await login(server)
+        client = await H2Client.connect(server.url)
+        start = f'{{"shash":"{device.shash}"'.encode()
+        stream_id = await client.request("POST", "/heartBit.json", start, end=False)
+        server.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+
+        async def refused() -> bool:  # the server stopped listening: it is shutting down
+            try:
+                await (await H2Client.connect(server.url)).close()
+            except OSError:
+                return True
+            return False
+
+        await until(refused)
+        await client.send(stream_id, b"}", end=True)
+        answer = await client.response(stream_id)
+        assert (answer.status, bytes(answer.body)) == (200, OK)
+        await asyncio.wait_for(client.closed.wait(), 10)
+        assert client.terminated is not None  # told, not just dropped
+        await client.close()
+        assert server.process.wait(timeout=20) == 0  # type: ignore[union-attr]
+    finally:
+        if server.process and server.process.poll() is None:
+            server.kill()

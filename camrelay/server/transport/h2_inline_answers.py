@@ -206,6 +206,9 @@ async def _answer(
         if not protocol.closed:
             await protocol._flush()
             idle = not _pending(protocol) and all(s.idle for s in protocol.streams.values())
+            if idle and protocol.context.terminated.is_set():  # shutting down: GOAWAY, as Hypercorn
+                protocol.connection.close_connection()
+                await protocol._flush()
             await protocol.send(Updated(idle=idle))
 
 
