@@ -66,18 +66,22 @@ class InlineReply:
     body: bytes | AsyncGenerator[bytes, None]
 
 
+@dataclass(frozen=True, slots=True)
+class InlineRequest:
+    """A request as the responder sees it (the path unquoted, as in an ASGI scope)."""
+
+    method: str
+    path: str
+    query_string: bytes
+    headers: Headers
+    client: tuple[str, int] | None
+    body: InlineBody
+
+
 class Responder(Protocol):
     """The app's side: the coming reply to a request, or None to let the app serve it."""
 
-    def take(
-        self,
-        method: str,
-        path: str,
-        query_string: bytes,
-        headers: Headers,
-        client: tuple[str, int] | None,
-        body: InlineBody,
-    ) -> Awaitable[InlineReply] | None: ...
+    def take(self, request: InlineRequest) -> Awaitable[InlineReply] | None: ...
 
 
 def set_responder(config: Config, responder: Responder) -> None:
@@ -130,8 +134,9 @@ def _taken(
     headers = filter_pseudo_headers(request.headers)
     ended = request.stream_ended is not None
     body = InlineBody(config.max_app_queue_size, ENDED if ended else None)
+    method_name = method.decode("ascii").upper()
     reply = responder.take(
-        method.decode("ascii").upper(), text, query_string, headers, protocol.client, body
+        InlineRequest(method_name, text, query_string, headers, protocol.client, body)
     )
     if reply is not None and not ended:
         _bodies(protocol)[request.stream_id] = body

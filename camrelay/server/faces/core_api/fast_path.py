@@ -20,7 +20,7 @@ from quart import Response
 from quart.utils import encode_headers
 
 from ...request_count import RequestCount
-from ...transport.h2_inline_answers import Headers, InlineReply
+from ...transport.h2_inline_answers import Headers, InlineReply, InlineRequest
 from .answers import JSON, Answer, Reply
 from .pulled_body import AsgiApp, Message, PulledBody, Receive, Send
 from .routes import Incoming, JsonApi, Route
@@ -55,22 +55,17 @@ class JsonFastPath:
         finally:
             self._keep(body.drain())
 
-    def take(
-        self,
-        method: str,
-        path: str,
-        query_string: bytes,
-        headers: Headers,
-        client: tuple[str, int] | None,
-        body: AsyncIterable[bytes],
-    ) -> Awaitable[InlineReply] | None:
+    def take(self, request: InlineRequest) -> Awaitable[InlineReply] | None:
         """The coming InlineReply to a GET or POST on a .json route (None for others), for the
         HTTP/2 transport to write itself."""
-        route = self.api.routes.get(path)
-        if route is None or method not in METHODS:
+        route = self.api.routes.get(request.path)
+        if route is None or request.method not in METHODS:
             return None
         self.requests.total += 1
-        return self._inline(route, _incoming(path, query_string, headers, client, body))
+        incoming = _incoming(
+            request.path, request.query_string, request.headers, request.client, request.body
+        )
+        return self._inline(route, incoming)
 
     async def _inline(self, route: Route, incoming: Incoming) -> InlineReply:
         reply = await self.api.serve(route, incoming)
