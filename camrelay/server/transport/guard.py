@@ -22,6 +22,7 @@ FIXES = (
     "h2_stream_reset",
     "h2_inline_answers",
     "h2_windows",
+    "h2_round_robin",
     "h2_backpressure",
     "h2_hot_path",
     "h2_fast_headers",
