@@ -114,8 +114,9 @@ def _bodies(protocol: H2Protocol) -> dict[int, InlineBody]:
 
 def _taken(
     protocol: H2Protocol, request: h2.events.RequestReceived
-) -> Awaitable[InlineReply] | None:
-    """The responder's reply to a request it takes (None: the ordinary path serves it)."""
+) -> tuple[InlineRequest, Awaitable[InlineReply]] | None:
+    """The request and the responder's coming reply, when it takes it (None: the ordinary path
+    serves it)."""
     config = protocol.config
     responder: Responder | None = getattr(config, _RESPONDER, None)
     if responder is None or config.server_names:
@@ -135,12 +136,13 @@ def _taken(
     ended = request.stream_ended is not None
     body = InlineBody(config.max_app_queue_size, ENDED if ended else None)
     method_name = method.decode("ascii").upper()
-    reply = responder.take(
-        InlineRequest(method_name, text, query_string, headers, protocol.client, body)
-    )
-    if reply is not None and not ended:
+    inline = InlineRequest(method_name, text, query_string, headers, protocol.client, body)
+    reply = responder.take(inline)
+    if reply is None:
+        return None
+    if not ended:
         _bodies(protocol)[request.stream_id] = body
-    return reply
+    return inline, reply
 
 
 async def _write(protocol: H2Protocol, stream_id: int, reply: InlineReply) -> None:
@@ -181,12 +183,11 @@ async def _write(protocol: H2Protocol, stream_id: int, reply: InlineReply) -> No
 
 
 async def _answer(
-    protocol: H2Protocol, request: h2.events.RequestReceived, reply: Awaitable[InlineReply]
+    protocol: H2Protocol, stream_id: int, request: InlineRequest, reply: Awaitable[InlineReply]
 ) -> None:
     """Await the reply, write it unless the stream or connection is gone, log it, and report
     the connection idle when nothing else is in flight on it."""
     started = time.time()
-    stream_id = request.stream_id
     answered: InlineReply | None = None
     try:
         answered = await reply
@@ -226,25 +227,18 @@ def _reset(protocol: H2Protocol, stream_id: int) -> None:
 
 
 async def _log(
-    protocol: H2Protocol,
-    request: h2.events.RequestReceived,
-    reply: InlineReply | None,
-    took_s: float,
+    protocol: H2Protocol, request: InlineRequest, reply: InlineReply | None, took_s: float
 ) -> None:
-    """The access log line the ordinary path writes, from the scope it would have built."""
-    fields = dict(request.headers)
-    raw_path = fields.get(b":path", b"")
-    path, _, query_string = raw_path.partition(b"?")
+    """The access log line the ordinary path writes, from what its scope would have held."""
     scope: Any = {
         "type": "http",
         "http_version": "2",
-        "method": fields.get(b":method", b"").decode("ascii").upper(),
+        "method": request.method,
         "scheme": "https" if protocol.ssl else "http",
-        "path": unquote(path.decode("ascii")),
-        "raw_path": path,
-        "query_string": query_string,
-        "headers": filter_pseudo_headers(request.headers),
-        "client": protocol.client,
+        "path": request.path,
+        "query_string": request.query_string,
+        "headers": request.headers,
+        "client": request.client,
         "server": protocol.server,
     }
     response: Any = None if reply is None else {"status": reply.status, "headers": reply.headers}
@@ -253,14 +247,14 @@ async def _log(
 
 def _patch_create_stream(original: Callable[[Any, Any], Awaitable[None]]) -> Any:
     async def create_stream(self: H2Protocol, request: h2.events.RequestReceived) -> None:
-        reply = _taken(self, request)
-        if reply is None:
+        taken = _taken(self, request)
+        if taken is None:
             await original(self, request)
             return
         _pending(self).add(request.stream_id)
         if request.priority_updated is not None:
             _ids(self, _PRIORITY).add(request.stream_id)
-        self.task_group.spawn(_answer, self, request, reply)
+        self.task_group.spawn(_answer, self, request.stream_id, *taken)
         self.keep_alive_requests += 1
         await self.context.mark_request()
 
