@@ -95,10 +95,8 @@ def answered_inline() -> int:
 
 
 def _ids(protocol: H2Protocol, name: str) -> set[int]:
-    ids: set[int] | None = protocol.__dict__.get(name)
-    if ids is None:
-        ids = protocol.__dict__[name] = set()
-    return ids
+    """A set of stream ids kept on the connection under `name`, made on first use."""
+    return protocol.__dict__.setdefault(name, set())  # type: ignore[no-any-return]
 
 
 def _pending(protocol: H2Protocol) -> set[int]:
@@ -106,10 +104,7 @@ def _pending(protocol: H2Protocol) -> set[int]:
 
 
 def _bodies(protocol: H2Protocol) -> dict[int, InlineBody]:
-    bodies: dict[int, InlineBody] | None = protocol.__dict__.get(_BODIES)
-    if bodies is None:
-        bodies = protocol.__dict__[_BODIES] = {}
-    return bodies
+    return protocol.__dict__.setdefault(_BODIES, {})  # type: ignore[no-any-return]
 
 
 def _taken(
