@@ -111,7 +111,7 @@ class RelayCollector(Collector):
         )
         yield _counter(
             "camrelay_h2_answered_inline",
-            "Bodiless .json requests answered by the HTTP/2 transport without a Hypercorn stream.",
+            ".json requests answered by the HTTP/2 transport without a Hypercorn stream.",
             answered_inline(),
         )
         yield from self._connections()

@@ -15,8 +15,9 @@ from types import ModuleType
 
 # The exact versions the fixes and their trap tests were written for (pinned in pyproject.toml).
 WRITTEN_FOR = {"hypercorn": "0.18.0", "h2": "4.4.1", "hyperframe": "6.1.0", "priority": "2.0.0"}
-# In installation order: h2_stream_reset wraps the per-event loop of h2_late_data (and
-# h2_inline_answers its stream creation), and tcp_write_batch the sends of tcp_peer_close.
+# In installation order: h2_stream_reset wraps the per-event loop of h2_late_data, and
+# h2_inline_answers wraps h2_stream_reset's (and its stream creation); h2_round_robin wraps
+# h2_windows' __init__; tcp_write_batch wraps the sends of tcp_peer_close.
 FIXES = (
     "h2_late_data",
     "h2_stream_reset",
