@@ -32,6 +32,8 @@ FIXES = (
     "h2_content_length",
     "tcp_peer_close",
     "tcp_write_batch",
+    "tcp_idle_timer",
+    "date_header",
     "tls_shutdown",
     "ws_direct_send",
 )
