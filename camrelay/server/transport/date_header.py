@@ -9,6 +9,7 @@ second is kept and reused: every answer carries exactly the text it did before.
 from __future__ import annotations
 
 import math
+import time
 from wsgiref.handlers import format_date_time as formatted
 
 from hypercorn import config
@@ -17,9 +18,9 @@ REPLACES = ((config, "format_date_time"),)
 _kept: list[tuple[int, str]] = [(-1, "")]  # the last second formatted, and its text
 
 
-def format_date_time(timestamp: float) -> str:
+def format_date_time(timestamp: float | None) -> str:
     """wsgiref's format_date_time, formatted once per second (gmtime floors the fraction)."""
-    second = math.floor(timestamp)
+    second = math.floor(time.time() if timestamp is None else timestamp)
     kept = _kept[0]
     if kept[0] != second:
         kept = _kept[0] = (second, formatted(second))
@@ -28,4 +29,4 @@ def format_date_time(timestamp: float) -> str:
 
 def install() -> None:
     """Hypercorn's response headers take the date from here."""
-    config.format_date_time = format_date_time  # type: ignore[attr-defined]
+    config.format_date_time = format_date_time
