@@ -32,14 +32,11 @@ def test_the_frame_text_is_made_only_when_formatted_and_is_hyperframe_s() -> Non
     assert inspect.getsource(h2.connection).count("repr(") == 1
 
 
-def test_huffman_decoding_kept_answers_as_hpack_and_stays_bounded() -> None:
-    kept = h2_hot_path.HuffmanKept(decode_huffman)
+def test_huffman_decoding_kept_answers_as_hpack() -> None:
+    kept = h2_hot_path._huffman_kept(decode_huffman)
     path = HuffmanEncoder(REQUEST_CODES, REQUEST_CODES_LENGTH).encode(b"/addRecord.json?shash=x")
     assert kept(path) == kept(path) == b"/addRecord.json?shash=x"
-    assert kept.hits == 1
-    with pytest.raises(HPACKDecodingError):
-        kept(b"\xff\xff\xff\xff")  # an EOS code: hpack's error, and nothing kept
-    for n in range(2 * h2_hot_path.HUFFMAN_KEPT):
-        kept(HuffmanEncoder(REQUEST_CODES, REQUEST_CODES_LENGTH).encode(b"%d" % n))
-    assert len(kept) == h2_hot_path.HUFFMAN_KEPT
     assert kept(memoryview(path)) == b"/addRecord.json?shash=x"  # not bytes: decoded, not kept
+    for _ in range(2):
+        with pytest.raises(HPACKDecodingError):
+            kept(b"\xff\xff\xff\xff")  # an EOS code: hpack's error, every time

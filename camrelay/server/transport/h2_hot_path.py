@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Callable
-from typing import Any
 
 import h2.connection
 import hpack.hpack
 import hyperframe.frame
 from hypercorn.asyncio import tcp_server
 
+from ..kept_answers import KeptAnswers
+
 READ_SIZE = 256 << 10
+Decode = Callable[[bytes | bytearray | memoryview | None], bytes]
 HUFFMAN_KEPT = 256
 HUFFMAN_LONGEST = 1024
 REPLACES = (
@@ -58,31 +60,16 @@ class FrameText:
     __repr__ = __str__
 
 
-class HuffmanKept:
-    """hpack's Huffman decoding with the latest short strings' answers kept (a bad string
-    still raises as before, and is never kept)."""
+def _huffman_kept(decode: Decode) -> Decode:
+    """hpack's Huffman decoding with the latest short strings' answers kept."""
+    kept = KeptAnswers(decode, HUFFMAN_KEPT, HUFFMAN_LONGEST)
 
-    def __init__(self, decode: Callable[[Any], bytes]) -> None:
-        self._decode = decode
-        self._kept: dict[bytes, bytes] = {}
-        self.hits = 0
+    def decode_huffman(data: bytes | bytearray | memoryview | None) -> bytes:
+        if not isinstance(data, bytes):  # hpack passes bytes; anything else is not kept
+            return decode(data)
+        return kept(data)
 
-    def __call__(self, data: Any) -> bytes:
-        if data.__class__ is not bytes:  # hpack passes bytes; anything else is not kept
-            return self._decode(data)
-        text = self._kept.get(data)
-        if text is not None:
-            self.hits += 1
-            return text
-        text = self._decode(data)
-        if len(data) <= HUFFMAN_LONGEST:
-            if len(self._kept) >= HUFFMAN_KEPT:
-                del self._kept[next(iter(self._kept))]  # the oldest
-            self._kept[data] = text
-        return text
-
-    def __len__(self) -> int:
-        return len(self._kept)
+    return decode_huffman
 
 
 def install() -> None:
@@ -90,5 +77,5 @@ def install() -> None:
     Hypercorn's read size."""
     hyperframe.frame._raw_data_repr = _raw_data_repr
     h2.connection.repr = FrameText  # type: ignore[attr-defined]
-    hpack.hpack.decode_huffman = HuffmanKept(hpack.hpack.decode_huffman)  # type: ignore[assignment]
+    hpack.hpack.decode_huffman = _huffman_kept(hpack.hpack.decode_huffman)  # type: ignore[assignment]
     tcp_server.MAX_RECV = READ_SIZE
