@@ -81,11 +81,18 @@ def run_transaction(conn: sqlite3.Connection, job: Callable[[Any], Awaitable[T]]
     try:
         result = finished(job(ThreadConnection(conn)))
     except BaseException:
-        conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise
     try:
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
-        conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise DatabaseFail(str(exc)) from exc
     return result
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    # SQLite may have ended the transaction itself (a full disk, an I/O error): the job's own
+    # error is the one to report, not "no transaction is active".
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
