@@ -27,6 +27,7 @@ from .blob_reads import BlobReads
 from .loop_reads import LoopReads
 from .private_files import private_file, private_folder
 from .store_snapshot import SqliteSnapshot, sqlite_snapshot
+from .writer_thread import run_transaction
 
 T = TypeVar("T")
 Job = Callable[[aiosqlite.Connection], Awaitable[T]]
@@ -154,14 +155,21 @@ class Database:
     async def write(self, job: Job[T]) -> T:
         """Run `job(conn)` in one immediate write transaction, to its end whatever happens to
         the caller; returns its result once committed."""
-        task = asyncio.ensure_future(self._run(job))
-        # Retrieve a failure even when nobody awaits it any more (the caller was cancelled).
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        return await asyncio.shield(task)
+        return await _to_the_end(self._run(job))
 
     async def _run(self, job: Job[T]) -> T:
         async with self._transaction() as conn:
             return await job(conn)
+
+    async def write_at_once(self, job: Job[T]) -> T:
+        """`write` for a job that awaits nothing but its connection's calls: run whole on the
+        writer's thread, BEGIN to COMMIT, in one hop (writer_thread.py)."""
+        return await _to_the_end(self._run_at_once(job))
+
+    async def _run_at_once(self, job: Job[T]) -> T:
+        async with self._write_lock:
+            # aiosqlite's own hop (its worker runs one call at a time, in order).
+            return await self._writer._execute(run_transaction, self._writer._conn, job)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -239,6 +247,14 @@ class Database:
         """Where a big record's answer reads its pieces (incremental blob I/O on the file)."""
         assert self.path is not None, "a database opened without its path has no blob reader"
         return BlobReads(self.path)
+
+
+async def _to_the_end(write: Awaitable[T]) -> T:
+    """A write's result, the write going on to its end even when the caller is cancelled."""
+    task = asyncio.ensure_future(write)
+    # Retrieve a failure even when nobody awaits it any more (the caller was cancelled).
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return await asyncio.shield(task)
 
 
 def _statements(script: str) -> Iterable[str]:

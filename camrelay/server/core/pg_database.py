@@ -255,6 +255,10 @@ class PgDatabase:
             task.cancel()
             raise DatabaseFail("PostgreSQL did not answer in time") from exc
 
+    async def write_at_once(self, job: Job[T]) -> T:
+        """`write` (SQLite runs such a job on its writer's thread; here it is the same)."""
+        return await self.write(job)
+
     async def bulk_write(self, job: Job[T]) -> T:
         """Run a job as long as its input (`camrelay import`: its stream) in one transaction,
         without the deadlines that keep a node's requests from waiting on a frozen server."""

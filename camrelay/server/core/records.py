@@ -115,7 +115,7 @@ class Records:
                 stored.append(RecordEntry(int(rows[0][0]), r.device, stamp))
             return stored
 
-        stored = await self._db.write(insert)
+        stored = await self._db.write_at_once(insert)  # awaits nothing but `conn`
         # Published here, once committed, even if a caller stopped waiting.
         for account_id, rids in purged.items():
             self._bus.publish(RecordsDeleted(account_id, tuple(rids), QUOTA))

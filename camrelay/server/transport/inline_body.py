@@ -40,6 +40,11 @@ class InlineBody:
         self._changed.set()
         self._taken.set()
 
+    @property
+    def arrived(self) -> bool:
+        """The whole body is queued: reading it never waits for the client."""
+        return self.state == ENDED
+
     def __aiter__(self) -> InlineBody:
         return self
 

@@ -65,3 +65,44 @@ async def test_a_small_read_on_the_loop_thread_answers_as_the_reader_thread_does
     got = [m.msg for m in await relay.messages.fetch(owner.id, "phone", None)]
     assert got == ["m0", "m1", "m2", "after"]
     assert reads.served == 2
+
+
+async def test_a_record_batch_written_on_the_writer_thread_commits_whole_for_a_cancelled_caller(
+    relay: Relay, owner: Account
+) -> None:
+    # addRecord's batch runs BEGIN to COMMIT on the writer's thread in one hop: a caller
+    # cancelled at any point still finds its record stored, and the store goes on.
+    for steps in range(1, 4):
+        task = asyncio.create_task(relay.records.add(owner.id, "cam", "JPEG", b"x" * steps))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await relay.records.add(owner.id, "cam", "JPEG", b"after")
+    await relay.db.write_at_once(_nothing)  # the lock and the writer are free again
+    sizes = await relay.db.fetchall("SELECT size FROM records ORDER BY id")
+    assert [row[0] for row in sizes] == [1, 2, 3, 5]
+
+
+async def _nothing(conn: object) -> None:
+    return None
+
+
+async def test_a_job_on_the_writer_thread_that_awaits_anything_else_is_rolled_back(
+    relay: Relay, owner: Account
+) -> None:
+    async def waits(conn: object) -> None:
+        execute = conn.execute  # type: ignore[attr-defined]
+        await execute(
+            "INSERT INTO records(account_id, device, meta, stamp, size, data) "
+            "VALUES(?, 'cam', '', '2026-01-01 00:00:00.000000', 4, x'00000000')",
+            (owner.id,),
+        )
+        await asyncio.sleep(0)
+
+    with pytest.raises(RuntimeError, match="awaited something else"):
+        await relay.db.write_at_once(waits)
+    assert await relay.db.fetchall("SELECT id FROM records") == []
+    await relay.records.add(owner.id, "cam", "JPEG", b"next")
+    assert await relay.records.usage(owner.id) == 4

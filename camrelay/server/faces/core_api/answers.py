@@ -45,6 +45,11 @@ def ok_first(**fields: Any) -> Answer:
     return answer({"result": "OK", **fields})
 
 
+def ok_rid(rid: int) -> Answer:
+    """ "result":"OK" then "rid" (addRecord, the busiest answer): formatted, not JSON-encoded."""
+    return Answer(b'{"result":"OK","rid":%d}' % rid)
+
+
 def bad(code: int) -> Answer:
     """The JSON_BAD answer."""
     return _BAD.get(code) or answer({"result": "BAD", "code": code})

@@ -9,7 +9,7 @@ from quart import Response
 from camrelay.protocol.errors import MalformedRequest
 
 from ...core.identity import Can
-from .answers import Reply, ok, ok_first
+from .answers import Reply, ok, ok_rid
 from .params import to_int
 from .routes import Call, JsonApi
 
@@ -40,7 +40,7 @@ def register(api: JsonApi) -> None:
     async def add_record(call: Call) -> Reply:
         meta = call.params.stored_text("meta", MAX_META)
         entry = await records.add(call.session.account_id, call.session.device, meta, call.body)
-        return ok_first(rid=entry.rid)  # "rid" is an addition: after the documented key
+        return ok_rid(entry.rid)  # "rid" is an addition: after the documented key
 
     @api.request("getRecordCount", needs=Can.READ_RECORDS)
     async def record_count(call: Call) -> Reply:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -22,6 +22,7 @@ from ....settings import LimitsSettings
 from ...core.identity import Can
 from ...core.relay import Relay
 from ...core.sessions import Session
+from ...kept_answers import KeptAnswers
 from .answers import Reply, as_response, bad
 from .body import read_body
 from .body_budget import BodyBudget, Room
@@ -29,6 +30,8 @@ from .params import Params
 
 log = logging.getLogger("camrelay.api")
 BODY_TIMEOUT_S = 60.0
+QUERIES_KEPT = 256
+QUERY_LONGEST = 2048
 
 
 @dataclass(frozen=True)
@@ -150,14 +153,22 @@ class JsonApi:
         return session
 
 
-def query_of(query_string: bytes) -> dict[str, str]:
-    """The query's parameters as Quart's `request.args.to_dict()` reads them: the first value
-    of each name, invalid bytes left percent-encoded."""
+def _query(query_string: bytes) -> Mapping[str, str]:
     query: dict[str, str] = {}
     pairs = parse_qsl(query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
     for name, value in pairs:
         query.setdefault(name, value)
     return query
+
+
+# A camera sends the same query (its shash) with every request: parsed once, not each time.
+_queries = KeptAnswers(_query, room=QUERIES_KEPT, longest=QUERY_LONGEST)
+
+
+def query_of(query_string: bytes) -> Mapping[str, str]:
+    """The query's parameters as Quart's `request.args.to_dict()` reads them: the first value
+    of each name, invalid bytes left percent-encoded (shared: not to be changed)."""
+    return _queries(bytes(query_string))
 
 
 async def _body(incoming: Incoming, limit: int, room: Room | None = None) -> bytearray:
