@@ -14,7 +14,13 @@ from collections.abc import Iterable
 from types import ModuleType
 
 # The exact versions the fixes and their trap tests were written for (pinned in pyproject.toml).
-WRITTEN_FOR = {"hypercorn": "0.18.0", "h2": "4.4.1", "hyperframe": "6.1.0", "priority": "2.0.0"}
+WRITTEN_FOR = {
+    "hypercorn": "0.18.0",
+    "h2": "4.4.1",
+    "hyperframe": "6.1.0",
+    "hpack": "4.2.0",
+    "priority": "2.0.0",
+}
 # In installation order: h2_stream_reset wraps the per-event loop of h2_late_data, and
 # h2_inline_answers wraps h2_stream_reset's (and its stream creation); h2_round_robin wraps
 # h2_windows' __init__; tcp_write_batch wraps the sends of tcp_peer_close.
