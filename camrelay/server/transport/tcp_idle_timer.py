@@ -61,7 +61,10 @@ class IdleTimer:
         self._disarm()
         server = self._server
         if server is not None:
-            server._task_group.spawn(server._initiate_server_close)
+            try:
+                server._task_group.spawn(server._initiate_server_close)
+            except RuntimeError:
+                pass  # its task group has finished: the connection is closed already
 
 
 def _armed(context: WorkerContext) -> set[IdleTimer]:
