@@ -19,6 +19,7 @@ import pytest
 from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
 from tests.support.metrics import metric
+from tests.support.owner import login, owner_relay
 from tests.support.relay_server import RelayServer
 from tests.support.until import until
 
@@ -121,15 +122,8 @@ def quick_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServ
         "CAMRELAY_SERVER_ACCESS_LOG_FILE": "access.log",
         "CAMRELAY_SESSIONS_ENFORCE_REQUEST_CAPS": "false",
     }
-    server = RelayServer(tmp_path_factory.mktemp("inline") / "relay", env=env).start()
-    asyncio.run(server.add_account("owner", "owner-pw"))
-    yield server
-    server.stop()
-
-
-async def login(server: RelayServer) -> Device:
-    async with httpx.AsyncClient(http2=True, verify=False) as http:
-        return await Api(http, server.url).login("owner", "owner-pw", "phone")
+    with owner_relay(tmp_path_factory.mktemp("inline") / "relay", env) as server:
+        yield server
 
 
 async def test_a_client_gone_mid_body_ends_its_handler(quick_server: RelayServer) -> None:

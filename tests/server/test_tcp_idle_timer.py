@@ -10,11 +10,10 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.api import Api, Device
 from tests.support.h2_client import H2Client
+from tests.support.owner import OWNER, login, owner_relay
 from tests.support.relay_server import RelayServer
 
 OK = b'{"result":"OK"}'
@@ -25,15 +24,8 @@ GRACEFUL_S = 3.0  # Hypercorn's graceful_timeout: past it, stopping cancels what
 def brief_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayServer]:
     """Idle connections closed after a second."""
     env = {"CAMRELAY_SERVER_KEEP_ALIVE_TIMEOUT_S": "1"}
-    server = RelayServer(tmp_path_factory.mktemp("idle") / "relay", env=env).start()
-    asyncio.run(server.add_account("owner", "owner-pw"))
-    yield server
-    server.stop()
-
-
-async def login(server: RelayServer) -> Device:
-    async with httpx.AsyncClient(http2=True, verify=False) as http:
-        return await Api(http, server.url).login("owner", "owner-pw", "phone")
+    with owner_relay(tmp_path_factory.mktemp("idle") / "relay", env) as server:
+        yield server
 
 
 async def still_open(client: H2Client, seconds: float) -> bool:
@@ -80,7 +72,7 @@ async def test_a_request_in_flight_keeps_its_connection_open_past_the_timeout(
 async def test_a_stopping_server_closes_its_idle_connections_at_once(tmp_path: Path) -> None:
     server = RelayServer(tmp_path / "relay").start()  # keep_alive_timeout 300 s
     try:
-        await server.add_account("owner", "owner-pw")
+        await server.add_account(*OWNER)
         device = await login(server)
         answered = await H2Client.connect(server.url)
         assert (await answered.get(f"/heartBit.json?shash={device.shash}")).status == 200
