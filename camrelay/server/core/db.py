@@ -182,13 +182,19 @@ class Database:
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._roll_back()
                 raise
             try:
                 await self._writer.execute("COMMIT")
             except sqlite3.Error as exc:
-                await self._writer.execute("ROLLBACK")
+                await self._roll_back()
                 raise DatabaseFail(str(exc)) from exc
+
+    async def _roll_back(self) -> None:
+        # SQLite may have ended the transaction itself (a full disk, an I/O error): the job's
+        # own error is the one to report, not "no transaction is active" (as writer_thread's).
+        if self._writer.in_transaction:
+            await self._writer.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query on the reader connection."""

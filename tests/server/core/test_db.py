@@ -106,3 +106,17 @@ async def test_a_job_on_the_writer_thread_that_awaits_anything_else_is_rolled_ba
     assert await relay.db.fetchall("SELECT id FROM records") == []
     await relay.records.add(owner.id, "cam", "JPEG", b"next")
     assert await relay.records.usage(owner.id) == 4
+
+
+@pytest.mark.parametrize("way", ["write", "write_at_once"])
+async def test_a_job_whose_transaction_sqlite_ended_reports_its_own_error(
+    relay: Relay, way: str
+) -> None:
+    # As SQLite does on a full disk or an I/O error: the transaction is gone when the job fails.
+    async def fails(conn: object) -> None:
+        await conn.execute("ROLLBACK")  # type: ignore[attr-defined]
+        raise ValueError("the job's own error")
+
+    with pytest.raises(ValueError, match="the job's own error"):
+        await getattr(relay.db, way)(fails)
+    await relay.db.write_at_once(_nothing)  # the writer is free and out of any transaction
