@@ -30,6 +30,13 @@ DELETE_AS_PAGE = """async (rid) => {
   try { await api.core("deleteRecords", {records: [rid]}); return 0; }
   catch (error) { return error.code; }
 }"""
+# What the page's storage line is made of, as the page reads it.
+STORAGE_AS_PAGE = """async () => (await import("/static/js/api.js")).api("/api/storage")"""
+MIB = 1 << 20
+
+
+def kib(size: int) -> int:
+    return -(-size // 1024)
 
 
 def jpeg(shade: int) -> bytes:
@@ -140,7 +147,11 @@ def test_records_preview_and_an_mjpeg_clip_plays(pages: Any, scene: Scene) -> No
         arg=still,
     )
     assert page.get_attribute("#records-camera option[value=barn]", "value") == CAMERA
-    assert (page.text_content("#storage") or "").startswith("Storage used: ")
+    storage = page.evaluate(STORAGE_AS_PAGE)
+    page.wait_for_function("() => document.querySelector('#storage').textContent !== ''")
+    assert page.text_content("#storage") == (
+        f"Storage used: {kib(storage['used'])} KiB of {storage['quota'] / MIB:.1f} MiB"
+    )
     canvas = page.locator(f"li[data-rid='{clip}'] canvas.clip")
     page.locator(f"li[data-rid='{clip}'] button.play").click()
     page.wait_for_function(
