@@ -27,6 +27,7 @@ from .blob_reads import BlobReads
 from .loop_reads import LoopReads
 from .private_files import private_file, private_folder
 from .store_snapshot import SqliteSnapshot, sqlite_snapshot
+from .wal_checkpoints import WalCheckpoints
 from .writer_thread import run_transaction
 
 T = TypeVar("T")
@@ -83,6 +84,8 @@ class Database:
 
     # Embedded: each process brings its own file up to date at start (a shared server never is).
     migrates_itself = True
+    # One writer: an INSERT of n rows into an AUTOINCREMENT table gets n consecutive ids.
+    consecutive_ids = True
 
     def __init__(
         self,
@@ -90,11 +93,13 @@ class Database:
         reader: aiosqlite.Connection,
         path: Path | None = None,
         loop_reads: LoopReads | None = None,
+        checkpoints: WalCheckpoints | None = None,
     ) -> None:
         self.path = path  # blob readers open connections of their own on it
         self._writer = writer
         self._reader = reader
         self.loop_reads = loop_reads
+        self.checkpoints = checkpoints
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -118,7 +123,7 @@ class Database:
             await reader.close()
             await writer.close()
             raise
-        db = cls(writer, reader, path, loop_reads)
+        db = cls(writer, reader, path, loop_reads, WalCheckpoints(path))
         if migrate:
             try:
                 await db.migrate()
@@ -131,6 +136,8 @@ class Database:
         """Close every connection."""
         if self.loop_reads is not None:
             self.loop_reads.close()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
         await self._reader.close()
         await self._writer.close()
 
@@ -161,10 +168,14 @@ class Database:
         async with self._transaction() as conn:
             return await job(conn)
 
-    async def write_at_once(self, job: Job[T]) -> T:
+    async def write_at_once(self, job: Job[T], bulk_bytes: int = 0) -> T:
         """`write` for a job that awaits nothing but its connection's calls: run whole on the
-        writer's thread, BEGIN to COMMIT, in one hop (writer_thread.py)."""
-        return await _to_the_end(self._run_at_once(job))
+        writer's thread, BEGIN to COMMIT, in one hop (writer_thread.py). `bulk_bytes`: the
+        blobs it stores, whose WAL pages are checkpointed off that thread (wal_checkpoints.py)."""
+        result = await _to_the_end(self._run_at_once(job))
+        if bulk_bytes and self.checkpoints is not None:
+            self.checkpoints.written(bulk_bytes)
+        return result
 
     async def _run_at_once(self, job: Job[T]) -> T:
         async with self._write_lock:

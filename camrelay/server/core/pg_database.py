@@ -255,8 +255,9 @@ class PgDatabase:
             task.cancel()
             raise DatabaseFail("PostgreSQL did not answer in time") from exc
 
-    async def write_at_once(self, job: Job[T]) -> T:
-        """`write` (SQLite runs such a job on its writer's thread; here it is the same)."""
+    async def write_at_once(self, job: Job[T], bulk_bytes: int = 0) -> T:
+        """`write` (SQLite runs such a job on its writer's thread and checkpoints `bulk_bytes`
+        off it; here it is the same as `write`)."""
         return await self.write(job)
 
     async def bulk_write(self, job: Job[T]) -> T:
@@ -352,6 +353,8 @@ class PgDatabase:
         return rows[0] if rows else None
 
     loop_reads = None  # no reads on the loop's thread (db.py's LoopReads is SQLite's)
+    checkpoints = None  # PostgreSQL checkpoints itself (db.py's WalCheckpoints is SQLite's)
+    consecutive_ids = False  # other nodes' inserts take ids between a statement's rows
 
     async def fetch_small(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """`fetchall`: PostgreSQL is a server, there is no read to run on the loop's thread."""

@@ -74,16 +74,30 @@ class RelayCollector(Collector):
             slots.refused,
         )
         on_loop = relay.db.loop_reads  # SQLite only: 0 on PostgreSQL
-        yield _counter(
-            "camrelay_store_reads_on_loop",
-            "Small store reads served on the event loop's thread.",
-            on_loop.served if on_loop else 0,
-        )
-        yield _counter(
-            "camrelay_store_reads_handed_off",
-            "Small store reads sent on to the reader thread: busy, or past their time budget.",
-            on_loop.handed_off if on_loop else 0,
-        )
+        checkpoints = relay.db.checkpoints  # likewise
+        for name, text, value in (
+            (
+                "camrelay_store_reads_on_loop",
+                "Small store reads served on the event loop's thread.",
+                on_loop.served if on_loop else 0,
+            ),
+            (
+                "camrelay_store_reads_handed_off",
+                "Small store reads sent on to the reader thread: busy, or past their time budget.",
+                on_loop.handed_off if on_loop else 0,
+            ),
+            (
+                "camrelay_store_wal_checkpoints",
+                "WAL checkpoints of records run off the writer's thread.",
+                checkpoints.runs if checkpoints else 0,
+            ),
+            (
+                "camrelay_store_wal_checkpoints_failed",
+                "Of those, checkpoints that failed (logged; SQLite's own go on).",
+                checkpoints.failed if checkpoints else 0,
+            ),
+        ):
+            yield _counter(name, text, value)
         bus = relay.bus
         yield _counter(
             "camrelay_events_published", "Events the core published.", bus.published_total

@@ -158,6 +158,30 @@ async def test_two_nodes_never_store_records_beyond_the_quota_together() -> None
     assert usage == 600 << 10
 
 
+async def test_a_batch_of_records_stores_each_one_under_its_own_id(db: PgDatabase) -> None:
+    # Here one INSERT a record (other nodes' inserts may take ids between a statement's rows).
+    account = await _account(db)
+    records = Records(
+        db,
+        StampSource(ManualClock(1_800_000_000.0)),
+        100,
+        AccountConfig(db, LocalBus()),
+        1,
+        LocalBus(),
+    )  # type: ignore[arg-type]
+    entries = await asyncio.gather(
+        *(records.add(account, f"cam{n}", f"meta {n}", bytes([n]) * 1000) for n in range(5))
+    )
+    assert len({e.rid for e in entries}) == 5
+    for n, entry in enumerate(entries):
+        found = await records.data(account, entry.rid, "test")
+        assert (entry.device, found.meta, found.whole) == (
+            f"cam{n}",
+            f"meta {n}",
+            bytes([n]) * 1000,
+        )
+
+
 async def test_big_records_are_read_in_pieces_and_end_short_once_deleted(db: PgDatabase) -> None:
     account = await _account(db)
     data = bytes(range(256)) * ((3 * PIECE) // 256 + 7)

@@ -26,6 +26,8 @@ RELAY_METRICS = {
     "camrelay_record_answers_refused_total",
     "camrelay_store_reads_on_loop_total",
     "camrelay_store_reads_handed_off_total",
+    "camrelay_store_wal_checkpoints_total",
+    "camrelay_store_wal_checkpoints_failed_total",
     "camrelay_events_published_total",
     "camrelay_events_dropped_total",
     "camrelay_state_sockets",
