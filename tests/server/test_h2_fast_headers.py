@@ -19,7 +19,7 @@ import h2.utilities as h2u
 import pytest
 from hpack import Encoder
 from hpack.struct import HeaderTuple, NeverIndexedHeaderTuple
-from hyperframe.frame import DataFrame, HeadersFrame, PingFrame
+from hyperframe.frame import HeadersFrame
 
 from camrelay.server.transport import h2_fast_headers as fast
 
@@ -297,20 +297,3 @@ def test_installed_where_h2_stream_looks_them_up() -> None:
         assert all(getattr(h2.stream, name) is getattr(fast, name) for name in REPLACED)
     fast.install()
     assert all(getattr(h2.stream, name) is getattr(fast, name) for name in REPLACED)
-    assert h2.connection.H2Connection._prepare_for_sending is fast._prepare_for_sending
-
-
-@pytest.mark.parametrize("count", [0, 1, 3])
-def test_frames_queued_as_h2_queues_them(count: int) -> None:
-    connection = h2.connection.H2Connection()
-    frames = [DataFrame(1, data=b"x" * n) if n % 2 else PingFrame(0) for n in range(count)]
-    expected = b"".join(frame.serialize() for frame in frames)
-    fast._prepare_for_sending(connection, frames)
-    assert connection.data_to_send() == expected
-
-
-def test_an_oversized_frame_still_trips_h2s_assertion() -> None:
-    connection = h2.connection.H2Connection()
-    frames = [PingFrame(0), DataFrame(1, data=b"x" * (connection.max_outbound_frame_size + 1))]
-    with pytest.raises(AssertionError):
-        fast._prepare_for_sending(connection, frames)

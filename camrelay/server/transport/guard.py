@@ -33,6 +33,7 @@ FIXES = (
     "h2_backpressure",
     "h2_hot_path",
     "h2_fast_headers",
+    "h2_send_queue",
     "h2_batched_writes",
     "h2_direct_body",
     "h2_content_length",

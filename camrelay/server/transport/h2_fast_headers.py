@@ -17,7 +17,6 @@ from collections.abc import Generator, Iterable
 from typing import Any
 
 import h2.stream
-from h2.connection import H2Connection
 from h2.exceptions import ProtocolError
 from h2.utilities import (
     _ALLOWED_PSEUDO_HEADER_FIELDS,
@@ -31,7 +30,6 @@ from h2.utilities import (
 )
 from hpack.struct import Header, HeaderTuple, HeaderWeaklyTyped, NeverIndexedHeaderTuple
 from hpack.table import HeaderTable
-from hyperframe.frame import Frame
 
 REPLACES = (
     (h2.stream, "validate_headers"),
@@ -41,7 +39,6 @@ REPLACES = (
     (h2.stream, "utf8_encode_headers"),
     (h2.stream, "extract_method_header"),
     (h2.stream, "is_informational_response"),
-    (H2Connection, "_prepare_for_sending"),
 )
 
 # The bytes RFC 9113 8.2.1 allows in a field name: 0x21-0x7e but the uppercase letters.
@@ -267,21 +264,8 @@ def is_informational_response(headers: Iterable[Header]) -> bool:
     return False
 
 
-def _prepare_for_sending(self: H2Connection, frames: list[Frame]) -> None:
-    """h2's: the frames' bytes queued for the socket, without a generator for the usual one."""
-    if not frames:
-        return
-    if len(frames) == 1:
-        self._data_to_send += frames[0].serialize()
-    else:
-        self._data_to_send += b"".join([frame.serialize() for frame in frames])
-    if __debug__:
-        for frame in frames:
-            assert frame.body_len <= self.max_outbound_frame_size
-
-
 def install() -> None:
-    """Patch the names h2.stream looks up, and H2Connection's send queue."""
+    """Patch the names h2.stream looks up."""
     h2.stream.validate_headers = validate_headers
     h2.stream.validate_outbound_headers = validate_outbound_headers
     h2.stream.normalize_inbound_headers = normalize_inbound_headers
@@ -289,4 +273,3 @@ def install() -> None:
     h2.stream.utf8_encode_headers = utf8_encode_headers
     h2.stream.extract_method_header = extract_method_header
     h2.stream.is_informational_response = is_informational_response
-    H2Connection._prepare_for_sending = _prepare_for_sending  # type: ignore[method-assign]
