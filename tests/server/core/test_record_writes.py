@@ -25,8 +25,10 @@ def blob(n: int) -> bytes:
 
 
 async def stored_blob(relay: Relay, account: Account, rid: int) -> tuple[str, bytes]:
-    found = await relay.records.data(account.id, rid, "test")
-    return found.meta, found.whole
+    row = await relay.db.fetchone(
+        "SELECT meta, data FROM records WHERE id=? AND account_id=?", (rid, account.id)
+    )
+    return row[0], bytes(row[1])
 
 
 @pytest.mark.parametrize("purge", [False, True])
@@ -58,6 +60,32 @@ async def test_a_batch_stores_each_callers_blob_under_its_own_id(
         f"SELECT stamp FROM records WHERE id IN ({','.join('?' * len(rids))}) ORDER BY id", rids
     )
     assert [row[0] for row in stamps] == [entry.stamp for _, entry in stored]
+
+
+async def test_small_records_go_eight_to_an_insert_and_only_two_insert_texts_are_cached(
+    relay: Relay, owner: Account
+) -> None:
+    # sqlite3 keeps a cached statement's last blobs bound: one text per batch size would keep
+    # every size's last batch; here two texts, the 8-row one only ever holding small blobs.
+    executed: list[str] = []
+    writer = relay.db._writer  # the trace is set on its own thread, where it is called
+    await writer._execute(writer._conn.set_trace_callback, executed.append)
+    sizes = [SIZE] * 9 + [300_000] + [SIZE] * 10  # chunks: 8 small | 1 small, 1 big, 6 small | 4
+    results = await asyncio.gather(
+        *(
+            relay.records.add(owner.id, f"cam{n}", "", bytes([n]) * size)
+            for n, size in enumerate(sizes)
+        )
+    )
+    await writer._execute(writer._conn.set_trace_callback, None)
+    rids = [entry.rid for entry in results]
+    assert rids == list(range(rids[0], rids[0] + len(sizes)))
+    for n, (entry, size) in enumerate(zip(results, sizes, strict=True)):
+        assert await stored_blob(relay, owner, entry.rid) == ("", bytes([n]) * size)
+    # (the trace repeats a statement's expanded text for each trigger run it makes)
+    inserts = [sql for sql in executed if sql.startswith("INSERT INTO records")]
+    statements = [sql for n, sql in enumerate(inserts) if n == 0 or sql != inserts[n - 1]]
+    assert [sql.count("),(") + 1 for sql in statements] == [8] + [1] * 12  # rows a statement
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
