@@ -99,7 +99,8 @@ class Records:
             await self._stamps.hold(conn)
             used = await _usage(conn, list(quotas))
             fits = [await _make_room(conn, r, quotas[r.account_id], used, purged) for r in batch]
-            claimed = [await self._stamps.claim(conn) if ok else "" for ok in fits]
+            # a stamp for each record that fits (None: refused), then the inserts in that order
+            claimed = [await self._stamps.claim(conn) if ok else None for ok in fits]
             kept = [(r, stamp) for r, stamp in zip(batch, claimed, strict=True) if stamp]
             ids = iter(await _insert(conn, kept, self._db.consecutive_ids))
             stored: list[RecordEntry | QuotaExceeded] = [
