@@ -1,12 +1,10 @@
-"""addRecord's batch: one INSERT for every record of a batch that fits, each caller its own id
-and blob; the WAL pages of the blobs checkpointed off the writer's thread."""
+"""addRecord's batch: the records that fit inserted in order (small ones 8 to a statement), each
+caller its own id and blob; the WAL pages of the blobs checkpointed off the writer's thread."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from camrelay.protocol.wire_types import RecordEntry
 from camrelay.server.core.account_config import PURGE_OLDEST, STORAGE_MIB
 from camrelay.server.core.accounts import Account
 from camrelay.server.core.relay import Relay
+from tests.support.until import until
 
 SIZE = 30_000  # 34 fit a quota of 1 MiB, the 35th does not
 
@@ -88,13 +87,6 @@ async def test_small_records_go_eight_to_an_insert_and_only_two_insert_texts_are
     assert [sql.count("),(") + 1 for sql in statements] == [8] + [1] * 12  # rows a statement
 
 
-async def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_records_past_the_threshold_are_checkpointed_by_the_checkpoint_thread(
     relay: Relay, owner: Account
 ) -> None:
@@ -107,7 +99,7 @@ async def test_records_past_the_threshold_are_checkpointed_by_the_checkpoint_thr
     assert checkpoints.runs == 0 and frames > backfilled
     for n in range(9):
         await relay.records.add(owner.id, "cam", "", blob(n))
-    await wait_until(lambda: checkpoints.runs == 1)
+    await until(lambda: checkpoints.runs == 1, what="the checkpoint thread ran")
     assert checkpoints.failed == 0
     # Every page the commits wrote to the WAL was copied into the database file.
     frames, backfilled = wal_index(relay.db.path)
